@@ -1,6 +1,6 @@
 # Trilinear dose interpolation shared by the dose kernels (cimported, inlined).
 # The dose is indexed [z, y, x]; x and y are evenly spaced, z is any increasing sequence.
-# Callers have validated shapes; a point outside the axes' range is reported, not read.
+# Callers have validated shapes; a point outside the axes' range (or NaN, as in the twin) is reported, not read.
 
 from libc.math cimport floor
 
@@ -24,8 +24,8 @@ cdef inline bint trilinear(
     """Set out to the dose at (px, py, pz) and return True, or return False when outside."""
     cdef Py_ssize_t nx = x.shape[0], ny = y.shape[0], nz = z.shape[0]
     cdef double eps = 1e-9
-    if px < x[0] - eps or px > x[nx - 1] + eps or py < y[0] - eps or py > y[ny - 1] + eps \
-            or pz < z[0] - eps or pz > z[nz - 1] + eps:
+    if not (px >= x[0] - eps and px <= x[nx - 1] + eps and py >= y[0] - eps and py <= y[ny - 1] + eps
+            and pz >= z[0] - eps and pz <= z[nz - 1] + eps):
         return False
     cdef double fx = 0.0, fy = 0.0, fz = 0.0
     cdef Py_ssize_t i = 0, j = 0, k = 0

@@ -143,3 +143,25 @@ def test_overlapping_versions_and_clashing_ids_are_rejected():
 def test_every_adverse_outcome_requires_review():
     for outcome in Outcome:
         assert outcome.requires_clinical_review is (outcome not in (Outcome.MEDICALLY_NECESSARY, Outcome.NOT_APPLICABLE))
+
+
+def test_an_unknown_rule_does_not_block_a_later_rule_with_the_same_outcome():
+    colon = is_("colon", "Colon cancer.", cite("S", "Colon."), "tumor.site", TumorSite.COLON)
+    colon_t4 = all_of("colon-t4", "Colon T4.", cite("S", "Colon T4."), colon, t4)
+    rules = (
+        Rule(covered, Outcome.MEDICALLY_NECESSARY, "rectal", requirement="Rectal cancer with margins", scope=rectal),
+        Rule(colon_t4, Outcome.MEDICALLY_NECESSARY, "colon", requirement="Colon cancer T4", scope=colon),
+    )
+    policy = make_policy(versions=(Version(dt.date(2000, 1, 1), rules, Otherwise(Outcome.INVESTIGATIONAL, "Otherwise investigational.")),))
+
+    def run(tumor):
+        case = cs.structure_case({"case_id": "t", "date_of_service": "2020-01-01", "procedures": [{"code": "77425"}], "tumor": tumor})
+        return policy.evaluate(case, AUDIT)
+
+    assert run({"site": "colon", "t_stage": "T4"}).outcome is Outcome.MEDICALLY_NECESSARY
+    adverse = run({"site": "colon", "t_stage": "T2"})
+    assert adverse.outcome is Outcome.INVESTIGATIONAL
+    assert adverse.reasons == ["Otherwise investigational.", "Colon cancer T4; in this case T stage is T2."]
+    pending = run({"site": "rectum", "t_stage": "T4"})
+    assert pending.outcome is Outcome.INSUFFICIENT_INFORMATION
+    assert [m.field for m in pending.missing_information] == ["tumor.margin_status"]

@@ -10,7 +10,7 @@ import importlib
 import os
 from types import ModuleType
 
-KERNELS = ("_tristate", "_raster", "_dvh", "_circumference")
+KERNELS = ("_tristate", "_raster", "_dvh", "_circumference", "_dsparse")
 
 
 def pure_python_requested() -> bool:

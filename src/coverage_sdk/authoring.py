@@ -255,13 +255,15 @@ class Rule:
     """When ``when`` is met the outcome is ``outcome`` and ``reason`` says why.
 
     ``requirement`` (for favourable rules) says in a provider's words what the rule asks,
-    and is used to explain an adverse outcome when the rule is not met.
+    and is used to explain an adverse outcome when the rule is not met; with a ``scope``
+    (e.g. "the tumor is rectal") only when the scope is not known to be unmet.
     """
 
     when: Criterion
     outcome: Outcome
     reason: str
     requirement: str | None = None
+    scope: Criterion | None = None
 
 
 @attrs.frozen
@@ -273,6 +275,7 @@ class Otherwise:
     id: str | None = None
     text: str | None = None
     citation: Citation | None = None
+    interpretation: str | None = None
 
 
 @attrs.frozen
@@ -329,6 +332,21 @@ class ServiceCodes:
         return self.cpt + self.hcpcs + self.icd10_pcs
 
 
+def _missing_label(field: str) -> str:
+    if field.startswith("documentation."):
+        return f"the {field.split('.', 1)[1].replace('_', ' ')} document"
+    return label(field)
+
+
+def _merge_missing(missing: Sequence[tuple[str, str]]) -> list[MissingInformation]:
+    """One entry per field, its reasons joined in order."""
+    reasons: dict[str, list[str]] = {}
+    for field, reason in missing:
+        if reason not in reasons.setdefault(field, []):
+            reasons[field].append(reason)
+    return [MissingInformation(field, " ".join(r if r.endswith(".") else r + "." for r in texts)) for field, texts in reasons.items()]
+
+
 def _close_versions(versions: Sequence[Version]) -> tuple[Version, ...]:
     ordered = tuple(sorted(versions, key=lambda v: v.effective_from))
     closed = []
@@ -374,6 +392,8 @@ class Policy:
         for version in self.versions:
             for rule in version.rules:
                 yield from rule.when.walk()
+                if rule.scope is not None:
+                    yield from rule.scope.walk()
         for rule in self.prior_authorization:
             yield from rule.when.walk()
 
@@ -395,27 +415,7 @@ class Policy:
             return self._not_applicable(case, audit, version, f"This policy does not apply to the member's line of business ({case.line_of_business.value}).")
 
         evaluation = Evaluation(facts)
-        outcome, reasons, missing = None, [], []
-        for rule in version.rules:
-            result = evaluation.evaluate(rule.when)
-            if outcome is not None:
-                continue
-            if result is Result.MET:
-                outcome, reasons = rule.outcome, [rule.reason]
-            elif result is Result.UNKNOWN:
-                outcome = Outcome.INSUFFICIENT_INFORMATION
-                missing = evaluation.missing(rule.when)
-                needed = ", ".join(dict.fromkeys(label(f) if not f.startswith("documentation.") else f.split(".", 1)[1].replace("_", " ") for f, _ in missing))
-                reasons = [f"The request cannot be decided yet: {rule.when.text.rstrip('.')} cannot be assessed without: {needed}."]
-        if outcome is None:
-            otherwise = version.otherwise
-            outcome, reasons = otherwise.outcome, [otherwise.reason]
-            if otherwise.id:
-                evaluation.trail.append(CriterionResult(otherwise.id, otherwise.text or otherwise.reason, str(otherwise.citation), Result.MET))
-            for rule in version.rules:
-                if rule.requirement:
-                    why = "; ".join(dict.fromkeys(evaluation.why_not(rule.when)))
-                    reasons.append(f"{rule.requirement}; in this case {why}." if why else f"{rule.requirement}.")
+        outcome, reasons, missing = self._decide(version, evaluation)
         prior_auth = self._prior_authorization(evaluation)
         rows = self.summary_table(facts) if self.summary_table else []
         return Determination(
@@ -426,12 +426,54 @@ class Policy:
             requires_clinical_review=outcome.requires_clinical_review,
             reasons=reasons,
             criteria=evaluation.trail,
-            missing_information=[MissingInformation(f, r) for f, r in dict.fromkeys(missing)],
+            missing_information=_merge_missing(missing),
             prior_authorization_required=prior_auth,
             line_items=self._line_items(case, outcome),
             summary_table=rows,
             audit=audit,
         )
+
+    def _decide(self, version: Version, evaluation: Evaluation) -> tuple[Outcome, list[str], list[tuple[str, str]]]:
+        """The first rule met decides, unless an earlier unknown rule could give another outcome."""
+        results = [(rule, evaluation.evaluate(rule.when)) for rule in version.rules]
+        for rule in version.rules:
+            if rule.scope is not None:
+                evaluation.evaluate(rule.scope)
+        unknown: list[Rule] = []
+        decided: tuple[Outcome, list[str]] | None = None
+        for rule, result in results:
+            if result is Result.MET:
+                decided = (rule.outcome, [rule.reason])
+                break
+            if result is Result.UNKNOWN:
+                unknown.append(rule)
+        if decided is None:
+            otherwise = version.otherwise
+            decided = (otherwise.outcome, [otherwise.reason, *self._requirements(version, evaluation)])
+        blocking = [rule for rule in unknown if rule.outcome is not decided[0]]
+        if not blocking:
+            if decided[0] is version.otherwise.outcome and version.otherwise.id and all(r is not Result.MET for _, r in results):
+                otherwise = version.otherwise
+                evaluation.trail.append(CriterionResult(
+                    otherwise.id, otherwise.text or otherwise.reason, str(otherwise.citation), Result.MET,
+                    interpretation=otherwise.interpretation,
+                ))  # fmt: skip
+            return decided[0], decided[1], []
+        missing = [m for rule in blocking for m in evaluation.missing(rule.when)]
+        needed = ", ".join(dict.fromkeys(_missing_label(f) for f, _ in missing))
+        texts = "; ".join(rule.when.text.rstrip(".") for rule in blocking)
+        return Outcome.INSUFFICIENT_INFORMATION, [f"The request cannot be decided yet: {texts} cannot be assessed without: {needed}."], missing
+
+    @staticmethod
+    def _requirements(version: Version, evaluation: Evaluation) -> list[str]:
+        """What each favourable rule asks, and why this case falls short, for the rules in scope."""
+        out = []
+        for rule in version.rules:
+            if not rule.requirement or (rule.scope is not None and evaluation.results.get(rule.scope.id) is Result.NOT_MET):
+                continue
+            why = "; ".join(dict.fromkeys(evaluation.why_not(rule.when)))
+            out.append(f"{rule.requirement}; in this case {why}." if why else f"{rule.requirement}.")
+        return out
 
     def _prior_authorization(self, evaluation: Evaluation) -> bool | None:
         decided: bool | None = None
@@ -454,7 +496,7 @@ class Policy:
                 if limit is not None and procedure.units > limit.max_units:
                     approved = limit.max_units
                     reason = f"{procedure.units} units requested; the policy allows at most {limit.max_units} per {limit.period}"
-            elif outcome in (Outcome.INSUFFICIENT_INFORMATION, Outcome.CLINICAL_REVIEW):
+            elif outcome in (Outcome.INSUFFICIENT_INFORMATION, Outcome.CLINICAL_REVIEW, Outcome.NOT_APPLICABLE):
                 approved = None
             else:
                 approved = 0

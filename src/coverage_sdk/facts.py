@@ -37,6 +37,14 @@ LABELS: dict[str, str] = {
     "radiation.iort.fractions": "number of IORT fractions",
     "radiation.iort.technique": "IORT technique",
     "radiation.iort.device": "IORT device",
+    "radiation.iort.role": "IORT role (boost or monotherapy)",
+    "tumor.location": "sarcoma location",
+    "tumor.frozen_section_confirms_non_gist_non_desmoid": "frozen-section confirmation (not GIST, not desmoid)",
+    "tumor.central_disease": "central pelvic disease",
+    "tumor.prior_radiation_to_site": "prior radiation to the site",
+    "tumor.prior_radiation_type": "type of prior radiation",
+    "tumor.penetration_or_perforation": "tumor penetration or perforation",
+    "tumor.high_risk_of_recurrence": "high risk of recurrence",
 }
 
 

@@ -62,23 +62,20 @@ def _lookup(code: str, table: dict):
     return None
 
 
-def infer_site(codes: Iterable[str]) -> tuple[TumorSite, str] | None:
-    """The site all mappable codes agree on, with the code that shows it; None if none or several."""
+def _agreed(codes: Iterable[str], table: dict):
     found = {}
     for code in codes:
-        site = _lookup(code, SITE_BY_PREFIX)
-        if site is not None:
-            found.setdefault(site, code)
-    if len(found) != 1:
-        return None
-    return next(iter(found.items()))
+        value = _lookup(code, table)
+        if value is not None:
+            found.setdefault(value, code)
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
+def infer_site(codes: Iterable[str]) -> tuple[TumorSite, str] | None:
+    """The site all mappable codes agree on, with the code that shows it; None if none or several."""
+    return _agreed(codes, SITE_BY_PREFIX)
 
 
 def infer_location(codes: Iterable[str]) -> tuple[SarcomaLocation, str] | None:
     """The sarcoma location the codes agree on (C48.0 retroperitoneum, C49.1/C49.2 limbs)."""
-    found = {}
-    for code in codes:
-        location = _lookup(code, LOCATION_BY_PREFIX)
-        if location is not None:
-            found.setdefault(location, code)
-    return next(iter(found.items())) if len(found) == 1 else None
+    return _agreed(codes, LOCATION_BY_PREFIX)

@@ -1,0 +1,147 @@
+"""Writes a femur-and-knee phantom: one RT Structure Set and the RT Dose of a 3D and an IMRT plan.
+
+The femur is a cylinder along z (outer radius 12 mm, a 6 mm medullary canal as a hole) on
+axial planes 3 mm apart; the knee joint space a solid cylinder of radius 20 mm below it. Each
+plan's dose rises linearly along x, D = a + b·x (Gy, x in mm), so the truth is the closed form
+of shared/spec/bone-circumference.md: the femur's fraction at >= t Gy is acos(x0 / r) / pi with
+r = R - depth and x0 = (t - a) / b, and the knee's V35Gy is the share of the disc with x >= x0.
+Each plan's 35 Gy isodose lies on a boundary between dose-grid cells (x = -16.25 and -8.75 mm),
+where the DVH engine's voxel-centre rule for whole cells is exact, so V35Gy can be checked
+against its closed form too.
+
+    python plugins/bcbsnc-imrt-extremity-sarcoma/examples/make_phantom.py [DIRECTORY]
+
+writes rtstruct.dcm, rtdose-3dcrt.dcm and rtdose-imrt.dcm (default: examples/phantom beside
+this script, the files examples/cases/bcbsnc-femur-phantom-dicom.json refers to). The output is
+byte-for-byte reproducible: UIDs derive from fixed names.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import attrs
+import numpy as np
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+RT_DOSE = "1.2.840.10008.5.1.4.1.1.481.2"
+RT_STRUCT = "1.2.840.10008.5.1.4.1.1.481.3"
+VERTICES = 128
+
+
+@attrs.frozen
+class Phantom:
+    """Geometry (mm) and the two plans' dose fields ``a + b·x`` (Gy)."""
+
+    femur_radius: float = 12.0
+    canal_radius: float = 6.0
+    femur_z: tuple[float, ...] = tuple(30.0 + 3.0 * k for k in range(11))
+    knee_radius: float = 20.0
+    knee_z: tuple[float, ...] = tuple(6.0 + 3.0 * k for k in range(7))
+    grid_xy: tuple[float, float, float] = (-40.0, 40.0, 2.5)
+    grid_z: tuple[float, float, float] = (0.0, 66.0, 3.0)
+    gradient: float = 0.5
+    offsets: tuple[tuple[str, float], ...] = (("3dcrt", 43.125), ("imrt", 39.375))
+
+    def bone_truth_pct(self, offset: float, threshold: float = 40.0, depth: float = 2.0) -> float:
+        """The spec's closed form for the femur: acos(x0 / r) / pi, in percent."""
+        r = self.femur_radius - depth
+        x0 = min(max((threshold - offset) / self.gradient, -r), r)
+        return 100.0 * math.acos(x0 / r) / math.pi
+
+    def joint_truth_pct(self, offset: float, threshold: float = 35.0) -> float:
+        """V35Gy of the knee cylinder: the share of its disc with x >= x0, in percent."""
+        c = min(max((threshold - offset) / self.gradient / self.knee_radius, -1.0), 1.0)
+        return 100.0 * (math.acos(c) - c * math.sqrt(1.0 - c * c)) / math.pi
+
+
+def _file(sop_class: str, name: str) -> Dataset:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = sop_class
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=["coverage-sdk bcbsnc phantom", name])
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.PatientName = "Phantom^Femur"
+    ds.PatientID = "PHANTOM-FEMUR"
+    return ds
+
+
+def _axis(start: float, stop: float, step: float) -> np.ndarray:
+    return start + step * np.arange(int(round((stop - start) / step)) + 1)
+
+
+def rtdose(phantom: Phantom, offset: float, name: str) -> Dataset:
+    """The plan's dose a + b·x on the phantom's grid, head-first supine, 32-bit with 1e-5 Gy steps."""
+    x = y = _axis(*phantom.grid_xy)
+    z = _axis(*phantom.grid_z)
+    dose = np.broadcast_to(offset + phantom.gradient * x, (z.size, y.size, x.size))
+    scaling = 1e-5
+    ds = _file(RT_DOSE, name)
+    ds.Modality = "RTDOSE"
+    ds.ImagePositionPatient = [f"{x[0]:g}", f"{y[0]:g}", f"{z[0]:g}"]
+    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    ds.PixelSpacing = [f"{y[1] - y[0]:g}", f"{x[1] - x[0]:g}"]
+    ds.GridFrameOffsetVector = [f"{v - z[0]:g}" for v in z]
+    ds.Rows, ds.Columns, ds.NumberOfFrames = y.size, x.size, z.size
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 32
+    ds.HighBit, ds.PixelRepresentation = 31, 0
+    ds.DoseUnits, ds.DoseType, ds.DoseSummationType = "GY", "PHYSICAL", "PLAN"
+    ds.DoseGridScaling = f"{scaling:g}"
+    ds.PixelData = np.rint(dose / scaling).astype("<u4").tobytes()
+    return ds
+
+
+def _circle(radius: float, z: float) -> Dataset:
+    t = 2.0 * math.pi * np.arange(VERTICES) / VERTICES
+    points = np.column_stack((radius * np.cos(t), radius * np.sin(t), np.full(VERTICES, z)))
+    item = Dataset()
+    item.ContourGeometricType = "CLOSED_PLANAR"
+    item.NumberOfContourPoints = VERTICES
+    item.ContourData = [f"{v:.3f}" for v in points.ravel()]
+    return item
+
+
+def rtstruct(phantom: Phantom) -> Dataset:
+    """ROI 1 ``Femur_L`` (outer contour and canal on each plane), ROI 2 ``Knee_L``."""
+    rois = (
+        (1, "Femur_L", [c for z in phantom.femur_z for c in (_circle(phantom.femur_radius, z), _circle(phantom.canal_radius, z))]),
+        (2, "Knee_L", [_circle(phantom.knee_radius, z) for z in phantom.knee_z]),
+    )
+    ds = _file(RT_STRUCT, "rtstruct")
+    ds.Modality = "RTSTRUCT"
+    ds.StructureSetROISequence = Sequence()
+    ds.ROIContourSequence = Sequence()
+    for number, name, contours in rois:
+        roi = Dataset()
+        roi.ROINumber, roi.ROIName = number, name
+        ds.StructureSetROISequence.append(roi)
+        item = Dataset()
+        item.ReferencedROINumber = number
+        item.ContourSequence = Sequence(contours)
+        ds.ROIContourSequence.append(item)
+    return ds
+
+
+def write(directory: str | Path, phantom: Phantom = Phantom()) -> dict[str, Path]:
+    """Write the three files into ``directory``; returns their paths by name."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {"rtstruct": (rtstruct(phantom), directory / "rtstruct.dcm")}
+    for plan, offset in phantom.offsets:
+        files[plan] = (rtdose(phantom, offset, plan), directory / f"rtdose-{plan}.dcm")
+    for ds, path in files.values():
+        ds.save_as(path, enforce_file_format=True)
+    return {name: path for name, (_, path) in files.items()}
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "phantom"
+    for name, path in write(target).items():
+        print(f"{name}: {path} ({path.stat().st_size} bytes)")

@@ -1,0 +1,119 @@
+"""Twin of ext/_dvh.pyx: dose sampling of rasterised slabs into an exact cumulative histogram.
+
+Every sample (a whole interior cell, or one sub-sample of an edge cell) stands for a column
+of its plane's slab; along z the dose is piecewise linear between the slab's nodes, so each
+node-to-node piece is a uniform dose distribution between its two end doses. Pieces are
+accumulated exactly at the bin edges ``n * h``: ``P`` holds steps, ``A - B*n`` the linear parts
+(see ``coverage_sdk.dvh._cumulative``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .interp import trilinear
+
+
+def _ramps(mass, da, db, h, n_edges):
+    lo, hi = np.minimum(da, db), np.maximum(da, db)
+    ua, ub = lo / h, hi / h
+    fa = np.floor(ua).astype(np.int64)
+    n_lo = fa + 1
+    n_hi = np.ceil(ub).astype(np.int64) - 1
+    one = n_hi == n_lo
+    many = n_hi > n_lo
+    width = np.where(one | many, ub - ua, 1.0)
+    c = np.where(one, mass * (ub - n_lo) / width, 0.0)
+    P = np.bincount(fa, weights=mass - c, minlength=n_edges)
+    P += np.bincount(n_lo[one], weights=c[one], minlength=n_edges)
+    beta = mass[many] / width[many]
+    alpha = beta * ub[many]
+    A = np.bincount(n_lo[many], weights=alpha, minlength=n_edges)
+    A -= np.bincount(n_hi[many] + 1, weights=alpha, minlength=n_edges)
+    B = np.bincount(n_lo[many], weights=beta, minlength=n_edges)
+    B -= np.bincount(n_hi[many] + 1, weights=beta, minlength=n_edges)
+    return P, A, B
+
+
+def _cells_of_runs(runs):
+    widths = runs[:, 3] - runs[:, 2]
+    owner = np.repeat(np.arange(runs.shape[0]), widths)
+    first = np.cumsum(widths) - widths
+    return runs[owner, 0], runs[owner, 1], runs[owner, 2] + np.arange(owner.size) - first[owner]
+
+
+def _subsamples(p, j, i, n, bits):
+    """Sub-sample ``bit = t*n + s`` of each cell: (plane, row, column, t, s)."""
+    owner, bit = np.nonzero(bits)
+    t, s = np.divmod(bit.astype(np.int64), n)
+    return p[owner], j[owner], i[owner], t, s
+
+
+def accumulate(
+    dose, x, y, z, runs, cells, masks, S, n_inner, xb0, dx, yb0, dy,
+    node_offsets, node_pos, node_zeval, node_k, node_f, plane_slab, plane_outside, h, n_edges, threads,
+):
+    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max]``."""
+    del threads
+    nz, ny, nx = dose.shape
+    area = dx * dy
+    rp, rj, ri = _cells_of_runs(runs)
+    bit = np.arange(S * S, dtype=np.uint64)
+    edge_bits = ((masks[:, bit >> np.uint64(6)] >> (bit & np.uint64(63))) & np.uint64(1)).astype(bool)
+    groups = [(*_subsamples(cells[:, 0], cells[:, 1], cells[:, 2], S, edge_bits), S)]
+    if n_inner > 1:
+        groups.append((*_subsamples(rp, rj, ri, n_inner, np.ones((rp.size, n_inner * n_inner), bool)), n_inner))
+        whole = None
+    else:
+        whole = (rp, rj, ri)
+
+    outside = 0.0
+    samples = []
+    for p, j, i, t, s, n in groups:
+        inside = (j >= 0) & (j < ny) & (i >= 0) & (i < nx)
+        weight = area / (n * n)
+        outside += weight * (plane_slab[p[~inside]].sum() + plane_outside[p[inside]].sum())
+        p, j, i, t, s = p[inside], j[inside], i[inside], t[inside], s[inside]
+        px = np.clip(xb0 + ((i * n + s) + 0.5) * (dx / n), x[0], x[-1])
+        py = np.clip(yb0 + ((j * n + t) + 0.5) * (dy / n), y[0], y[-1])
+        samples.append((p, weight, px, py))
+    if whole is not None:
+        p, j, i = whole
+        inside = (j >= 0) & (j < ny) & (i >= 0) & (i < nx)
+        outside += area * (plane_slab[p[~inside]].sum() + plane_outside[p[inside]].sum())
+        whole = (p[inside], j[inside], i[inside])
+
+    n_nodes = np.diff(node_offsets)
+    masses, das, dbs = [], [], []
+
+    def add(length, ends, weight):
+        masses.append(weight * length)
+        das.append(ends[0])
+        dbs.append(ends[1])
+
+    for step in range(int(n_nodes.max(initial=0)) - 1):
+        for p, weight, px, py in samples:
+            live = n_nodes[p] > step + 1
+            a = node_offsets[p[live]] + step
+            ends = [trilinear(dose, x, y, z, px[live], py[live], node_zeval[nd])[0] for nd in (a, a + 1)]
+            add(node_pos[a + 1] - node_pos[a], ends, weight)
+        if whole is not None:
+            p, j, i = whole
+            live = n_nodes[p] > step + 1
+            a = node_offsets[p[live]] + step
+            jj, ii = j[live], i[live]
+            ends = [(1 - node_f[nd]) * dose[node_k[nd], jj, ii] + node_f[nd] * dose[node_k[nd] + 1, jj, ii]
+                    for nd in (a, a + 1)]
+            add(node_pos[a + 1] - node_pos[a], ends, area)
+    mass = np.concatenate(masses) if masses else np.zeros(0)
+    da = np.concatenate(das) if das else np.zeros(0)
+    db = np.concatenate(dbs) if dbs else np.zeros(0)
+    P, A, B = _ramps(mass, da, db, h, n_edges)
+    totals = np.array([
+        mass.sum(),
+        outside,
+        (mass * (da + db) / 2).sum(),
+        min(da.min(initial=np.inf), db.min(initial=np.inf)),
+        max(da.max(initial=-np.inf), db.max(initial=-np.inf)),
+    ])
+    return P, A, B, totals

@@ -1,0 +1,159 @@
+"""Analytic DVH phantoms: spheres, cylinders and cones (axis along z) in linear dose gradients.
+
+Each phantom is built in code: contours on planes ``spacing`` apart, a dose grid of isotropic
+``grid`` mm, centred on the solid or shifted by half a voxel, and the dose
+``1 Gy/mm * (u - u_centre) + 2 * E`` along one axis ``u`` (``E`` the solid's half-extent
+along ``u``), so the dose in the solid spans ``[E, 3E]`` Gy. The truth comes from the exact
+solid, never from the code under test: closed forms for the volume and for the volume above
+a cut perpendicular to the gradient (a cone cut along x or y is integrated numerically).
+Cylinders and cones (apex up) are ``2R`` high rounded to a multiple of 6 mm,
+and their contour planes sit at the centres of slabs of one spacing, as a planning system's
+CT slices through a solid of that height would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import attrs
+import numpy as np
+
+from coverage_sdk.geometry import DoseGrid, Structure
+
+SHAPES = ("sphere", "cylinder", "cone")
+RADII_MM = (5.0, 12.0, 20.0, 30.0)
+AXES = ("x", "y", "z")
+CONTOUR_SPACINGS_MM = (1.0, 2.0, 3.0)
+GRID_SPACINGS_MM = (1.0, 2.0, 3.0)
+SHIFTS = (0.0, 0.5)
+STATISTICS = ("D99", "D95", "D5", "D1")
+
+CENTRE = np.array([3.0, -7.0, 11.0])
+
+
+@attrs.frozen
+class Case:
+    shape: str
+    radius: float
+    axis: str
+    spacing: float
+    grid: float
+    shift: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.shape}-r{self.radius:g}-{self.axis}-s{self.spacing:g}-g{self.grid:g}-shift{self.shift:g}"
+
+    @property
+    def height(self) -> float:
+        if self.shape == "sphere":
+            return 2 * self.radius
+        return 6.0 * max(1, round(2 * self.radius / 6.0))
+
+    @property
+    def half_extent(self) -> float:
+        return self.height / 2 if self.axis == "z" else self.radius
+
+
+def all_cases() -> list[Case]:
+    return [Case(*values) for values in itertools.product(SHAPES, RADII_MM, AXES, CONTOUR_SPACINGS_MM,
+                                                          GRID_SPACINGS_MM, SHIFTS)]
+
+
+def _radius_at(case: Case, dz: np.ndarray) -> np.ndarray:
+    """Cross-section radius at height ``dz`` from the centre (0 outside the solid)."""
+    half = case.height / 2
+    dz = np.asarray(dz, dtype=np.float64)
+    if case.shape == "sphere":
+        return np.sqrt(np.clip(case.radius**2 - dz**2, 0.0, None))
+    inside = np.abs(dz) <= half
+    if case.shape == "cylinder":
+        return np.where(inside, case.radius, 0.0)
+    return np.where(inside, case.radius * (half - dz) / case.height, 0.0)
+
+
+def _polygon(radius: float) -> np.ndarray:
+    """A regular polygon with the area of the circle of ``radius``."""
+    n = max(32, int(math.ceil(2 * math.pi * radius / 0.5)))
+    scale = math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n)))
+    angles = 2 * math.pi * np.arange(n) / n
+    return radius * scale * np.column_stack((np.cos(angles), np.sin(angles)))
+
+
+def structure(case: Case) -> Structure:
+    half = case.height / 2
+    if case.shape == "sphere":
+        k = np.arange(-math.floor(half / case.spacing), math.floor(half / case.spacing) + 1)
+        dz = k * case.spacing
+    else:
+        n = int(round(case.height / case.spacing))
+        dz = -half + case.spacing * (np.arange(n) + 0.5)
+    contours = [
+        (CENTRE[2] + z, CENTRE[:2] + _polygon(float(r)))
+        for z, r in zip(dz, _radius_at(case, dz))
+        if r > 1e-9
+    ]
+    return Structure.from_contours(case.label, 1, contours)
+
+
+def dose_grid(case: Case) -> DoseGrid:
+    g = case.grid
+    reach = max(case.radius, case.height / 2) + 3 * g
+    axes = []
+    for c in CENTRE:
+        n = int(math.ceil(reach / g))
+        axes.append(c + case.shift * g + g * np.arange(-n, n + 1))
+    x, y, z = axes
+    axis = "xyz".index(case.axis)
+    u = np.meshgrid(z, y, x, indexing="ij")[2 - axis]
+    dose = np.maximum((u - CENTRE[axis]) + 2 * case.half_extent, 0.0)
+    return DoseGrid(dose, x, y, z, source=case.label)
+
+
+def _segment_area(r: np.ndarray, t: float) -> np.ndarray:
+    """Area of the part ``u >= t`` of discs of radius ``r`` centred at ``u = 0``."""
+    r = np.asarray(r, dtype=np.float64)
+    safe = np.where(r > 0, r, 1.0)
+    c = np.clip(t / safe, -1.0, 1.0)
+    area = r**2 * np.arccos(c) - t * np.sqrt(np.clip(r**2 - t**2, 0.0, None))
+    return np.where(r > 0, area, 0.0)
+
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(4000)
+
+
+def volume_above(case: Case, t: float) -> float:
+    """Exact volume (mm3) of the solid with ``u - u_centre >= t``."""
+    half, R = case.height / 2, case.radius
+    if case.axis == "z":
+        t = min(max(t, -half), half)
+        if case.shape == "sphere":
+            return math.pi * (R - t) ** 2 * (2 * R + t) / 3
+        if case.shape == "cylinder":
+            return math.pi * R**2 * (half - t)
+        return math.pi * R**2 * (half - t) ** 3 / (3 * case.height**2)
+    if case.shape == "sphere":
+        t = min(max(t, -R), R)
+        return math.pi * (R - t) ** 2 * (2 * R + t) / 3
+    if case.shape == "cylinder":
+        return case.height * float(_segment_area(R, t))
+    dz = half * _GL_NODES
+    return float(half * np.sum(_GL_WEIGHTS * _segment_area(_radius_at(case, dz), t)))
+
+
+def truth(case: Case) -> dict[str, float]:
+    """Volume (cc), and the statistics and mean dose (Gy) of the exact solid."""
+    total = volume_above(case, -case.half_extent - 1)
+    e = case.half_extent
+    result = {"volume_cc": total / 1000, "max": 3 * e}
+    for name in STATISTICS:
+        target = total * float(name[1:]) / 100
+        lo, hi = -e, e
+        for _ in range(80):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if volume_above(case, mid) >= target else (lo, mid)
+        result[name] = (lo + hi) / 2 + 2 * e
+    centroid = -case.height / 4 if (case.shape == "cone" and case.axis == "z") else 0.0
+    result["mean"] = centroid + 2 * e
+    return result

@@ -1,0 +1,456 @@
+"""Reading RT Dose and RT Structure Set files: the breast example and synthetic files built here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pydicom
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
+from repo_paths import SHARED
+
+from coverage_sdk import _kernels
+from coverage_sdk._fallback import dsparse as dsparse_twin
+from coverage_sdk.dicom import read_rtdose, read_rtstruct
+from coverage_sdk.errors import InputError
+
+BREAST = SHARED / "data" / "dicom" / "breast-example"
+PATIENT = "Secret^Patient"
+ORIENTATIONS = {
+    "HFS": ((1, 0, 0), (0, 1, 0)),
+    "FFS": ((-1, 0, 0), (0, 1, 0)),
+    "HFP": ((-1, 0, 0), (0, -1, 0)),
+    "FFP": ((1, 0, 0), (0, -1, 0)),
+    "HFDL": ((0, -1, 0), (1, 0, 0)),
+}
+X = np.arange(-6.0, 6.1, 2.0)
+Y = np.arange(-3.0, 3.1, 1.5)
+Z = np.array([10.0, 12.5, 15.0, 17.5])
+
+
+def linear_dose(x, y, z):
+    return 20.0 + 0.5 * x - 0.25 * y + 0.125 * z
+
+
+def _file(ds: Dataset, sop_class: str, syntax: str = ImplicitVRLittleEndian) -> Dataset:
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = syntax
+    ds.file_meta.MediaStorageSOPClassUID = sop_class
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.PatientName = PATIENT
+    ds.PatientID = "ID-0042"
+    return ds
+
+
+def rtdose(orientation="HFS", units="GY", absolute=False, bits=32, signed=False, dose=linear_dose):
+    """An RT Dose sampling ``dose`` on the X, Y, Z grid, stored in the given orientation."""
+    row, col = (np.array(v, dtype=float) for v in ORIENTATIONS[orientation])
+    normal = np.cross(row, col)
+    axes = (X, Y, Z)
+    a_row, a_col = int(np.argmax(np.abs(row))), int(np.argmax(np.abs(col)))
+    corner = [axis[0] if s > 0 else axis[-1] for axis, s in zip(axes, row + col + normal)]
+    columns, rows = axes[a_row].size, axes[a_col].size
+    step_c, step_r = np.diff(axes[a_row])[0], np.diff(axes[a_col])[0]
+    offsets = np.sort(np.abs(Z - corner[2]))
+    c, r, f = np.meshgrid(np.arange(columns), np.arange(rows), np.arange(Z.size), indexing="ij")
+    points = np.array(corner)[:, None, None, None] + row[:, None, None, None] * c * step_c \
+        + col[:, None, None, None] * r * step_r + normal[:, None, None, None] * offsets[f]
+    gy = dose(*points).transpose(2, 1, 0)
+    scaling = 1e-4 if bits == 32 else 1e-3
+    stored = np.rint(gy * (100.0 if units == "CGY" else 1.0) / scaling)
+    ds = _file(Dataset(), "1.2.840.10008.5.1.4.1.1.481.2")
+    ds.Modality = "RTDOSE"
+    ds.ImagePositionPatient = [float(v) for v in corner]
+    ds.ImageOrientationPatient = [float(v) for v in (*row, *col)]
+    ds.PixelSpacing = [float(step_r), float(step_c)]
+    ds.GridFrameOffsetVector = [float(v) for v in (corner[2] + normal[2] * offsets if absolute else offsets)]
+    ds.Rows, ds.Columns, ds.NumberOfFrames = rows, columns, Z.size
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = bits
+    ds.HighBit, ds.PixelRepresentation = bits - 1, int(signed)
+    ds.DoseUnits, ds.DoseType, ds.DoseSummationType = units, "PHYSICAL", "PLAN"
+    ds.DoseGridScaling = scaling
+    ds.PixelData = stored.astype(f"<{'i' if signed else 'u'}{bits // 8}").tobytes()
+    return ds
+
+
+def contour_item(points, kind="CLOSED_PLANAR"):
+    item = Dataset()
+    item.ContourGeometricType = kind
+    item.NumberOfContourPoints = len(points)
+    item.ContourData = [float(v) for v in np.asarray(points, dtype=float).ravel()]
+    return item
+
+
+def square(z, half=5.0, centre=(0.0, 0.0)):
+    cx, cy = centre
+    return [(cx - half, cy - half, z), (cx + half, cy - half, z), (cx + half, cy + half, z), (cx - half, cy + half, z)]
+
+
+def rtstruct(rois, syntax=ImplicitVRLittleEndian):
+    """An RT Structure Set of ``rois``: ``[(number, name, [contour items])]``."""
+    ds = _file(Dataset(), "1.2.840.10008.5.1.4.1.1.481.3", syntax)
+    ds.Modality = "RTSTRUCT"
+    ds.StructureSetROISequence = Sequence()
+    ds.ROIContourSequence = Sequence()
+    for number, name, contours in rois:
+        roi = Dataset()
+        roi.ROINumber, roi.ROIName = number, name
+        ds.StructureSetROISequence.append(roi)
+        item = Dataset()
+        item.ReferencedROINumber = number
+        item.ROIDisplayColor = [255, 0, 0]
+        if contours:
+            item.ContourSequence = Sequence(contours)
+        ds.ROIContourSequence.append(item)
+    return ds
+
+
+def save(ds: Dataset, path) -> str:
+    ds.save_as(path, enforce_file_format=True)
+    return str(path)
+
+
+@pytest.fixture(params=[False, True], ids=["compiled", "pure-python"])
+def kernels(request, monkeypatch):
+    """Run a test with the compiled kernels and again with their numpy twins."""
+    if request.param:
+        monkeypatch.setenv("COVERAGE_SDK_PUREPYTHON", "1")
+    return request.param
+
+
+# --- RT Dose -------------------------------------------------------------------------
+
+
+def test_breast_dose_geometry_and_units():
+    dose = read_rtdose(BREAST / "rtdose.dcm")
+    ds = pydicom.dcmread(BREAST / "rtdose.dcm")
+    assert dose.dose.shape == (98, 129, 194)
+    assert dose.dose.dtype == np.float64 and dose.dose.flags.c_contiguous
+    np.testing.assert_allclose(dose.x[[0, -1]], [-228.6541915, -228.6541915 + 193 * 2.5])
+    np.testing.assert_allclose(dose.y[[0, -1]], [-419.2444776, -419.2444776 + 128 * 2.5])
+    np.testing.assert_allclose(np.diff(dose.z), 3.0)
+    assert dose.z[0] == pytest.approx(-122.4407)
+    np.testing.assert_array_equal(dose.dose, ds.pixel_array * float(ds.DoseGridScaling))
+
+
+def test_breast_reference_dvhs_follow_the_standard():
+    dvhs = read_rtdose(BREAST / "rtdose.dcm").reference_dvhs
+    assert sorted(dvhs) == [1, 3, 4, 5, 6, 7, 8, 9, 10]
+    heart = dvhs[5]
+    assert (heart.dvh_type, heart.volume_units) == ("CUMULATIVE", "CM3")
+    assert heart.volume_cc == pytest.approx(437.462317502643)
+    np.testing.assert_allclose(np.diff(heart.edges), 0.01)
+    assert heart.edges[0] == 0.0 and heart.cumulative[-1] == 0.0
+    assert np.all(np.diff(heart.cumulative) <= 0)
+    assert 0 < heart.dose_at_volume(95) < heart.dose_at_volume(5) < heart.edges[-1]
+
+
+def _dvh_item(widths, volumes, dvh_type="CUMULATIVE", units="GY", scaling=None, number=7):
+    item = Dataset()
+    referenced = Dataset()
+    referenced.ReferencedROINumber = number
+    referenced.DVHROIContributionType = "INCLUDED"
+    item.DVHReferencedROISequence = Sequence([referenced])
+    item.DVHType, item.DoseUnits, item.DoseType, item.DVHVolumeUnits = dvh_type, units, "PHYSICAL", "CM3"
+    if scaling is not None:
+        item.DVHDoseScaling = scaling
+    item.DVHNumberOfBins = len(widths)
+    item.DVHData = [float(v) for pair in zip(widths, volumes) for v in pair]
+    item.DVHMeanDose = 2.0
+    return item
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        _dvh_item([1, 1, 1, 1], [10, 10, 5, 0]),
+        _dvh_item([1, 1, 1, 1], [0, 5, 5, 0], dvh_type="DIFFERENTIAL"),
+        _dvh_item([50, 50, 50, 50], [10, 10, 5, 0], units="CGY", scaling=2.0),
+    ],
+    ids=["cumulative", "differential", "cGy-scaled"],
+)
+def test_stored_dvh_bins_widths_and_volumes(tmp_path, item):
+    ds = rtdose()
+    ds.DVHSequence = Sequence([item])
+    dvh = read_rtdose(save(ds, tmp_path / "dose.dcm")).reference_dvhs[7]
+    np.testing.assert_allclose(dvh.edges, [0, 1, 2, 3, 4])
+    np.testing.assert_allclose(dvh.cumulative, [10, 10, 5, 0, 0])
+    assert dvh.volume_cc == 10
+    assert dvh.mean == pytest.approx(2.0)
+    assert dvh.dose_at_volume(50) == pytest.approx(2.0)
+    assert dvh.dose_at_volume(75) == pytest.approx(1.5)
+    assert dvh.volume_at_dose(2.5) == pytest.approx(25.0)
+    assert dvh.stored_mean == pytest.approx(2.0 * (0.01 if item.DoseUnits == "CGY" else 1.0))
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+@pytest.mark.parametrize("bits,signed", [(32, False), (16, True)])
+def test_every_axial_orientation_gives_the_same_patient_dose(tmp_path, kernels, orientation, bits, signed):
+    dose = read_rtdose(save(rtdose(orientation, bits=bits, signed=signed), tmp_path / "dose.dcm"))
+    np.testing.assert_allclose(dose.x, X)
+    np.testing.assert_allclose(dose.y, Y)
+    np.testing.assert_allclose(dose.z, Z)
+    zz, yy, xx = np.meshgrid(Z, Y, X, indexing="ij")
+    np.testing.assert_allclose(dose.dose, linear_dose(xx, yy, zz), atol=1e-3 if bits == 16 else 1e-4)
+
+
+@pytest.mark.parametrize("orientation", ["HFS", "FFS"])
+def test_absolute_frame_offsets_equal_relative_ones(tmp_path, orientation):
+    relative = read_rtdose(save(rtdose(orientation), tmp_path / "relative.dcm"))
+    absolute = read_rtdose(save(rtdose(orientation, absolute=True), tmp_path / "absolute.dcm"))
+    np.testing.assert_array_equal(relative.z, absolute.z)
+    np.testing.assert_array_equal(relative.dose, absolute.dose)
+
+
+def test_centigray_is_converted_to_gray(tmp_path):
+    gy = read_rtdose(save(rtdose(units="GY"), tmp_path / "gy.dcm"))
+    cgy = read_rtdose(save(rtdose(units="CGY"), tmp_path / "cgy.dcm"))
+    np.testing.assert_allclose(cgy.dose, gy.dose, rtol=1e-6)
+
+
+def test_a_small_grid_read_in_memory_equals_the_mapped_one(tmp_path, monkeypatch):
+    path = save(rtdose("FFP"), tmp_path / "dose.dcm")
+    mapped = read_rtdose(path)
+    monkeypatch.setattr("coverage_sdk.dicom.DEFER_SIZE", None)
+    np.testing.assert_array_equal(read_rtdose(path).dose, mapped.dose)
+
+
+def _expect_input_error(read, path, location: str | None):
+    with pytest.raises(InputError) as caught:
+        read(path)
+    error = caught.value
+    assert error.source == str(path)
+    assert error.location == location or (location and location in (error.location or ""))
+    assert str(path) in str(error)
+    assert PATIENT not in str(error) and "ID-0042" not in str(error) and "boost" not in str(error).lower()
+    return error
+
+
+def _corrupt(path: str, marker: bytes, replacement: bytes) -> str:
+    """Replace a marker value in the file's bytes: pydicom will not write a malformed number."""
+    with open(path, "r+b") as f:
+        data = f.read().replace(marker, replacement)
+        f.seek(0)
+        f.write(data)
+    return path
+
+
+def _with(ds: Dataset, **changes) -> Dataset:
+    for keyword, value in changes.items():
+        if value is None:
+            delattr(ds, keyword)
+        else:
+            setattr(ds, keyword, value)
+    return ds
+
+
+@pytest.mark.parametrize(
+    "changes,location",
+    [
+        ({"ImageOrientationPatient": [0.866025, 0.5, 0.0, -0.5, 0.866025, 0.0]}, "(0020,0037) ImageOrientationPatient"),
+        ({"ImageOrientationPatient": [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]}, "(0020,0037) ImageOrientationPatient"),
+        ({"PixelData": None}, "(7FE0,0010) PixelData"),
+        ({"PixelData": b"\x00" * 64}, "(7FE0,0010) PixelData"),
+        ({"DoseGridScaling": None}, "(3004,000E) DoseGridScaling"),
+        ({"DoseGridScaling": 9.25e-4}, "(3004,000E) DoseGridScaling"),
+        ({"DoseUnits": "RELATIVE"}, "(3004,0002) DoseUnits"),
+        ({"GridFrameOffsetVector": [0.0, 2.5, 2.5, 7.5]}, "(3004,000C) GridFrameOffsetVector"),
+        ({"GridFrameOffsetVector": [3.0, 5.5, 8.0, 10.5]}, "(3004,000C) GridFrameOffsetVector"),
+        ({"GridFrameOffsetVector": [0.0, 2.5]}, "(3004,000C) GridFrameOffsetVector"),
+        ({"PixelSpacing": [0.0, 2.0]}, "(0028,0030) PixelSpacing"),
+        ({"ImagePositionPatient": None}, "(0020,0032) ImagePositionPatient"),
+        ({"BitsAllocated": 8, "BitsStored": 8, "HighBit": 7}, "(0028,0100) BitsAllocated"),
+    ],
+    ids=[
+        "oblique", "sagittal", "no-pixel-data", "short-pixel-data", "no-scaling", "bad-scaling",
+        "relative-units", "non-monotonic-offsets", "offsets-neither-relative-nor-absolute",
+        "offset-count", "zero-spacing", "no-position", "8-bit",
+    ],
+)
+def test_bad_rtdose_is_an_input_error_naming_the_tag(tmp_path, changes, location):
+    path = _corrupt(save(_with(rtdose(), **changes), tmp_path / "dose.dcm"), b"0.000925", b"0.0009x5")
+    _expect_input_error(read_rtdose, path, location)
+
+
+def test_missing_random_truncated_and_foreign_files(tmp_path):
+    _expect_input_error(read_rtdose, tmp_path / "nothing.dcm", None)
+    noise = tmp_path / "noise.dcm"
+    noise.write_bytes(np.random.default_rng(1).bytes(4096))
+    _expect_input_error(read_rtdose, noise, None)
+    _expect_input_error(read_rtstruct, noise, None)
+    _expect_input_error(read_rtdose, BREAST / "ct.0.dcm", "(0008,0016) SOPClassUID")
+    _expect_input_error(read_rtstruct, BREAST / "ct.0.dcm", "(0008,0016) SOPClassUID")
+    _expect_input_error(read_rtdose, BREAST / "rtss.dcm", "(0008,0016) SOPClassUID")
+    _expect_input_error(read_rtstruct, BREAST / "rtdose.dcm", "(0008,0016) SOPClassUID")
+
+
+@pytest.mark.parametrize("name,read", [("rtdose.dcm", read_rtdose), ("rtss.dcm", read_rtstruct)])
+@pytest.mark.parametrize("fraction", [0.0005, 0.01, 0.3, 0.9, 0.9999])
+def test_truncated_breast_files_are_input_errors(tmp_path, name, read, fraction):
+    data = (BREAST / name).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert caught.value.source == str(path)
+    assert "boost" not in str(caught.value).lower()
+
+
+# --- RT Structure Set ----------------------------------------------------------------
+
+
+def test_breast_structure_set():
+    structures = read_rtstruct(BREAST / "rtss.dcm")
+    assert list(structures) == [
+        "BODY", "Areola", "Borders", "Breast", "Heart", "Lt Lung", "Nodes", "Scar", "Tumor Bed", "Tumor Bed Block",
+    ]
+    assert structures["Areola"].is_empty
+    assert structures.markers == {}
+    assert structures.by_number(5) is structures["Heart"]
+    heart = structures["Heart"]
+    ds = pydicom.dcmread(BREAST / "rtss.dcm")
+    (item,) = [r for r in ds.ROIContourSequence if r.ReferencedROINumber == 5]
+    expected = sorted(
+        ((float(c.ContourData[2]), np.array(c.ContourData, dtype=float).reshape(-1, 3)[:, :2]) for c in item.ContourSequence),
+        key=lambda pair: pair[0],
+    )
+    assert heart.z.size == len(expected) == 33
+    np.testing.assert_array_equal(heart.z, [z for z, _ in expected])
+    np.testing.assert_array_equal(heart.points, np.concatenate([xy for _, xy in expected]))
+    assert sum(s.points.shape[0] for s in structures.values()) == 264474 // 3
+
+
+def _synthetic_rois():
+    hole = [(x, y, 0.0) for x, y, _ in square(0.0, half=2.0)]
+    return [
+        (1, "Target", [contour_item(square(3.0)), contour_item(square(0.0)), contour_item(hole),
+                       contour_item(square(0.0, 1.0, (20.0, 0.0)))]),
+        (2, "Empty", []),
+        (3, "Marker", [contour_item([(1.0, 2.0, 3.0)], kind="POINT")]),
+        (4, "Target", [contour_item(square(6.0))]),
+        (7, "Mixed", [contour_item(square(-3.0)), contour_item([(0.0, 0.0, 9.0)], kind="POINT")]),
+    ]
+
+
+def _undefined_lengths(ds: Dataset, nested_only: bool) -> Dataset:
+    for item in ds.ROIContourSequence:
+        if "ContourSequence" in item:
+            item["ContourSequence"].is_undefined_length = True
+            for contour in item.ContourSequence:
+                contour.is_undefined_length_sequence_item = True
+        item.is_undefined_length_sequence_item = True
+    ds["ROIContourSequence"].is_undefined_length = not nested_only
+    return ds
+
+
+@pytest.mark.parametrize(
+    "syntax,undefined",
+    [
+        (ImplicitVRLittleEndian, None),
+        (ExplicitVRLittleEndian, None),
+        (ImplicitVRLittleEndian, "nested"),
+        (ExplicitVRLittleEndian, "nested"),
+        (ExplicitVRLittleEndian, "all"),
+        (ExplicitVRBigEndian, None),
+    ],
+)
+def test_synthetic_structure_set_in_every_encoding(tmp_path, kernels, syntax, undefined):
+    ds = rtstruct(_synthetic_rois(), syntax)
+    if undefined:
+        _undefined_lengths(ds, nested_only=undefined == "nested")
+    structures = read_rtstruct(save(ds, tmp_path / "rtss.dcm"))
+    assert list(structures) == ["Target", "Empty", "Mixed"]
+    target = structures["Target"]
+    assert target.number == 1 and target.kind == "CLOSED_PLANAR"
+    np.testing.assert_array_equal(target.z, [0.0, 0.0, 0.0, 3.0])
+    assert len(target.contours_on(0.0)) == 3
+    np.testing.assert_array_equal(target.contours_on(0.0)[1], np.array(square(0.0, half=2.0))[:, :2])
+    assert structures.by_number(4).name == "Target" and structures.by_number(4).z.tolist() == [6.0]
+    assert structures["Empty"].is_empty and structures["Empty"].kind == "CLOSED_PLANAR"
+    marker = structures.markers["Marker"]
+    assert marker.kind == "POINT" and marker.points.tolist() == [[1.0, 2.0]] and marker.z.tolist() == [3.0]
+    assert structures["Mixed"].z.tolist() == [-3.0]
+    with pytest.raises(KeyError):
+        structures.by_number(99)
+
+
+@pytest.mark.parametrize(
+    "contour,location",
+    [
+        ({"ContourData": [1.0, 2.0, 3.0, 4.0]}, "(3006,0050) ContourData"),
+        ({"ContourData": [0.0, 0.0, 1.0, 5.0, 0.0, 1.0, 5.0, 5.0, 2.0]}, "(3006,0050) ContourData"),
+        ({"ContourData": [1.0, 2.0, 12345.675]}, "(3006,0050) ContourData"),
+        ({"ContourData": [1.0, 2.0, 12345.125]}, "(3006,0050) ContourData"),
+    ],
+    ids=["not-triplets", "not-planar", "not-a-number", "nan"],
+)
+def test_bad_contours_are_input_errors(tmp_path, kernels, contour, location):
+    item = contour_item(square(0.0))
+    for keyword, value in contour.items():
+        setattr(item, keyword, value)
+    ds = rtstruct([(1, "Target", [contour_item(square(1.0)), item])])
+    path = _corrupt(save(ds, tmp_path / "rtss.dcm"), b"12345.675", b"12345.6x5")
+    _expect_input_error(read_rtstruct, _corrupt(path, b"12345.125", b"nan      "), location)
+
+
+def test_malformed_sequence_bytes_are_an_input_error(tmp_path):
+    path = save(rtstruct(_synthetic_rois()), tmp_path / "rtss.dcm")
+    data = bytearray((tmp_path / "rtss.dcm").read_bytes())
+    at = data.index(b"\xfe\xff\x00\xe0", data.index(b"\x06\x30\x39\x00"))
+    data[at + 4 : at + 8] = (10**6).to_bytes(4, "little")
+    (tmp_path / "rtss.dcm").write_bytes(bytes(data))
+    _expect_input_error(read_rtstruct, path, "(3006,0039) ROIContourSequence")
+
+
+@pytest.mark.parametrize("nested_only", [True, False], ids=["walker", "pydicom"])
+def test_undefined_lengths_read_like_the_original_breast_file(tmp_path, nested_only):
+    ds = _undefined_lengths(pydicom.dcmread(BREAST / "rtss.dcm"), nested_only=nested_only)
+    reencoded = read_rtstruct(save(ds, tmp_path / "rtss.dcm"))
+    original = read_rtstruct(BREAST / "rtss.dcm")
+    assert list(reencoded) == list(original)
+    for name, structure in original.items():
+        np.testing.assert_array_equal(reencoded[name].points, structure.points)
+        np.testing.assert_array_equal(reencoded[name].z, structure.z)
+
+
+# --- the decimal-string kernel -------------------------------------------------------
+
+_decimal = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(-1e4, 1e4, allow_nan=False).map(lambda v: f"{v:.6g}"),
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda v: f" {v:.16E} "),
+    st.integers(-(10**25), 10**25).map(str),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(spans=st.lists(st.lists(_decimal, max_size=12), max_size=8))
+def test_compiled_parser_equals_its_twin_and_float(spans):
+    compiled = pytest.importorskip("coverage_sdk._dsparse")
+    texts = [("\\".join(span)).encode() for span in spans]
+    buf = b"".join(texts)
+    stops = np.cumsum([len(t) for t in texts], dtype=np.int64)
+    starts = stops - np.array([len(t) for t in texts], dtype=np.int64)
+    values, counts = compiled.parse_spans(buf, starts, stops, 2)
+    twin_values, twin_counts = dsparse_twin.parse_spans(buf, starts, stops)
+    expected = [float(v) for span in spans for v in span]
+    np.testing.assert_array_equal(counts, [len(span) for span in spans])
+    np.testing.assert_array_equal(twin_counts, counts)
+    np.testing.assert_array_equal(values, expected)
+    np.testing.assert_array_equal(twin_values, expected)
+    assert np.array_equal(np.signbit(values), np.signbit(np.array(expected, dtype=float)))
+
+
+@pytest.mark.parametrize("text", [b"1\\\\2", b"abc", b"1e", b"1 2", b"1.5\\", b"-", b".", b"--1", b"1e+"])
+def test_malformed_decimal_strings_name_their_span(text):
+    starts, stops = np.array([0, 0], dtype=np.int64), np.array([0, len(text)], dtype=np.int64)
+    for module in {_kernels.kernel("_dsparse"), dsparse_twin}:
+        with pytest.raises(ValueError) as caught:
+            module.parse_spans(text, starts, stops)
+        assert caught.value.args == (1,)

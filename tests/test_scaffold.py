@@ -1,0 +1,109 @@
+"""``coverage-sdk new-plugin`` makes a project whose own tests pass, and the guide's examples run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coverage_sdk import InputError, load_case
+from coverage_sdk.scaffold import FILES, add_parser, create_plugin
+from coverage_sdk.testing import CHECKS, normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+GUIDE = ROOT / "docs" / "writing-a-plugin.md"
+
+
+def new_plugin(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="coverage-sdk")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["new-plugin", *argv])
+    return args.func(args)
+
+
+def test_the_project_has_every_part_named_after_the_policy_id(tmp_path, capsys):
+    assert new_plugin(str(tmp_path / "beta"), "--policy-id", "beta-sbrt", "--payer", "Beta Care") == 0
+    root = tmp_path / "beta"
+    assert "pip install -e '.[test]'" in capsys.readouterr().out
+    assert len([p for p in root.rglob("*") if p.is_file()]) == len(FILES)
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'name = "coverage-sdk-beta-sbrt"' in pyproject
+    assert '[project.entry-points.coverage_sdk]\nbeta_sbrt = "coverage_sdk_beta_sbrt.plugin"\n' in pyproject
+    assert (root / "src" / "coverage_sdk_beta_sbrt" / "plugin.py").exists()
+    policy = (root / "src" / "coverage_sdk_beta_sbrt" / "policy.py").read_text()
+    assert 'id="beta-sbrt"' in policy and 'payer="Beta Care"' in policy
+    (example,) = (root / "examples").glob("*.json")
+    assert load_case(example).procedures[0].code == "77425"
+    assert "| quoted text | our reading | why | the test that pins it |" in (root / "README.md").read_text()
+    assert "$" not in "".join(p.read_text() for p in root.rglob("*") if p.is_file())
+
+
+def test_the_payer_defaults_to_the_first_word_of_the_policy_id(tmp_path):
+    root = create_plugin(tmp_path / "p", "gamma-iort")
+    assert 'payer="Gamma"' in (root / "src" / "coverage_sdk_gamma_iort" / "policy.py").read_text()
+
+
+@pytest.mark.parametrize("policy_id", ["Acme-IORT", "acme_iort", "acme--iort", "-acme", ""])
+def test_a_malformed_policy_id_is_refused(tmp_path, policy_id):
+    with pytest.raises(InputError, match="is not a policy id"):
+        create_plugin(tmp_path / "p", policy_id)
+    assert not (tmp_path / "p").exists()
+
+
+def test_an_existing_folder_with_files_is_not_overwritten(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(InputError, match="not an empty folder"):
+        create_plugin(tmp_path, "acme-iort")
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_the_generated_tests_pass_and_run_the_conformance_suite(tmp_path):
+    """The generated project, "installed" through a .dist-info folder on PYTHONPATH, passes its own pytest."""
+    root = create_plugin(tmp_path / "acme-iort-plugin", "acme-iort")
+    site = tmp_path / "site"
+    info = site / "coverage_sdk_acme_iort-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: coverage-sdk-acme-iort\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[coverage_sdk]\nacme_iort = coverage_sdk_acme_iort.plugin\n")
+    env = {**os.environ, "COVERAGE_SDK_LOAD_PLUGINS": "acme_iort"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(site), str(root / "src"), str(ROOT / "src"), env.get("PYTHONPATH"))))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for check in CHECKS:
+        assert re.search(rf"test_conformance\[{check}\] PASSED", done.stdout), check
+    assert "test_policy.py::test_unknown_margins_are_insufficient_information_naming_the_fact PASSED" in done.stdout
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", GUIDE.read_text(), re.S)
+
+
+def test_the_guides_python_examples_run_in_order(capsys):
+    namespace: dict = {}
+    for block in _blocks("python"):
+        exec(compile(block, str(GUIDE), "exec"), namespace)
+    assert namespace["covered"].outcome.value == "medically_necessary"
+    assert "IORT is covered" in capsys.readouterr().out
+
+
+def test_the_guides_example_policy_quotes_its_document_excerpt():
+    namespace: dict = {}
+    exec(compile(_blocks("python")[1], str(GUIDE), "exec"), namespace)
+    (excerpt,) = _blocks("text")
+    policy = namespace["POLICY"]
+    quotes = {node.citation.quote for node in policy.criteria()} | {v.otherwise.citation.quote for v in policy.versions}
+    assert len(quotes) == 3
+    assert all(normalise(q) in normalise(excerpt) for q in quotes)
+
+
+def test_the_guides_pyproject_snippet_is_what_new_plugin_writes(tmp_path):
+    (snippet,) = _blocks("toml")
+    generated = (create_plugin(tmp_path / "p", "acme-iort") / "pyproject.toml").read_text()
+    assert snippet in generated
