@@ -61,7 +61,9 @@ def speed(repeat_sdk: int, repeat_dicompyler: int) -> None:
           f" compute_dvh {sum(sdk['dvh_s'].values()) * 1e3:.1f} ms in all:")
     print("  " + ", ".join(f"{name} {t * 1e3:.1f}" for name, t in sdk["dvh_s"].items()))
 
-    print(f"\n{'ROI':16s} {'volume cc: SDK':>15s} {'dicompyler':>11s} {'planning':>9s}   {'mean Gy: SDK':>12s} {'dicompyler':>11s} {'planning':>9s}")
+    columns = ("volume cc: SDK", "dicompyler", "planning", "mean Gy: SDK", "dicompyler", "planning")
+    print(f"\n{'ROI':16s} {columns[0]:>15s} {columns[1]:>11s} {columns[2]:>9s}"
+          f"   {columns[3]:>12s} {columns[4]:>11s} {columns[5]:>9s}")
     for name, ours in sdk["rois"].items():
         theirs = other["rois"].get(name, {})
         planned = sdk["reference"].get(name, {})

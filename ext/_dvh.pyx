@@ -9,7 +9,27 @@ from cython.parallel cimport prange, threadid
 from libc.math cimport ceil, floor, INFINITY
 from libc.stdint cimport int64_t, uint64_t
 
-from _interp cimport trilinear
+
+
+cdef inline double _sample(
+    const double* d, Py_ssize_t nx, Py_ssize_t ny, double x0, double sx, double y0, double sy,
+    int64_t k, double f, double px, double py,
+) noexcept nogil:
+    # trilinear (as ext/_interp.pxd) at a node whose plane pair k, k+1 and weight f are known;
+    # raw pointers, as passing memoryviews per call costs more than the interpolation itself
+    cdef double fx = (px - x0) / sx, fy = (py - y0) / sy
+    cdef Py_ssize_t i = <Py_ssize_t>floor(fx), j = <Py_ssize_t>floor(fy)
+    i = 0 if i < 0 else (nx - 2 if i > nx - 2 else i)
+    j = 0 if j < 0 else (ny - 2 if j > ny - 2 else j)
+    fx = fx - i
+    fy = fy - j
+    fx = 0.0 if fx < 0.0 else (1.0 if fx > 1.0 else fx)
+    fy = 0.0 if fy < 0.0 else (1.0 if fy > 1.0 else fy)
+    cdef const double* a = d + (k * ny + j) * nx + i
+    cdef const double* b = a + nx * ny
+    cdef double c0 = (a[0] * (1 - fx) + a[1] * fx) * (1 - fy) + (a[nx] * (1 - fx) + a[nx + 1] * fx) * fy
+    cdef double c1 = (b[0] * (1 - fx) + b[1] * fx) * (1 - fy) + (b[nx] * (1 - fx) + b[nx + 1] * fx) * fy
+    return c0 * (1 - f) + c1 * f
 
 
 cdef inline void _ramp(double* P, double* A, double* B, double m, double da, double db, double h) noexcept nogil:
@@ -60,6 +80,8 @@ def accumulate(
         tot[w, 3] = INFINITY
         tot[w, 4] = -INFINITY
     cdef double area = dx * dy, sub_area = area / (S * S), sdx = dx / S, sdy = dy / S
+    cdef const double* d = &dose[0, 0, 0]
+    cdef double x0 = x[0], sx = x[1] - x[0], y0 = y[0], sy = y[1] - y[0]
     cdef double inner_area = area / (n_inner * n_inner), idx = dx / n_inner, idy = dy / n_inner
     cdef double da, db, px, py
     cdef int64_t p, j, i, a, n, k0, k1, bit, t, s
@@ -87,9 +109,9 @@ def accumulate(
                     s = bit - t * n_inner
                     px = min(max(xb0 + ((i * n_inner + s) + 0.5) * idx, x[0]), x[nx - 1])
                     py = min(max(yb0 + ((j * n_inner + t) + 0.5) * idy, y[0]), y[ny - 1])
-                    trilinear(dose, x, y, z, px, py, node_zeval[a], &da)
+                    da = _sample(d, nx, ny, x0, sx, y0, sy, node_k[a], node_f[a], px, py)
                     for n in range(a + 1, node_offsets[p + 1]):
-                        trilinear(dose, x, y, z, px, py, node_zeval[n], &db)
+                        db = _sample(d, nx, ny, x0, sx, y0, sy, node_k[n], node_f[n], px, py)
                         _segment(&acc[tid, 0], n_edges, &tot[tid, 0], inner_area * (node_pos[n] - node_pos[n - 1]), da, db, h)
                         da = db
                 continue
@@ -122,9 +144,9 @@ def accumulate(
             s = bit - t * S
             px = min(max(xb0 + ((i * S + s) + 0.5) * sdx, x[0]), x[nx - 1])
             py = min(max(yb0 + ((j * S + t) + 0.5) * sdy, y[0]), y[ny - 1])
-            trilinear(dose, x, y, z, px, py, node_zeval[a], &da)
+            da = _sample(d, nx, ny, x0, sx, y0, sy, node_k[a], node_f[a], px, py)
             for n in range(a + 1, node_offsets[p + 1]):
-                trilinear(dose, x, y, z, px, py, node_zeval[n], &db)
+                db = _sample(d, nx, ny, x0, sx, y0, sy, node_k[n], node_f[n], px, py)
                 _segment(&acc[tid, 0], n_edges, &tot[tid, 0], sub_area * (node_pos[n] - node_pos[n - 1]), da, db, h)
                 da = db
 

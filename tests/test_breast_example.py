@@ -4,6 +4,11 @@ The RT Dose carries the DVHs its planning system computed (DVH Sequence); for th
 of 10 cc or more, volume agrees within 2 %, mean, D95 and D5 within 2 % of the ROI's maximum
 dose, V5Gy within 2 percentage points. The reference statistics are read off the stored
 cumulative curve with interpolation (:class:`coverage_sdk.dicom.ReferenceDVH`).
+
+That planning system stops structures at their first and last contour planes (measured: the
+volumes with end caps exceed its volumes by about the caps, 0.35 of 0.42 cc for Tumor Bed,
+3.9 of 4.1 cc for Breast), so the comparison is made like with like, ``end_caps=False``; with
+the end caps of Nelms et al. (our default) only the small Tumor Bed differs by more than 2 %.
 """
 
 from __future__ import annotations
@@ -35,10 +40,17 @@ def test_dvh_agrees_with_the_planning_system(plan, name):
     dose, structures = plan
     structure = structures[name]
     reference = dose.reference_dvhs[structure.number]
-    dvh = compute_dvh(dose, structure)
+    dvh = compute_dvh(dose, structure, end_caps=False)
     dose_tolerance = 0.02 * dvh.max
     assert dvh.volume_cc == pytest.approx(reference.volume_cc, rel=0.02)
     assert dvh.mean == pytest.approx(reference.mean, abs=dose_tolerance)
     assert dvh.statistic("D95") == pytest.approx(reference.dose_at_volume(95), abs=dose_tolerance)
     assert dvh.statistic("D5") == pytest.approx(reference.dose_at_volume(5), abs=dose_tolerance)
     assert dvh.statistic("V5Gy") == pytest.approx(reference.volume_at_dose(5.0), abs=2.0)
+
+
+def test_end_caps_add_half_a_spacing_of_the_end_contours(plan):
+    dose, structures = plan
+    capped = compute_dvh(dose, structures["Tumor Bed"])
+    uncapped = compute_dvh(dose, structures["Tumor Bed"], end_caps=False)
+    assert 0.3 < capped.volume_cc - uncapped.volume_cc < 0.5

@@ -145,7 +145,7 @@ def test_points_sit_at_depth_on_the_radius_and_stop_at_the_centre(compiled):
 
 
 def kernel_inputs(structure: Structure, dose: DoseGrid, threshold=40.0, depth=2.0, samples=360):
-    start = circ._planes(structure.z)
+    start = structure.plane_starts()
     return (structure.points, structure.offsets, start, structure.z[start[:-1]],
             dose.dose, dose.x, dose.y, dose.z, threshold, depth, samples)
 

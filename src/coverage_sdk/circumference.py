@@ -40,7 +40,6 @@ from coverage_sdk.geometry import DoseGrid, Structure
 
 MAX_SAMPLES = 100_000
 MAX_COORDINATE_MM = 1e5
-PLANE_TOLERANCE_MM = 1e-3
 LENGTH_FRACTION_PCT = 25.0
 
 
@@ -120,17 +119,6 @@ def _check_structure(structure: Structure) -> None:
         raise InputError(f"{roi}: contour z must be within {MAX_COORDINATE_MM:g} mm")
 
 
-def _planes(z: np.ndarray) -> np.ndarray:
-    """Index of the first contour of each plane, then the contour count: contours whose z lies
-    within PLANE_TOLERANCE_MM of the plane's first contour share that plane."""
-    starts = [0]
-    for c in range(1, z.size):
-        if z[c] - z[starts[-1]] > PLANE_TOLERANCE_MM:
-            starts.append(c)
-    starts.append(z.size)
-    return np.asarray(starts, dtype=np.int64)
-
-
 def bone_circumference(
     dose: DoseGrid,
     structure: Structure,
@@ -158,7 +146,7 @@ def bone_circumference(
     _check_dose(dose)
     _check_structure(structure)
 
-    plane_start = _planes(structure.z)
+    plane_start = structure.plane_starts()
     plane_z = structure.z[plane_start[:-1]]
     hits, outside, outer, skipped = kernel("_circumference").plane_fractions(
         structure.points, structure.offsets, plane_start, plane_z,

@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from . import circumference_cli, render, scaffold
+from . import circumference_cli, plancompare, render, scaffold
 from ._kernels import extension_status
 from .converter import load_case
 from .engine import evaluate, sdk_version
@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dvh)
 
     circumference_cli.add_parser(sub)
+    plancompare.add_parser(sub)
     scaffold.add_parser(sub)
     return parser
 

@@ -99,6 +99,8 @@ def parse_constraint(text: str) -> Constraint:
     metric, op, number, unit = match.groups()
     metric, expected = _canonical_metric(text, metric)
     unit = {"gy": "Gy", "%": "%", "cc": "cc"}[unit.lower()]
+    if expected == "%" and unit == "cc":
+        metric, expected = f"{metric}_cc", "cc"
     if unit != expected:
         raise ValueError(f"constraint {text!r}: {metric} is measured in {expected}, not {unit}")
     return Constraint(metric, op, float(number), unit)

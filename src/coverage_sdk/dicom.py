@@ -14,7 +14,6 @@ import os
 import struct
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import attrs
 import numpy as np
@@ -313,7 +312,10 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
         raise _fail(source, PIXEL_SPACING, "expected positive row and column spacing")
     along_row, along_column = _axis_of(orientation[:3]), _axis_of(orientation[3:])
     if along_row is None or along_column is None or along_row[0] == along_column[0]:
-        raise _fail(source, IMAGE_ORIENTATION, "expected an axial grid (direction cosines ±1,0,0 and 0,±1,0); oblique grids are not supported")
+        raise _fail(
+            source, IMAGE_ORIENTATION,
+            "expected an axial grid (direction cosines ±1,0,0 and 0,±1,0); oblique grids are not supported",
+        )
     offsets = _numbers(ds, GRID_FRAME_OFFSET_VECTOR, source, count=frames, required=frames > 1)
     if offsets is None:
         offsets = np.zeros(1)
@@ -323,7 +325,10 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     elif abs(offsets[0] - position[2]) <= 1e-3:
         z = offsets
     else:
-        raise _fail(source, GRID_FRAME_OFFSET_VECTOR, "expected the first offset to be 0 (relative) or the Image Position z (absolute)")
+        raise _fail(
+            source, GRID_FRAME_OFFSET_VECTOR,
+            "expected the first offset to be 0 (relative) or the Image Position z (absolute)",
+        )
     steps = np.diff(z)
     if not (np.all(steps > 0) or np.all(steps < 0)):
         raise _fail(source, GRID_FRAME_OFFSET_VECTOR, "expected strictly monotonic frame offsets")

@@ -5,8 +5,9 @@ Phys 2015): each contour plane is a slab reaching half-way to its neighbouring p
 first and last reaching half a contour spacing beyond (a structure on a single plane gets the
 dose grid's plane spacing there). In each plane, polygons combine by even-odd parity (holes,
 several contours; a self-intersecting polygon is filled by parity); grid cells cut by a
-contour are supersampled 5 x 5 with bilinear dose, other cells count whole with their
-voxel-centre dose. Along z the dose is linear between dose planes and is integrated exactly,
+contour are supersampled (3 x 3 to 15 x 15, finer for structures few cells across) with
+interpolated dose; other cells count whole with their voxel-centre dose (subdivided up to
+5 x 5 for small structures). Along z the dose is linear between dose planes and is integrated exactly,
 so contour planes need not coincide with dose planes. The cumulative histogram is exact at
 bin edges 0.01 Gy apart (coarser only above 655 Gy) and interpolated linearly between them.
 
@@ -31,11 +32,11 @@ import numpy as np
 from ._kernels import kernel
 from .geometry import DoseGrid, Structure
 
-EDGE_SAMPLES = (5, 15)
+EDGE_SAMPLES = (3, 31)
 EDGE_SAMPLES_ACROSS = 60
-PLANE_TOLERANCE_MM = 1e-3
 MAX_CELLS_PER_PLANE = 1 << 26
 INNER_CELLS_ACROSS = 20
+PLATEAU_TOLERANCE = 1e-9
 
 _checked_grids: weakref.WeakKeyDictionary[DoseGrid, float] = weakref.WeakKeyDictionary()
 
@@ -80,11 +81,12 @@ class DVH:
         return self.cumulative_cc[:-1] - self.cumulative_cc[1:]
 
     def dose_at_volume_cc(self, volume_cc: float) -> float:
-        """The minimum dose (Gy) to the hottest ``volume_cc`` of the structure."""
+        """The minimum dose (Gy) to the hottest ``volume_cc`` of the structure (where the
+        histogram is flat at that volume, the highest such dose)."""
         if self.volume_cc <= 0 or volume_cc > self.volume_cc * (1 + 1e-12) or volume_cc < 0:
             return math.nan
         c = self.cumulative_cc
-        n = int(np.searchsorted(-c, -volume_cc, side="right")) - 1
+        n = int(np.searchsorted(-c, -volume_cc * (1 - PLATEAU_TOLERANCE), side="right")) - 1
         if n < 0:
             return self.min
         if n >= c.size - 1:
@@ -166,19 +168,21 @@ def _checked_structure(structure: Structure) -> None:
         raise ValueError(f"ROI {structure.name!r} has non-finite contour coordinates")
 
 
-def _planes(structure: Structure, grid_z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _planes(
+    structure: Structure, grid_z: np.ndarray, end_caps: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Plane start per contour group, plane z, and each plane's slab [lo, hi]."""
-    z = structure.z
-    first = np.flatnonzero(np.concatenate(([True], np.diff(z) > PLANE_TOLERANCE_MM)))
-    plane_offsets = np.append(first, z.size).astype(np.int64)
-    plane_z = z[first]
+    plane_offsets = structure.plane_starts()
+    plane_z = structure.z[plane_offsets[:-1]]
     if plane_z.size == 1:
         k = min(max(int(np.searchsorted(grid_z, plane_z[0])), 1), grid_z.size - 1)
         half = np.array([(grid_z[k] - grid_z[k - 1]) / 2])
         return plane_offsets, plane_z, plane_z - half, plane_z + half
     mid = (plane_z[1:] + plane_z[:-1]) / 2
-    lo = np.concatenate(([plane_z[0] - (plane_z[1] - plane_z[0]) / 2], mid))
-    hi = np.concatenate((mid, [plane_z[-1] + (plane_z[-1] - plane_z[-2]) / 2]))
+    cap_lo = (plane_z[1] - plane_z[0]) / 2 if end_caps else 0.0
+    cap_hi = (plane_z[-1] - plane_z[-2]) / 2 if end_caps else 0.0
+    lo = np.concatenate(([plane_z[0] - cap_lo], mid))
+    hi = np.concatenate((mid, [plane_z[-1] + cap_hi]))
     return plane_offsets, plane_z, lo, hi
 
 
@@ -205,7 +209,7 @@ def _nodes(lo: np.ndarray, hi: np.ndarray, grid_z: np.ndarray):
 
 
 def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
-    """Sub-samples per side of edge cells (odd, 5-15) and of interior cells (1-5).
+    """Sub-samples per side of edge cells (odd, 3-15) and of interior cells (1-5).
 
     Both grow only for structures few cells across, where the grid alone is too coarse.
     """
@@ -214,15 +218,17 @@ def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
     if extent <= 0:
         return EDGE_SAMPLES[0], 1
     edge = int(min(EDGE_SAMPLES[1], max(EDGE_SAMPLES[0], math.ceil(EDGE_SAMPLES_ACROSS * cell / extent))))
-    inner = int(min(EDGE_SAMPLES[0], max(1, math.ceil(INNER_CELLS_ACROSS * cell / extent))))
+    inner = int(min(5, max(1, math.ceil(INNER_CELLS_ACROSS * cell / extent))))
     return edge | 1, inner
 
 
-def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = None) -> DVH:
+def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = None, end_caps: bool = True) -> DVH:
     """The DVH of ``structure`` in ``dose`` (see the module docstring for the conventions).
 
     ``threads`` (default: the machine's cores) runs the rasterisation and the histogramming
-    in parallel.
+    in parallel. ``end_caps=False`` stops the structure at its first and last contour planes,
+    the convention of planning systems that report volumes without end caps (the breast
+    example's stored DVHs are such).
     """
     max_dose = _checked_max_dose(dose)
     _checked_structure(structure)
@@ -239,7 +245,7 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
             f"ROI {structure.name!r} spans {span:.3g} dose-grid cells per plane; is it in the dose grid's frame?"
         )
     edge, inner = _sampling(points, dx, dy)
-    plane_offsets, _, lo, hi = _planes(structure, dose.z)
+    plane_offsets, _, lo, hi = _planes(structure, dose.z, end_caps)
     node_offsets, node_pos, zeval, node_k, node_f, plane_outside = _nodes(lo, hi, dose.z)
 
     runs, cells, masks = kernel("_raster").rasterize(

@@ -29,6 +29,9 @@ def _increasing(instance: Any, attribute: attrs.Attribute, value: np.ndarray) ->
         raise ValueError(f"{attribute.name}: axis positions must be strictly increasing")
 
 
+PLANE_TOLERANCE_MM = 1e-3
+
+
 @attrs.frozen(eq=False)
 class DoseGrid:
     """A 3-D dose distribution: ``dose[k, j, i]`` is the dose (Gy) at ``(x[i], y[j], z[k])``.
@@ -106,12 +109,21 @@ class Structure:
     def is_empty(self) -> bool:
         return self.z.size == 0
 
+    def plane_starts(self) -> np.ndarray:
+        """Index of the first contour of each plane, then the contour count: contours within
+        PLANE_TOLERANCE_MM of a plane's first contour lie on that plane."""
+        starts = [0] if self.z.size else []
+        for c in range(1, self.z.size):
+            if self.z[c] - self.z[starts[-1]] > PLANE_TOLERANCE_MM:
+                starts.append(c)
+        return np.asarray([*starts, self.z.size], dtype=np.int64)
+
     @property
     def planes(self) -> np.ndarray:
         """The distinct z positions that hold contours, increasing."""
         return np.unique(self.z)
 
-    def contours_on(self, z: float, tol: float = 1e-3) -> list[np.ndarray]:
+    def contours_on(self, z: float, tol: float = PLANE_TOLERANCE_MM) -> list[np.ndarray]:
         """The (n, 2) contours lying on plane ``z``."""
         return [
             self.points[self.offsets[c] : self.offsets[c + 1]]

@@ -28,5 +28,6 @@ def coverage_sdk_policies() -> Sequence[Policy]:
 
     Results from all plugins are concatenated; a policy id must be unique across installed
     plugins. Each policy is usually a :class:`coverage_sdk.authoring.Policy`; any object with
-    ``id``, ``title``, ``versions`` and ``evaluate(case, audit) -> Determination`` will do.
+    ``id``, ``title``, ``services``, ``versions``, ``applies_to_services(case) -> bool`` and
+    ``evaluate(case, audit) -> Determination`` will do (docs/writing-a-plugin.md).
     """
