@@ -47,7 +47,8 @@ def _file(ds: Dataset, sop_class: str, syntax: str = ImplicitVRLittleEndian) -> 
     return ds
 
 
-def rtdose(orientation="HFS", units="GY", absolute=False, bits=32, signed=False, dose=linear_dose):
+def rtdose(orientation="HFS", units="GY", absolute=False, bits=32, signed=False, dose=linear_dose,
+           syntax=ImplicitVRLittleEndian):
     """An RT Dose sampling ``dose`` on the X, Y, Z grid, stored in the given orientation."""
     row, col = (np.array(v, dtype=float) for v in ORIENTATIONS[orientation])
     normal = np.cross(row, col)
@@ -63,7 +64,7 @@ def rtdose(orientation="HFS", units="GY", absolute=False, bits=32, signed=False,
     gy = dose(*points).transpose(2, 1, 0)
     scaling = 1e-4 if bits == 32 else 1e-3
     stored = np.rint(gy * (100.0 if units == "CGY" else 1.0) / scaling)
-    ds = _file(Dataset(), "1.2.840.10008.5.1.4.1.1.481.2")
+    ds = _file(Dataset(), "1.2.840.10008.5.1.4.1.1.481.2", syntax)
     ds.Modality = "RTDOSE"
     ds.ImagePositionPatient = [float(v) for v in corner]
     ds.ImageOrientationPatient = [float(v) for v in (*row, *col)]
@@ -75,7 +76,8 @@ def rtdose(orientation="HFS", units="GY", absolute=False, bits=32, signed=False,
     ds.HighBit, ds.PixelRepresentation = bits - 1, int(signed)
     ds.DoseUnits, ds.DoseType, ds.DoseSummationType = units, "PHYSICAL", "PLAN"
     ds.DoseGridScaling = scaling
-    ds.PixelData = stored.astype(f"<{'i' if signed else 'u'}{bits // 8}").tobytes()
+    order = ">" if syntax == ExplicitVRBigEndian else "<"
+    ds.PixelData = stored.astype(f"{order}{'i' if signed else 'u'}{bits // 8}").tobytes()
     return ds
 
 
@@ -200,6 +202,14 @@ def test_every_axial_orientation_gives_the_same_patient_dose(tmp_path, kernels, 
     np.testing.assert_allclose(dose.dose, linear_dose(xx, yy, zz), atol=1e-3 if bits == 16 else 1e-4)
 
 
+@pytest.mark.parametrize("syntax", [ExplicitVRLittleEndian, ExplicitVRBigEndian])
+def test_explicit_and_big_endian_encodings_read_alike(tmp_path, syntax):
+    implicit = read_rtdose(save(rtdose("HFP", bits=16, signed=True), tmp_path / "implicit.dcm"))
+    other = read_rtdose(save(rtdose("HFP", bits=16, signed=True, syntax=syntax), tmp_path / "other.dcm"))
+    np.testing.assert_array_equal(other.dose, implicit.dose)
+    np.testing.assert_array_equal(other.x, implicit.x)
+
+
 @pytest.mark.parametrize("orientation", ["HFS", "FFS"])
 def test_absolute_frame_offsets_equal_relative_ones(tmp_path, orientation):
     relative = read_rtdose(save(rtdose(orientation), tmp_path / "relative.dcm"))
@@ -214,11 +224,14 @@ def test_centigray_is_converted_to_gray(tmp_path):
     np.testing.assert_allclose(cgy.dose, gy.dose, rtol=1e-6)
 
 
-def test_a_small_grid_read_in_memory_equals_the_mapped_one(tmp_path, monkeypatch):
-    path = save(rtdose("FFP"), tmp_path / "dose.dcm")
+@pytest.mark.parametrize("syntax", [ImplicitVRLittleEndian, ExplicitVRBigEndian])
+def test_a_grid_read_in_memory_equals_the_mapped_one(tmp_path, monkeypatch, syntax):
+    path = save(rtdose("FFP", syntax=syntax), tmp_path / "dose.dcm")
+    in_memory = read_rtdose(path)
+    monkeypatch.setattr("coverage_sdk.dicom.DEFER_SIZE", 64)
     mapped = read_rtdose(path)
-    monkeypatch.setattr("coverage_sdk.dicom.DEFER_SIZE", None)
-    np.testing.assert_array_equal(read_rtdose(path).dose, mapped.dose)
+    np.testing.assert_array_equal(mapped.dose, in_memory.dose)
+    np.testing.assert_array_equal(mapped.z, in_memory.z)
 
 
 def _expect_input_error(read, path, location: str | None):
