@@ -7,10 +7,16 @@
 import numpy as np
 cimport numpy as cnp
 from cython.parallel cimport prange
-from libc.math cimport floor
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
+
+
+cdef inline int64_t _ifloor(double v) noexcept nogil:
+    # floor(v) as an integer without a libm call (exact for |v| < 2**63)
+    cdef int64_t k = <int64_t>v
+    return k - 1 if k > v else k
+
 
 cnp.import_array()
 
@@ -43,8 +49,8 @@ cdef void _plane(
         xmax = max(xmax, points[k, 0])
         ymin = min(ymin, points[k, 1])
         ymax = max(ymax, points[k, 1])
-    cdef int64_t i_lo = <int64_t>floor((xmin - xb0) / dx) - 1, i_hi = <int64_t>floor((xmax - xb0) / dx) + 1
-    cdef int64_t j_lo = <int64_t>floor((ymin - yb0) / dy) - 1, j_hi = <int64_t>floor((ymax - yb0) / dy) + 1
+    cdef int64_t i_lo = _ifloor((xmin - xb0) / dx) - 1, i_hi = _ifloor((xmax - xb0) / dx) + 1
+    cdef int64_t j_lo = _ifloor((ymin - yb0) / dy) - 1, j_hi = _ifloor((ymax - yb0) / dy) + 1
     cdef int64_t ncols = i_hi - i_lo + 1, nrows = j_hi - j_lo + 1, nsub = nrows * S, r0 = j_lo * S
     cdef double sdx = dx / S, sdy = dy / S
     cdef unsigned char* mark = <unsigned char*>calloc(nrows * ncols, 1)
@@ -67,8 +73,8 @@ cdef void _plane(
                 x0 = points[k, 0]; y0 = points[k, 1]; x1 = points[k1, 0]; y1 = points[k1, 1]
                 ylo = min(y0, y1); yhi = max(y0, y1)
                 if pass_ == 0:
-                    ja = max(<int64_t>floor((ylo - EPS - yb0) / dy), j_lo)
-                    jb = min(<int64_t>floor((yhi + EPS - yb0) / dy), j_hi)
+                    ja = max(_ifloor((ylo - EPS - yb0) / dy), j_lo)
+                    jb = min(_ifloor((yhi + EPS - yb0) / dy), j_hi)
                     for j in range(ja, jb + 1):
                         ya = max(ylo, yb0 + j * dy)
                         yb = min(yhi, yb0 + (j + 1) * dy)
@@ -78,14 +84,14 @@ cdef void _plane(
                         else:
                             xa = x0
                             xe = x1
-                        ia = max(<int64_t>floor((min(xa, xe) - EPS - xb0) / dx), i_lo)
-                        ib = min(<int64_t>floor((max(xa, xe) + EPS - xb0) / dx), i_hi)
+                        ia = max(_ifloor((min(xa, xe) - EPS - xb0) / dx), i_lo)
+                        ib = min(_ifloor((max(xa, xe) + EPS - xb0) / dx), i_hi)
                         for i in range(ia, ib + 1):
                             mark[(j - j_lo) * ncols + (i - i_lo)] = 1
                 if y0 == y1:
                     continue
-                ra = max(<int64_t>floor((ylo - yb0) / sdy - 0.5) - 1, r0)
-                rb = min(<int64_t>floor((yhi - yb0) / sdy - 0.5) + 1, r0 + nsub - 1)
+                ra = max(_ifloor((ylo - yb0) / sdy - 0.5) - 1, r0)
+                rb = min(_ifloor((yhi - yb0) / sdy - 0.5) + 1, r0 + nsub - 1)
                 for r in range(ra, rb + 1):
                     yr = _sub(yb0, r, sdy)
                     if not (ylo <= yr and yr < yhi):
@@ -94,7 +100,7 @@ cdef void _plane(
                         counts[r - r0 + 1] += 1
                         continue
                     xc = x0 + (yr - y0) * (x1 - x0) / (y1 - y0)
-                    q = <int64_t>floor((xc - xb0) / sdx - 0.5) + 1
+                    q = _ifloor((xc - xb0) / sdx - 0.5) + 1
                     while _sub(xb0, q, sdx) <= xc:
                         q += 1
                     while _sub(xb0, q - 1, sdx) > xc:
@@ -133,52 +139,85 @@ cdef void _plane(
         free(mark); free(counts); free(fill); free(toggles)
         return
 
+    # rows are scanned by stretches: a stretch of unmarked cells (whole cells, inside when their
+    # centre is) changes parity only at its middle sub-row's toggles; marked (edge) cells read
+    # every sub-row's parity, each sub-row's toggle pointer advancing along the row (kp)
     cdef int m = (S - 1) // 2, t, s, bit
-    cdef int64_t jj, ii, pm, run_start, kk, rr
+    cdef int64_t jj, ii, pm, pend, run_start, kk, rr, s1, cur, nxt, base
     cdef bint inside, any_inside
     cdef uint64_t* mask
+    cdef unsigned char* mrow
+    cdef int64_t* kp = <int64_t*>malloc(S * sizeof(int64_t))
+    if kp == NULL:
+        out.failed = 1
+        free(mark); free(counts); free(fill); free(toggles)
+        return
     for jj in range(nrows):
         rr = jj * S + m
-        pm = counts[rr]
-        run_start = -1
-        for ii in range(ncols + 1):
-            inside = False
-            if ii < ncols and not mark[jj * ncols + ii]:
-                q = (i_lo + ii) * S + m
-                while pm < counts[rr + 1] and toggles[pm] <= q:
-                    pm += 1
-                inside = ((pm - counts[rr]) & 1) == 1
-            if inside and run_start < 0:
-                run_start = ii
-            elif not inside and run_start >= 0:
-                out.runs[4 * out.n_runs] = p
-                out.runs[4 * out.n_runs + 1] = j_lo + jj
-                out.runs[4 * out.n_runs + 2] = i_lo + run_start
-                out.runs[4 * out.n_runs + 3] = i_lo + ii
-                out.n_runs += 1
+        base = counts[rr]
+        pm = base
+        pend = counts[rr + 1]
+        for t in range(S):
+            kp[t] = counts[jj * S + t]
+        mrow = mark + jj * ncols
+        ii = 0
+        while ii < ncols:
+            if not mrow[ii]:
+                s1 = ii + 1
+                while s1 < ncols and not mrow[s1]:
+                    s1 += 1
                 run_start = -1
-            if ii < ncols and mark[jj * ncols + ii]:
-                mask = &out.masks[W * out.n_cells]
-                for bit in range(W):
-                    mask[bit] = 0
-                any_inside = False
-                for t in range(S):
-                    rr = jj * S + t
-                    kk = counts[rr]
-                    for s in range(S):
-                        q = (i_lo + ii) * S + s
-                        while kk < counts[rr + 1] and toggles[kk] <= q:
-                            kk += 1
-                        if (kk - counts[rr]) & 1:
-                            bit = t * S + s
-                            mask[bit >> 6] |= (<uint64_t>1) << (bit & 63)
-                            any_inside = True
-                rr = jj * S + m
-                if any_inside:
-                    out.cells[3 * out.n_cells] = p
-                    out.cells[3 * out.n_cells + 1] = j_lo + jj
-                    out.cells[3 * out.n_cells + 2] = i_lo + ii
-                    out.n_cells += 1
+                cur = ii
+                while cur < s1:
+                    q = (i_lo + cur) * S + m
+                    while pm < pend and toggles[pm] <= q:
+                        pm += 1
+                    inside = ((pm - base) & 1) == 1
+                    # cells cur .. nxt-1 have no toggle up to their centres: the same parity
+                    nxt = s1
+                    if pm < pend:
+                        nxt = min(max((toggles[pm] - m - i_lo * S + S - 1) // S, cur + 1), s1)
+                    if inside and run_start < 0:
+                        run_start = cur
+                    elif not inside and run_start >= 0:
+                        out.runs[4 * out.n_runs] = p
+                        out.runs[4 * out.n_runs + 1] = j_lo + jj
+                        out.runs[4 * out.n_runs + 2] = i_lo + run_start
+                        out.runs[4 * out.n_runs + 3] = i_lo + cur
+                        out.n_runs += 1
+                        run_start = -1
+                    cur = nxt
+                if run_start >= 0:
+                    out.runs[4 * out.n_runs] = p
+                    out.runs[4 * out.n_runs + 1] = j_lo + jj
+                    out.runs[4 * out.n_runs + 2] = i_lo + run_start
+                    out.runs[4 * out.n_runs + 3] = i_lo + s1
+                    out.n_runs += 1
+                ii = s1
+                continue
+            mask = &out.masks[W * out.n_cells]
+            for bit in range(W):
+                mask[bit] = 0
+            any_inside = False
+            for t in range(S):
+                rr = jj * S + t
+                kk = kp[t]
+                for s in range(S):
+                    q = (i_lo + ii) * S + s
+                    while kk < counts[rr + 1] and toggles[kk] <= q:
+                        kk += 1
+                    if (kk - counts[rr]) & 1:
+                        bit = t * S + s
+                        mask[bit >> 6] |= (<uint64_t>1) << (bit & 63)
+                        any_inside = True
+                kp[t] = kk
+            if any_inside:
+                out.cells[3 * out.n_cells] = p
+                out.cells[3 * out.n_cells + 1] = j_lo + jj
+                out.cells[3 * out.n_cells + 2] = i_lo + ii
+                out.n_cells += 1
+            ii += 1
+    free(kp)
     free(mark); free(counts); free(fill); free(toggles)
 
 
