@@ -46,6 +46,18 @@ cdef inline void _ramp(double* acc, double m, double ua, double ub) noexcept nog
         acc[3 * n_hi + 5] -= beta
 
 
+cdef inline Py_ssize_t _locate(
+    double p, double lo, double hi, double origin, double step, Py_ssize_t n, double* frac
+) noexcept nogil:
+    """Cell index and fraction of ``p`` (clamped to [lo, hi]) on an evenly spaced axis of n points."""
+    cdef double f = (min(max(p, lo), hi) - origin) / step
+    cdef Py_ssize_t k = _ifloor(f)
+    k = 0 if k < 0 else (n - 2 if k > n - 2 else k)
+    f = f - k
+    frac[0] = 0.0 if f < 0.0 else (1.0 if f > 1.0 else f)
+    return k
+
+
 cdef inline double _bilinear(const double* a, Py_ssize_t nx, double fx, double fy) noexcept nogil:
     return (a[0] * (1 - fx) + a[1] * fx) * (1 - fy) + (a[nx] * (1 - fx) + a[nx + 1] * fx) * fy
 
@@ -138,7 +150,7 @@ def accumulate(
     cdef const double* npos = &node_pos[0] if node_pos.shape[0] > 0 else NULL
     cdef double x0 = x[0], sx = x[1] - x[0], y0 = y[0], sy = y[1] - y[0], xl = x[nx - 1], yl = y[ny - 1]
     cdef double inner_area = area / (n_inner * n_inner), idx = dx / n_inner, idy = dy / n_inner
-    cdef double da, db, ua, ub, px, py, fx, fy, f, m, t_out, cell_step, sub_step
+    cdef double da, db, ua, ub, fx, fy, f, m, t_out, cell_step, sub_step
     cdef double* T
     cdef double t_mass, t_int, t_min, t_max
     cdef double* fxp
@@ -182,18 +194,8 @@ def accumulate(
                 for sub in range(n_inner * n_inner):
                     t = sub // n_inner
                     s = sub - t * n_inner
-                    px = min(max(xb0 + ((i * n_inner + s) + 0.5) * idx, x0), xl)
-                    py = min(max(yb0 + ((j * n_inner + t) + 0.5) * idy, y0), yl)
-                    fx = (px - x0) / sx
-                    fy = (py - y0) / sy
-                    ii = _ifloor(fx)
-                    jj = _ifloor(fy)
-                    ii = 0 if ii < 0 else (nx - 2 if ii > nx - 2 else ii)
-                    jj = 0 if jj < 0 else (ny - 2 if jj > ny - 2 else jj)
-                    fx = fx - ii
-                    fy = fy - jj
-                    fx = 0.0 if fx < 0.0 else (1.0 if fx > 1.0 else fx)
-                    fy = 0.0 if fy < 0.0 else (1.0 if fy > 1.0 else fy)
+                    ii = _locate(xb0 + ((i * n_inner + s) + 0.5) * idx, x0, xl, x0, sx, nx, &fx)
+                    jj = _locate(yb0 + ((j * n_inner + t) + 0.5) * idy, y0, yl, y0, sy, ny, &fy)
                     _column(hist, T, d + jj * nx + ii, plane, nx, fx, fy, nk, nf, npos, a, b, inner_area, h)
         else:
             t_mass = 0.0
@@ -261,21 +263,9 @@ def accumulate(
             ixp = &corner_at[tid, 0]
             jyp = ixp + S
             for s in range(S):
-                px = min(max(xb0 + ((i * S + s) + 0.5) * sdx, x0), xl)
-                fx = (px - x0) / sx
-                ii = _ifloor(fx)
-                ii = 0 if ii < 0 else (nx - 2 if ii > nx - 2 else ii)
-                fx = fx - ii
-                fxp[s] = 0.0 if fx < 0.0 else (1.0 if fx > 1.0 else fx)
-                ixp[s] = ii
+                ixp[s] = _locate(xb0 + ((i * S + s) + 0.5) * sdx, x0, xl, x0, sx, nx, &fxp[s])
             for t in range(S):
-                py = min(max(yb0 + ((j * S + t) + 0.5) * sdy, y0), yl)
-                fy = (py - y0) / sy
-                jj = _ifloor(fy)
-                jj = 0 if jj < 0 else (ny - 2 if jj > ny - 2 else jj)
-                fy = fy - jj
-                fyp[t] = 0.0 if fy < 0.0 else (1.0 if fy > 1.0 else fy)
-                jyp[t] = jj
+                jyp[t] = _locate(yb0 + ((j * S + t) + 0.5) * sdy, y0, yl, y0, sy, ny, &fyp[t])
             for bit in range(S * S):
                 if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
                     continue
