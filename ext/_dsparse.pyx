@@ -37,13 +37,26 @@ cdef Py_ssize_t _count(const unsigned char* buf, Py_ssize_t start, Py_ssize_t st
     return 0 if (blank and n == 1) else n
 
 
+cdef inline Py_ssize_t _digits(
+    const unsigned char* buf, Py_ssize_t i, Py_ssize_t stop, unsigned long long* mantissa
+) noexcept nogil:
+    """Fold the decimal digits from ``i`` into ``mantissa``; return the index after them."""
+    cdef unsigned char d
+    while i < stop:
+        d = buf[i] - 48
+        if d > 9:
+            break
+        mantissa[0] = mantissa[0] * 10 + d
+        i += 1
+    return i
+
+
 cdef inline Py_ssize_t _parse_one(const unsigned char* buf, Py_ssize_t i, Py_ssize_t stop, double* out) noexcept nogil:
     """Parse the number starting at ``i``; return the index after its separator, or -1 if malformed."""
     cdef Py_ssize_t begin, token_start, token_stop
     cdef unsigned long long mantissa = 0
     cdef int digits = 0, scale = 0, exponent = 0, exp_sign = 1
     cdef bint negative = False, exact = True, exp_digit = False
-    cdef unsigned char d
     cdef char token[MAX_TOKEN + 1]
     cdef double value
 
@@ -54,22 +67,12 @@ cdef inline Py_ssize_t _parse_one(const unsigned char* buf, Py_ssize_t i, Py_ssi
         negative = buf[i] == 45
         i += 1
     begin = i
-    while i < stop:
-        d = buf[i] - 48
-        if d > 9:
-            break
-        mantissa = mantissa * 10 + d
-        i += 1
+    i = _digits(buf, i, stop, &mantissa)
     digits = i - begin
     if i < stop and buf[i] == 46:
         i += 1
         begin = i
-        while i < stop:
-            d = buf[i] - 48
-            if d > 9:
-                break
-            mantissa = mantissa * 10 + d
-            i += 1
+        i = _digits(buf, i, stop, &mantissa)
         scale = begin - i
         digits += i - begin
     if digits == 0:
