@@ -2,6 +2,8 @@
 # Every sample (a whole interior cell, or one sub-sample of an edge cell) stands for a column of
 # its plane's slab; along z the dose is piecewise linear between the slab's nodes, so each
 # node-to-node piece is a uniform dose distribution, accumulated exactly at the bin edges n*h.
+# A whole cell inside on consecutive planes is one column through their slabs, bending only at
+# dose planes (half as many pieces).
 # Inputs are validated by coverage_sdk.dvh.
 
 import numpy as np
@@ -56,6 +58,16 @@ cdef inline Py_ssize_t _locate(
     f = f - k
     frac[0] = 0.0 if f < 0.0 else (1.0 if f > 1.0 else f)
     return k
+
+
+cdef inline void _sub_axis(
+    double b0, int64_t cell, int n, double sub, double lo, double hi, double step, Py_ssize_t size,
+    double* frac, int64_t* at,
+) noexcept nogil:
+    """Grid cell and fraction of each of the n sub-sample positions of a lattice cell along one axis."""
+    cdef int s
+    for s in range(n):
+        at[s] = _locate(b0 + ((cell * n + s) + 0.5) * sub, lo, hi, lo, step, size, &frac[s])
 
 
 cdef inline double _bilinear(const double* a, Py_ssize_t nx, double fx, double fy) noexcept nogil:
@@ -122,16 +134,95 @@ cdef inline void _column(
         ua = ub
 
 
+cdef inline double* _fresh(double* T) noexcept nogil:
+    # T: [mass, dose integral, min, max] of the pieces of one run, row or cell
+    T[0] = 0.0
+    T[1] = 0.0
+    T[2] = INFINITY
+    T[3] = -INFINITY
+    return T
+
+
+cdef inline void _commit(double* total, const double* T, double outside) noexcept nogil:
+    # total: a thread's [inside mm3, outside mm3, dose integral, min, max]
+    total[0] += T[0]
+    total[1] += outside
+    total[2] += T[1]
+    total[3] = min(total[3], T[2])
+    total[4] = max(total[4], T[3])
+
+
+cdef inline double _whole(const double* cell, Py_ssize_t plane, int64_t k, double f) noexcept nogil:
+    # the voxel-centre dose of a whole cell at a node between planes k and k + 1 (f == 0: plane k exactly)
+    if f == 0.0:
+        return cell[k * plane]
+    return (1 - f) * cell[k * plane] + f * cell[(k + 1) * plane]
+
+
+cdef inline void _whole_column(
+    double* hist, double* T, const double* cell, Py_ssize_t plane, const int64_t* nk, const double* nf,
+    const double* npos, const unsigned char* keep, int64_t a, int64_t b, double area, double h,
+) noexcept nogil:
+    # the dose pieces of a whole cell's column from node a to node b, bending only at kept nodes;
+    # T accumulates [mass, dose integral, min, max]
+    cdef double da = _whole(cell, plane, nk[a], nf[a]), db, m
+    cdef double ua = da / h, ub
+    cdef double t_mass = 0.0, t_int = 0.0, t_min = da, t_max = da
+    cdef int64_t n, last = a
+    for n in range(a + 1, b + 1):
+        if not keep[n] and n != b:
+            continue
+        db = _whole(cell, plane, nk[n], nf[n])
+        ub = db / h
+        m = area * (npos[n] - npos[last])
+        _ramp(hist, m, ua, ub)
+        t_mass = t_mass + m
+        t_int = t_int + m * (da + db) / 2
+        t_min = min(t_min, db)
+        t_max = max(t_max, db)
+        da = db
+        ua = ub
+        last = n
+    T[0] += t_mass
+    T[1] += t_int
+    T[2] = min(T[2], t_min)
+    T[3] = max(T[3], t_max)
+
+
+cdef inline void _close_columns(
+    double* hist, double* T, const double* row, Py_ssize_t plane, const int64_t* nk, const double* nf,
+    const double* npos, const unsigned char* keep, const int64_t* node_offsets, const int64_t* runs,
+    const int64_t* row_order, int64_t q0, int64_t q1, int64_t q, int64_t* cs, int64_t* ce, Py_ssize_t nx,
+    double area, double h,
+) noexcept nogil:
+    # end the columns still open at plane q's cells (those the next plane did not continue);
+    # runs is the (n, 4) run table, row_order[q0:q1] plane q's runs in this row
+    cdef int64_t w, r, i
+    for w in range(q0, q1):
+        r = row_order[w]
+        for i in range(max(runs[4 * r + 2], 0), min(runs[4 * r + 3], nx)):
+            if ce[i] == q:
+                _whole_column(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[cs[i]], node_offsets[q + 1] - 1, area, h)
+                ce[i] = -1
+
+
 def accumulate(
     const double[:, :, ::1] dose, const double[::1] x, const double[::1] y, const double[::1] z,
     const int64_t[:, ::1] runs, const int64_t[:, ::1] cells, const uint64_t[:, ::1] masks, int S, int n_inner,
     double xb0, double dx, double yb0, double dy,
     const int64_t[::1] node_offsets, const double[::1] node_pos, const double[::1] node_zeval,
-    const int64_t[::1] node_k, const double[::1] node_f,
+    const int64_t[::1] node_k, const double[::1] node_f, const unsigned char[::1] node_keep,
     const double[::1] plane_slab, const double[::1] plane_outside,
+    const int64_t[::1] row_order, const int64_t[::1] row_groups,
     double h, Py_ssize_t n_edges, int threads,
 ):
-    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max]``."""
+    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max]``.
+
+    Whole interior cells (``n_inner == 1``) are taken row by row (``row_order`` lists the runs
+    by row, then plane; ``row_groups`` delimits the rows): a cell inside on consecutive planes
+    is one column, whose dose pieces meet only at the nodes ``node_keep`` marks (a slab
+    boundary inside a dose interval is not a bend of the dose, so its two pieces are one).
+    """
     cdef Py_ssize_t nz = dose.shape[0], ny = dose.shape[1], nx = dose.shape[2], plane = nx * ny
     # per-thread rows padded so that no two threads share a cache line; T: per-thread [mass, integral, min, max] of a run or cell
     cdef double[:, ::1] acc = np.zeros((threads, (3 * n_edges + 7) // 8 * 8 + 8), dtype=np.float64)
@@ -140,7 +231,9 @@ def accumulate(
     cdef Py_ssize_t n_scratch = max(S, n_inner)
     cdef double[:, ::1] lateral = np.zeros((threads, (2 * n_scratch + 7) // 8 * 8 + 8), dtype=np.float64)
     cdef int64_t[:, ::1] corner_at = np.zeros((threads, (2 * n_scratch + 7) // 8 * 8 + 8), dtype=np.int64)
-    cdef Py_ssize_t w, r, e, tid
+    cdef int64_t[:, ::1] column_start = np.empty((threads, nx + 8), dtype=np.int64)
+    cdef int64_t[:, ::1] column_end = np.empty((threads, nx + 8), dtype=np.int64)
+    cdef Py_ssize_t w, r, e, g, tid
     for w in range(threads):
         tot[w, 3] = INFINITY
         tot[w, 4] = -INFINITY
@@ -158,11 +251,19 @@ def accumulate(
     cdef double* fyp
     cdef int64_t* ixp
     cdef int64_t* jyp
-    cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub
+    cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub, u, v, q, q0, q1, ww
+    cdef int64_t* cs
+    cdef int64_t* ce
+    cdef const unsigned char* keep = &node_keep[0] if node_keep.shape[0] > 0 else NULL
+    cdef const int64_t* no = &node_offsets[0]
+    cdef const int64_t* rn = &runs[0, 0] if runs.shape[0] > 0 else NULL
+    cdef const int64_t* ro = &row_order[0] if row_order.shape[0] > 0 else NULL
+    cdef bint live, chain
     cdef const double* row
     cdef double* hist
 
-    for r in prange(runs.shape[0], nogil=True, num_threads=threads, schedule="dynamic", chunksize=64):
+    # interior cells subdivided (small structures): each sub-sample's column, plane by plane
+    for r in prange(runs.shape[0] if n_inner > 1 else 0, nogil=True, num_threads=threads, schedule="dynamic", chunksize=64):
         tid = threadid()
         p = runs[r, 0]
         j = runs[r, 1]
@@ -185,67 +286,84 @@ def accumulate(
         if a + 1 >= b:
             continue
         hist = &acc[tid, 0]
-        T = &stats[tid, 0]
-        T[0] = 0.0
-        T[1] = 0.0
-        T[2] = INFINITY
-        T[3] = -INFINITY
-        if n_inner > 1:
-            # (fractions go to per-thread scratch: a prange variable set only through its address
-            # is not made private by Cython, and threads would share it)
-            fxp = &lateral[tid, 0]
-            fyp = fxp + n_scratch
-            ixp = &corner_at[tid, 0]
-            jyp = ixp + n_scratch
-            for t in range(n_inner):
-                jyp[t] = _locate(yb0 + ((j * n_inner + t) + 0.5) * idy, y0, yl, y0, sy, ny, &fyp[t])
-            for i in range(i0, i1):
-                for s in range(n_inner):
-                    ixp[s] = _locate(xb0 + ((i * n_inner + s) + 0.5) * idx, x0, xl, x0, sx, nx, &fxp[s])
-                for sub in range(n_inner * n_inner):
-                    t = sub // n_inner
-                    s = sub - t * n_inner
-                    _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h)
-        else:
-            t_mass = 0.0
-            t_int = 0.0
-            t_min = INFINITY
-            t_max = -INFINITY
-            for i in range(i0, i1):
-                # whole cells: the voxel-centre dose, linear along z (f == 0: one plane exactly)
-                row = d + j * nx + i
-                f = nf[a]
-                k0 = nk[a]
-                if f == 0.0:
-                    da = row[k0 * plane]
-                else:
-                    da = (1 - f) * row[k0 * plane] + f * row[(k0 + 1) * plane]
-                ua = da / h
-                for n in range(a + 1, b):
-                    f = nf[n]
-                    k0 = nk[n]
-                    if f == 0.0:
-                        db = row[k0 * plane]
-                    else:
-                        db = (1 - f) * row[k0 * plane] + f * row[(k0 + 1) * plane]
-                    ub = db / h
-                    m = area * (npos[n] - npos[n - 1])
-                    _ramp(hist, m, ua, ub)
-                    t_mass = t_mass + m
-                    t_int = t_int + m * (da + db) / 2
-                    t_min = min(t_min, min(da, db))
-                    t_max = max(t_max, max(da, db))
-                    da = db
-                    ua = ub
-            # (scalars, not T: stores through T would chain every piece's sums through memory)
-            T[0] += t_mass
-            T[1] += t_int
-            T[2] = min(T[2], t_min)
-            T[3] = max(T[3], t_max)
-        tot[tid, 0] += T[0]
-        tot[tid, 2] += T[1]
-        tot[tid, 3] = min(tot[tid, 3], T[2])
-        tot[tid, 4] = max(tot[tid, 4], T[3])
+        T = _fresh(&stats[tid, 0])
+        # (fractions go to per-thread scratch: a prange variable set only through its address
+        # is not made private by Cython, and threads would share it)
+        fxp = &lateral[tid, 0]
+        fyp = fxp + n_scratch
+        ixp = &corner_at[tid, 0]
+        jyp = ixp + n_scratch
+        _sub_axis(yb0, j, n_inner, idy, y0, yl, sy, ny, fyp, jyp)
+        for i in range(i0, i1):
+            _sub_axis(xb0, i, n_inner, idx, x0, xl, sx, nx, fxp, ixp)
+            for sub in range(n_inner * n_inner):
+                t = sub // n_inner
+                s = sub - t * n_inner
+                _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h)
+        _commit(&tot[tid, 0], T, 0.0)
+
+    for g in prange(row_groups.shape[0] - 1 if n_inner == 1 else 0, nogil=True, num_threads=threads, schedule="dynamic"):
+        # one row of whole interior cells, plane by plane: ce[i] is the last plane of the column
+        # open at cell i (-1: none), cs[i] its first; q is the last plane with nodes, whose runs
+        # are row_order[q0:q1]; a column ends where its cell is not inside the next plane
+        tid = threadid()
+        hist = &acc[tid, 0]
+        T = _fresh(&stats[tid, 0])
+        t_out = 0.0
+        cs = &column_start[tid, 0]
+        ce = &column_end[tid, 0]
+        for i in range(nx):
+            ce[i] = -1
+        j = runs[row_order[row_groups[g]], 1]
+        q = -3
+        q0 = 0
+        q1 = 0
+        u = row_groups[g]
+        while u < row_groups[g + 1]:
+            p = runs[row_order[u], 0]
+            v = u
+            while v < row_groups[g + 1] and runs[row_order[v], 0] == p:
+                v = v + 1
+            live = j >= 0 and j < ny and node_offsets[p] + 1 < node_offsets[p + 1]
+            chain = live and p == q + 1
+            for ww in range(u, v):
+                r = row_order[ww]
+                i0 = runs[r, 2]
+                i1 = runs[r, 3]
+                if not (j >= 0 and j < ny):
+                    t_out = t_out + area * plane_slab[p] * (i1 - i0)
+                    continue
+                if i0 < 0:
+                    t_out = t_out + area * plane_slab[p] * (min(i1, 0) - i0)
+                    i0 = 0
+                if i1 > nx:
+                    t_out = t_out + area * plane_slab[p] * (i1 - max(i0, nx))
+                    i1 = nx
+                if i1 <= i0:
+                    continue
+                t_out = t_out + area * plane_outside[p] * (i1 - i0)
+                if not live:
+                    continue
+                row = d + j * nx
+                for i in range(i0, i1):
+                    if ce[i] == q and chain:
+                        ce[i] = p
+                        continue
+                    if ce[i] == q:
+                        _whole_column(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[cs[i]], node_offsets[q + 1] - 1, area, h)
+                    cs[i] = p
+                    ce[i] = p
+            if not live:
+                u = v
+                continue
+            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, cs, ce, nx, area, h)
+            q = p
+            q0 = u
+            q1 = v
+            u = v
+        if j >= 0 and j < ny:
+            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, cs, ce, nx, area, h)
+        _commit(&tot[tid, 0], T, t_out)
 
     for e in prange(cells.shape[0], nogil=True, num_threads=threads, schedule="dynamic", chunksize=16):
         tid = threadid()
@@ -255,11 +373,7 @@ def accumulate(
         a = node_offsets[p]
         b = node_offsets[p + 1]
         hist = &acc[tid, 0]
-        T = &stats[tid, 0]
-        T[0] = 0.0
-        T[1] = 0.0
-        T[2] = INFINITY
-        T[3] = -INFINITY
+        T = _fresh(&stats[tid, 0])
         t_out = 0.0
         if j < 0 or j >= ny or i < 0 or i >= nx:
             for bit in range(S * S):
@@ -271,10 +385,8 @@ def accumulate(
             fyp = fxp + n_scratch
             ixp = &corner_at[tid, 0]
             jyp = ixp + n_scratch
-            for s in range(S):
-                ixp[s] = _locate(xb0 + ((i * S + s) + 0.5) * sdx, x0, xl, x0, sx, nx, &fxp[s])
-            for t in range(S):
-                jyp[t] = _locate(yb0 + ((j * S + t) + 0.5) * sdy, y0, yl, y0, sy, ny, &fyp[t])
+            _sub_axis(xb0, i, S, sdx, x0, xl, sx, nx, fxp, ixp)
+            _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
             for bit in range(S * S):
                 if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
                     continue
@@ -284,11 +396,7 @@ def accumulate(
                 t = bit // S
                 s = bit - t * S
                 _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h)
-        tot[tid, 0] += T[0]
-        tot[tid, 1] += t_out
-        tot[tid, 2] += T[1]
-        tot[tid, 3] = min(tot[tid, 3], T[2])
-        tot[tid, 4] = max(tot[tid, 4], T[3])
+        _commit(&tot[tid, 0], T, t_out)
 
     summed = np.asarray(acc)[:, : 3 * n_edges].sum(axis=0).reshape(n_edges, 3)
     totals = np.asarray(tot)

@@ -82,3 +82,19 @@ def test_bad_statistic_and_threads():
     assert math.isnan(dvh.statistic("D2cc"))
     with pytest.raises(ValueError):
         compute_dvh(_grid(), _box(4.5, 4.5, 10, range(5, 15)), threads=0)
+
+
+@pytest.mark.parametrize("spacing, first", [(2.0, 4.0), (1.5, 4.25), (0.5, 4.0), (3.0, 5.5)])
+def test_columns_bend_at_every_dose_plane(spacing, first):
+    """Dose curved along z (z**2 at the dose planes, linear between): the exact mean over the
+    structure's z range, whether slab boundaries fall on dose planes or between them."""
+    axis = np.arange(40.0)
+    dose = np.ascontiguousarray(np.broadcast_to((axis**2)[:, None, None], (40, 40, 40)))
+    planes = np.arange(first, 30.0, spacing)
+    roi = _box(4.5, 4.5, 30, planes)
+    dvh = compute_dvh(DoseGrid(dose, axis, axis, axis), roi)
+    lo, hi = planes[0] - spacing / 2, planes[-1] + spacing / 2
+    z = np.unique(np.concatenate(([lo, hi], axis[(axis > lo) & (axis < hi)])))
+    expected = np.trapezoid(np.interp(z, axis, axis**2), z) / (hi - lo)
+    assert dvh.volume_cc == pytest.approx(900 * (hi - lo) / 1000, rel=1e-9)
+    assert dvh.mean == pytest.approx(expected, rel=1e-9)

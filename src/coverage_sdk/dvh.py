@@ -187,7 +187,8 @@ def _planes(
 
 
 def _nodes(lo: np.ndarray, hi: np.ndarray, grid_z: np.ndarray):
-    """Per plane, the z nodes of the slab's part inside the grid, between which dose is linear."""
+    """Per plane, the z nodes of the slab's part inside the grid, between which dose is linear,
+    the nodes a column through several slabs bends at, and the slab's part outside the grid."""
     z_lo = grid_z[0] - (grid_z[1] - grid_z[0]) / 2
     z_hi = grid_z[-1] + (grid_z[-1] - grid_z[-2]) / 2
     za, zb = np.maximum(lo, z_lo), np.minimum(hi, z_hi)
@@ -205,7 +206,19 @@ def _nodes(lo: np.ndarray, hi: np.ndarray, grid_z: np.ndarray):
     k = np.clip(np.searchsorted(grid_z, zeval, side="right") - 1, 0, grid_z.size - 2)
     f = np.clip((zeval - grid_z[k]) / (grid_z[k + 1] - grid_z[k]), 0.0, 1.0)
     outside = (hi - lo) - np.where(inside, zb - za, 0.0)
-    return node_offsets, node_pos, zeval, k.astype(np.int64), f, outside
+    # where a column of cells may bend: every node but a slab's first, and its last only on a dose plane
+    keep = (rank > 0) & ((rank < counts[plane] - 1) | (f == 0.0) | (f == 1.0))
+    return node_offsets, node_pos, zeval, k.astype(np.int64), f, keep.astype(np.uint8), outside
+
+
+def _rows(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs by row, then plane (they come by plane, then row), and where each row starts."""
+    order = np.argsort(runs[:, 1], kind="stable")
+    rows = runs[order, 1]
+    if rows.size == 0:
+        return order, np.zeros(1, dtype=np.int64)
+    starts = np.flatnonzero(rows[1:] != rows[:-1]) + 1
+    return order, np.concatenate(([0], starts, [rows.size])).astype(np.int64)
 
 
 def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
@@ -246,7 +259,7 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
         )
     edge, inner = _sampling(points, dx, dy)
     plane_offsets, _, lo, hi = _planes(structure, dose.z, end_caps)
-    node_offsets, node_pos, zeval, node_k, node_f, plane_outside = _nodes(lo, hi, dose.z)
+    nodes = _nodes(lo, hi, dose.z)
 
     runs, cells, masks = kernel("_raster").rasterize(
         points, structure.offsets, plane_offsets, xb0, dx, yb0, dy, edge, threads
@@ -255,7 +268,7 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
     n_edges = int(math.floor(max_dose / h)) + 3
     P, A, B, totals = kernel("_dvh").accumulate(
         dose.dose, dose.x, dose.y, dose.z, runs, cells, masks, edge, inner, xb0, dx, yb0, dy,
-        node_offsets, node_pos, zeval, node_k, node_f, hi - lo, plane_outside, h, n_edges, threads,
+        *nodes[:6], hi - lo, nodes[6], *_rows(runs), h, n_edges, threads,
     )
     return _histogram(structure.name, P, A, B, totals, h)
 

@@ -2,9 +2,10 @@
 
 Every sample (a whole interior cell, or one sub-sample of an edge cell) stands for a column
 of its plane's slab; along z the dose is piecewise linear between the slab's nodes, so each
-node-to-node piece is a uniform dose distribution between its two end doses. Pieces are
-accumulated exactly at the bin edges ``n * h``: ``P`` holds steps, ``A - B*n`` the linear parts
-(see ``coverage_sdk.dvh._cumulative``).
+node-to-node piece is a uniform dose distribution between its two end doses. A whole cell
+inside on consecutive planes is one column through their slabs, bending only at dose planes
+(half as many pieces). Pieces are accumulated exactly at the bin edges ``n * h``: ``P`` holds
+steps, ``A - B*n`` the linear parts (see ``coverage_sdk.dvh._histogram``).
 """
 
 from __future__ import annotations
@@ -49,12 +50,41 @@ def _subsamples(p, j, i, n, bits):
     return p[owner], j[owner], i[owner], t, s
 
 
+def _columns(p, j, i, node_offsets, node_keep):
+    """Whole cells inside on consecutive planes joined into columns, cut into pieces at the
+    kept nodes: each piece's (row, column, first node, last node)."""
+    order = np.lexsort((p, i, j))
+    p, j, i = p[order], j[order], i[order]
+    new = np.ones(p.size, dtype=bool)
+    new[1:] = (j[1:] != j[:-1]) | (i[1:] != i[:-1]) | (p[1:] != p[:-1] + 1)
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], p.size)[: starts.size] - 1
+    first, last = node_offsets[p[starts]], node_offsets[p[ends] + 1] - 1
+    kept = np.flatnonzero(node_keep)
+    lo = np.searchsorted(kept, first, side="right")
+    n_pieces = np.searchsorted(kept, last, side="left") - lo + 1
+    column = np.repeat(np.arange(starts.size), n_pieces)
+    t = np.arange(column.size) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+
+    def bend(q):
+        inner = kept[np.clip(lo[column] + q - 1, 0, max(kept.size - 1, 0))] if kept.size else first[column]
+        return np.where(q == 0, first[column], np.where(q == n_pieces[column], last[column], inner))
+
+    return j[starts][column], i[starts][column], bend(t), bend(t + 1)
+
+
 def accumulate(
     dose, x, y, z, runs, cells, masks, S, n_inner, xb0, dx, yb0, dy,
-    node_offsets, node_pos, node_zeval, node_k, node_f, plane_slab, plane_outside, h, n_edges, threads,
+    node_offsets, node_pos, node_zeval, node_k, node_f, node_keep, plane_slab, plane_outside,
+    row_order, row_groups, h, n_edges, threads,
 ):
-    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max]``."""
-    del threads
+    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max]``.
+
+    Whole interior cells (``n_inner == 1``) inside on consecutive planes form columns whose
+    pieces meet only at the kept nodes (``row_order`` and ``row_groups`` serve the compiled
+    kernel's row-by-row order and are not needed here).
+    """
+    del threads, row_order, row_groups
     nz, ny, nx = dose.shape
     area = dx * dy
     rp, rj, ri = _cells_of_runs(runs)
@@ -97,14 +127,12 @@ def accumulate(
             a = node_offsets[p[live]] + step
             ends = [trilinear(dose, x, y, z, px[live], py[live], node_zeval[nd])[0] for nd in (a, a + 1)]
             add(node_pos[a + 1] - node_pos[a], ends, weight)
-        if whole is not None:
-            p, j, i = whole
-            live = n_nodes[p] > step + 1
-            a = node_offsets[p[live]] + step
-            jj, ii = j[live], i[live]
-            ends = [(1 - node_f[nd]) * dose[node_k[nd], jj, ii] + node_f[nd] * dose[node_k[nd] + 1, jj, ii]
-                    for nd in (a, a + 1)]
-            add(node_pos[a + 1] - node_pos[a], ends, area)
+    if whole is not None:
+        p, j, i = whole
+        live = n_nodes[p] > 1
+        jj, ii, na, nb = _columns(p[live], j[live], i[live], node_offsets, node_keep)
+        ends = [(1 - node_f[nd]) * dose[node_k[nd], jj, ii] + node_f[nd] * dose[node_k[nd] + 1, jj, ii] for nd in (na, nb)]
+        add(node_pos[nb] - node_pos[na], ends, area)
     mass = np.concatenate(masses) if masses else np.zeros(0)
     da = np.concatenate(das) if das else np.zeros(0)
     db = np.concatenate(dbs) if dbs else np.zeros(0)
