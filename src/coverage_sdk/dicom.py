@@ -10,6 +10,7 @@ nothing here ever reports patient data.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from collections.abc import Iterator, Mapping
@@ -24,7 +25,7 @@ from pydicom.sequence import Sequence
 
 from coverage_sdk._kernels import kernel
 from coverage_sdk.errors import InputError
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.geometry import DoseGrid, Structure, record_dose_range
 
 __all__ = ["ReferenceDVH", "StructureSet", "read_rtdose", "read_rtstruct"]
 
@@ -52,6 +53,7 @@ THREADS = min(4, os.cpu_count() or 1)
 AXIS_TOLERANCE = 1e-4
 PLANE_TOLERANCE_MM = 0.01
 DOSE_UNITS_GY = {"GY": 1.0, "CGY": 0.01}
+STORED_DTYPES = frozenset(np.dtype(code) for code in ("u2", "i2", "u4", "i4"))
 
 
 def _where(tag: int) -> str:
@@ -273,18 +275,32 @@ def _pixels(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]) -> np
     syntax = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
     element = ds.get_item(PIXEL_DATA, keep_deferred=True)
     count = shape[0] * shape[1] * shape[2]
+    native = np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
     if syntax not in NATIVE_SYNTAXES:
         try:
-            return np.asarray(ds.pixel_array).reshape(shape)
+            return np.asarray(ds.pixel_array).reshape(shape).astype(native, copy=False)
         except Exception as exc:  # pydicom's decoders on untrusted bytes
             raise _fail(source, PIXEL_DATA, f"cannot decode the pixel data ({type(exc).__name__})") from None
-    dtype = np.dtype(f"{'>' if syntax == NATIVE_SYNTAXES[2] else '<'}{'i' if signed else 'u'}{bits // 8}")
+    dtype = native.newbyteorder(">" if syntax == NATIVE_SYNTAXES[2] else "<")
     expected = count * dtype.itemsize
     if element.length < expected:
         raise _fail(source, PIXEL_DATA, f"expected {expected} bytes for {shape} pixels, found {element.length}")
     if element.value is not None:
-        return np.frombuffer(element.value, dtype=dtype, count=count).reshape(shape)
-    return np.memmap(source, dtype=dtype, mode="r", offset=element.value_tell, shape=shape)
+        stored = np.frombuffer(element.value, dtype=dtype, count=count).reshape(shape)
+    else:
+        stored = np.memmap(source, dtype=dtype, mode="r", offset=element.value_tell, shape=shape)
+    return stored if dtype.isnative else stored.astype(native)
+
+
+def _dose(stored: np.ndarray, factor: float) -> tuple[np.ndarray, float, float]:
+    """``stored * factor`` as a new C-contiguous float64 array, and its minimum and maximum."""
+    if stored.ndim != 3 or stored.size == 0 or stored.dtype not in STORED_DTYPES:
+        raise ValueError(f"expected a non-empty 3-d array of 16 or 32-bit native integers, got {stored.dtype}{stored.shape}")
+    if not (math.isfinite(factor) and factor > 0):
+        raise ValueError(f"expected a positive finite scaling, got {factor}")
+    dose = np.empty(stored.shape, dtype=np.float64)
+    low, high = kernel("_pixels").scale(stored, factor, dose, THREADS)
+    return dose, low, high
 
 
 def read_rtdose(path: str | os.PathLike) -> DoseGrid:
@@ -294,7 +310,8 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     every axis increases; an oblique Image Orientation is an error. Grid Frame Offset Vector
     may be relative (first 0, along the plane normal) or absolute (first = the IPP z).
     ``reference_dvhs`` maps ROI numbers to the stored DVHs of single ROIs with doses in Gy or
-    cGy (:class:`ReferenceDVH`), decoded on first use.
+    cGy (:class:`ReferenceDVH`), decoded on first use. The dose array is read-only, its
+    extremes recorded while scaling the stored values (``DoseGrid.known_dose_range``).
     """
     ds, source = _open(path, RT_DOSE_STORAGE, "RTDOSE", defer_size=DEFER_SIZE)
     if ds.get_item(PIXEL_DATA, keep_deferred=True) is None:
@@ -336,7 +353,7 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     units = _text(ds, "DoseUnits")
     if units not in DOSE_UNITS_GY:
         raise _fail(source, 0x30040002, f"expected GY or CGY, found {units or 'nothing'}")
-    if scaling <= 0:
+    if scaling * DOSE_UNITS_GY[units] <= 0:
         raise _fail(source, DOSE_GRID_SCALING, f"expected a positive scaling, found {scaling}")
 
     pixels = _pixels(ds, source, (frames, rows, columns))
@@ -347,9 +364,9 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     else:
         pixels, x, y = pixels.transpose(0, 2, 1), column_axis, row_axis
     flips = tuple(slice(None, None, -1) if axis.size > 1 and axis[1] < axis[0] else slice(None) for axis in (z, y, x))
-    dose = np.empty(pixels.shape, dtype=np.float64)
-    np.multiply(pixels[flips], scaling * DOSE_UNITS_GY[units], out=dose)
-    return DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+    dose, low, high = _dose(pixels[flips], scaling * DOSE_UNITS_GY[units])
+    grid = DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+    return record_dose_range(grid, low, high)
 
 
 # --- RT Structure Set ------------------------------------------------------------------
