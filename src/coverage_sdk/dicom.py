@@ -546,48 +546,48 @@ def read_rtstruct(path: str | os.PathLike) -> StructureSet:
         raise _fail(source, CONTOUR_DATA, f"ROI {records[c][0]}: expected x,y,z triplets, found {counts[c]} numbers")
     if not np.all(np.isfinite(values)):
         raise _fail(source, CONTOUR_DATA, "expected finite coordinates")
-    points = values.reshape(-1, 3)
+    n = len(records)
     sizes = counts // 3
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    numbers = np.array([r[0] for r in records], dtype=np.int64)
-    kinds = np.array([r[1] for r in records], dtype=object)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    numbers = np.fromiter((r[0] for r in records), dtype=np.int64, count=n)
+    closed = np.fromiter((r[1] == "CLOSED_PLANAR" for r in records), dtype=bool, count=n)
     filled = sizes > 0
     first = offsets[:-1][filled]
-    z = np.zeros(len(records))
-    z[filled] = points[first, 2]
-    planar = filled & (kinds == "CLOSED_PLANAR")
-    if planar.any():
-        spread = np.maximum.reduceat(np.abs(points[:, 2] - np.repeat(z, sizes)), first) if first.size else np.zeros(0)
-        off_plane = np.zeros(len(records), dtype=bool)
-        off_plane[filled] = spread > PLANE_TOLERANCE_MM
-        if np.any(off_plane & planar):
-            c = int(np.argmax(off_plane & planar))
+    heights = values[2::3]
+    z = np.zeros(n)
+    z[filled] = heights[first]
+    if first.size and np.any(closed & filled):
+        low, high = np.minimum.reduceat(heights, first), np.maximum.reduceat(heights, first)
+        off_plane = np.zeros(n, dtype=bool)
+        off_plane[filled] = np.maximum(high - z[filled], z[filled] - low) > PLANE_TOLERANCE_MM
+        if np.any(off_plane & closed):
+            c = int(np.argmax(off_plane & closed))
             raise _fail(source, CONTOUR_DATA, f"ROI {records[c][0]}: a closed planar contour is not on one transverse plane")
     for number in np.unique(numbers):
         names.setdefault(int(number), f"ROI {number}")
 
+    with_closed = np.unique(numbers[filled & closed])
+    chosen = filled & (closed | ~np.isin(numbers, with_closed))
+    kinds = {}
+    for c in np.flatnonzero(chosen & ~closed).tolist():
+        kinds.setdefault(records[c][0], records[c][1])
+    ordered = np.flatnonzero(chosen)
+    ordered = ordered[np.lexsort((z[ordered], numbers[ordered]))]
+    own = np.zeros(ordered.size + 1, dtype=np.int64)
+    np.cumsum(sizes[ordered], out=own[1:])
+    xy = values.reshape(-1, 3)[np.repeat(offsets[ordered] - own[:-1], sizes[ordered]) + np.arange(own[-1]), :2]
+    keys = np.fromiter(names, dtype=np.int64, count=len(names))
+    firsts = np.searchsorted(numbers[ordered], keys, side="left").tolist()
+    lasts = np.searchsorted(numbers[ordered], keys, side="right").tolist()
+
     volumes, markers, shadowed = {}, {}, []
-    for number, name in names.items():
-        mine = np.flatnonzero((numbers == number) & filled)
-        closed = mine[kinds[mine] == "CLOSED_PLANAR"]
-        kind = "CLOSED_PLANAR" if closed.size or not mine.size else str(kinds[mine[0]])
-        chosen = closed if kind == "CLOSED_PLANAR" else mine
-        structure = _structure(name, number, points, offsets, z, chosen, kind)
+    for (number, name), a, b in zip(names.items(), firsts, lasts):
+        kind = kinds.get(number, "CLOSED_PLANAR")
+        structure = Structure(name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind)
         target = volumes if kind == "CLOSED_PLANAR" else markers
         if name in volumes or name in markers:
             shadowed.append(structure)
         else:
             target[name] = structure
     return StructureSet(volumes, markers, source, tuple(shadowed))
-
-
-def _structure(name: str, number: int, points, offsets, z, contours: np.ndarray, kind: str) -> Structure:
-    contours = contours[np.argsort(z[contours], kind="stable")]
-    sizes = offsets[contours + 1] - offsets[contours]
-    own = np.zeros(contours.size + 1, dtype=np.int64)
-    np.cumsum(sizes, out=own[1:])
-    if contours.size and np.all(np.diff(contours) == 1):
-        xy = points[offsets[contours[0]] : offsets[contours[-1] + 1], :2]
-    else:
-        xy = points[np.repeat(offsets[contours] - own[:-1], sizes) + np.arange(own[-1]), :2]
-    return Structure(name, number, xy, own, z[contours], kind)
