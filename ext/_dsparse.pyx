@@ -27,14 +27,15 @@ cdef inline bint _blank(unsigned char c) noexcept nogil:
 
 
 cdef Py_ssize_t _count(const unsigned char* buf, Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
-    cdef Py_ssize_t i, n = 1
-    cdef bint blank = True
+    cdef Py_ssize_t i, n = 0
     for i in range(start, stop):
-        if buf[i] == 92:
-            n += 1
-        elif not _blank(buf[i]):
-            blank = False
-    return 0 if (blank and n == 1) else n
+        n += buf[i] == 92
+    if n:
+        return n + 1
+    for i in range(start, stop):
+        if not _blank(buf[i]):
+            return 1
+    return 0
 
 
 cdef inline Py_ssize_t _digits(
@@ -132,7 +133,7 @@ def parse_spans(const unsigned char[::1] buf, const long long[::1] starts, const
     cdef const unsigned char* data = &buf[0] if buf.shape[0] else NULL
     counts_arr = np.empty(n, dtype=np.int64)
     cdef long long[::1] counts = counts_arr
-    for s in range(n):
+    for s in prange(n, nogil=True, num_threads=num_threads, schedule="dynamic", chunksize=8):
         counts[s] = _count(data, starts[s], stops[s])
     offsets_arr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts_arr, out=offsets_arr[1:])

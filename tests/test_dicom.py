@@ -12,8 +12,9 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 from repo_paths import SHARED
 
-from coverage_sdk import _kernels
+from coverage_sdk import _kernels, dicom
 from coverage_sdk._fallback import dsparse as dsparse_twin
+from coverage_sdk._fallback import pixels as pixels_twin
 from coverage_sdk.dicom import read_rtdose, read_rtstruct
 from coverage_sdk.errors import InputError
 
@@ -467,3 +468,57 @@ def test_malformed_decimal_strings_name_their_span(text):
         with pytest.raises(ValueError) as caught:
             module.parse_spans(text, starts, stops)
         assert caught.value.args == (1,)
+
+
+# --- the pixel-scaling kernel --------------------------------------------------------
+
+_views = st.sampled_from([
+    lambda a: a,
+    lambda a: a[::-1, ::-1],
+    lambda a: a[:, :, ::-1],
+    lambda a: a.transpose(0, 2, 1),
+    lambda a: a.transpose(0, 2, 1)[::-1, :, ::-1],
+])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dtype=st.sampled_from(["u2", "i2", "u4", "i4"]),
+    shape=st.tuples(st.integers(1, 5), st.integers(1, 6), st.integers(1, 7)),
+    view=_views,
+    factor=st.floats(1e-9, 1e3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_compiled_pixel_scaling_equals_its_twin(dtype, shape, view, factor, seed):
+    compiled = pytest.importorskip("coverage_sdk._pixels")
+    info = np.iinfo(dtype)
+    stored = view(np.random.default_rng(seed).integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
+    out, twin_out = np.empty(stored.shape), np.empty(stored.shape)
+    extremes = compiled.scale(stored, factor, out, 2)
+    assert pixels_twin.scale(stored, factor, twin_out) == extremes == (out.min(), out.max())
+    np.testing.assert_array_equal(out, stored * factor)
+    np.testing.assert_array_equal(twin_out, out)
+
+
+def test_a_read_dose_is_read_only_with_its_range_recorded(kernels):
+    grid = read_rtdose(BREAST / "rtdose.dcm")
+    assert not grid.dose.flags.writeable
+    assert grid.known_dose_range == (grid.dose.min(), grid.dose.max())
+    with pytest.raises(ValueError):
+        grid.dose[0, 0, 0] = 1e6
+    grid.dose.flags.writeable = True
+    assert grid.known_dose_range is None
+
+
+@pytest.mark.parametrize("stored,factor", [
+    (np.zeros((2, 2, 2), dtype=">u4"), 1.0),
+    (np.zeros((2, 2, 2), dtype=np.float64), 1.0),
+    (np.zeros((2, 2, 2), dtype=np.uint8), 1.0),
+    (np.zeros((2, 2), dtype=np.uint16), 1.0),
+    (np.zeros((0, 2, 2), dtype=np.uint16), 1.0),
+    (np.zeros((2, 2, 2), dtype=np.uint16), 0.0),
+    (np.zeros((2, 2, 2), dtype=np.uint16), float("inf")),
+])
+def test_pixel_scaling_refuses_what_the_kernel_cannot_take(stored, factor):
+    with pytest.raises(ValueError):
+        dicom._dose(stored, factor)

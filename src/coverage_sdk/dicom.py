@@ -10,6 +10,7 @@ nothing here ever reports patient data.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from collections.abc import Iterator, Mapping
@@ -24,7 +25,7 @@ from pydicom.sequence import Sequence
 
 from coverage_sdk._kernels import kernel
 from coverage_sdk.errors import InputError
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.geometry import DoseGrid, Structure, record_dose_range
 
 __all__ = ["ReferenceDVH", "StructureSet", "read_rtdose", "read_rtstruct"]
 
@@ -52,6 +53,7 @@ THREADS = min(4, os.cpu_count() or 1)
 AXIS_TOLERANCE = 1e-4
 PLANE_TOLERANCE_MM = 0.01
 DOSE_UNITS_GY = {"GY": 1.0, "CGY": 0.01}
+STORED_DTYPES = frozenset(np.dtype(code) for code in ("u2", "i2", "u4", "i4"))
 
 
 def _where(tag: int) -> str:
@@ -273,18 +275,32 @@ def _pixels(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]) -> np
     syntax = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
     element = ds.get_item(PIXEL_DATA, keep_deferred=True)
     count = shape[0] * shape[1] * shape[2]
+    native = np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
     if syntax not in NATIVE_SYNTAXES:
         try:
-            return np.asarray(ds.pixel_array).reshape(shape)
+            return np.asarray(ds.pixel_array).reshape(shape).astype(native, copy=False)
         except Exception as exc:  # pydicom's decoders on untrusted bytes
             raise _fail(source, PIXEL_DATA, f"cannot decode the pixel data ({type(exc).__name__})") from None
-    dtype = np.dtype(f"{'>' if syntax == NATIVE_SYNTAXES[2] else '<'}{'i' if signed else 'u'}{bits // 8}")
+    dtype = native.newbyteorder(">" if syntax == NATIVE_SYNTAXES[2] else "<")
     expected = count * dtype.itemsize
     if element.length < expected:
         raise _fail(source, PIXEL_DATA, f"expected {expected} bytes for {shape} pixels, found {element.length}")
     if element.value is not None:
-        return np.frombuffer(element.value, dtype=dtype, count=count).reshape(shape)
-    return np.memmap(source, dtype=dtype, mode="r", offset=element.value_tell, shape=shape)
+        stored = np.frombuffer(element.value, dtype=dtype, count=count).reshape(shape)
+    else:
+        stored = np.memmap(source, dtype=dtype, mode="r", offset=element.value_tell, shape=shape)
+    return stored if dtype.isnative else stored.astype(native)
+
+
+def _dose(stored: np.ndarray, factor: float) -> tuple[np.ndarray, float, float]:
+    """``stored * factor`` as a new C-contiguous float64 array, and its minimum and maximum."""
+    if stored.ndim != 3 or stored.size == 0 or stored.dtype not in STORED_DTYPES:
+        raise ValueError(f"expected a non-empty 3-d array of 16 or 32-bit native integers, got {stored.dtype}{stored.shape}")
+    if not (math.isfinite(factor) and factor > 0):
+        raise ValueError(f"expected a positive finite scaling, got {factor}")
+    dose = np.empty(stored.shape, dtype=np.float64)
+    low, high = kernel("_pixels").scale(stored, factor, dose, THREADS)
+    return dose, low, high
 
 
 def read_rtdose(path: str | os.PathLike) -> DoseGrid:
@@ -294,7 +310,8 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     every axis increases; an oblique Image Orientation is an error. Grid Frame Offset Vector
     may be relative (first 0, along the plane normal) or absolute (first = the IPP z).
     ``reference_dvhs`` maps ROI numbers to the stored DVHs of single ROIs with doses in Gy or
-    cGy (:class:`ReferenceDVH`), decoded on first use.
+    cGy (:class:`ReferenceDVH`), decoded on first use. The dose array is read-only, its
+    extremes recorded while scaling the stored values (``DoseGrid.known_dose_range``).
     """
     ds, source = _open(path, RT_DOSE_STORAGE, "RTDOSE", defer_size=DEFER_SIZE)
     if ds.get_item(PIXEL_DATA, keep_deferred=True) is None:
@@ -336,7 +353,7 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     units = _text(ds, "DoseUnits")
     if units not in DOSE_UNITS_GY:
         raise _fail(source, 0x30040002, f"expected GY or CGY, found {units or 'nothing'}")
-    if scaling <= 0:
+    if scaling * DOSE_UNITS_GY[units] <= 0:
         raise _fail(source, DOSE_GRID_SCALING, f"expected a positive scaling, found {scaling}")
 
     pixels = _pixels(ds, source, (frames, rows, columns))
@@ -347,9 +364,9 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     else:
         pixels, x, y = pixels.transpose(0, 2, 1), column_axis, row_axis
     flips = tuple(slice(None, None, -1) if axis.size > 1 and axis[1] < axis[0] else slice(None) for axis in (z, y, x))
-    dose = np.empty(pixels.shape, dtype=np.float64)
-    np.multiply(pixels[flips], scaling * DOSE_UNITS_GY[units], out=dose)
-    return DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+    dose, low, high = _dose(pixels[flips], scaling * DOSE_UNITS_GY[units])
+    grid = DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+    return record_dose_range(grid, low, high)
 
 
 # --- RT Structure Set ------------------------------------------------------------------
@@ -529,48 +546,48 @@ def read_rtstruct(path: str | os.PathLike) -> StructureSet:
         raise _fail(source, CONTOUR_DATA, f"ROI {records[c][0]}: expected x,y,z triplets, found {counts[c]} numbers")
     if not np.all(np.isfinite(values)):
         raise _fail(source, CONTOUR_DATA, "expected finite coordinates")
-    points = values.reshape(-1, 3)
+    n = len(records)
     sizes = counts // 3
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    numbers = np.array([r[0] for r in records], dtype=np.int64)
-    kinds = np.array([r[1] for r in records], dtype=object)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    numbers = np.fromiter((r[0] for r in records), dtype=np.int64, count=n)
+    closed = np.fromiter((r[1] == "CLOSED_PLANAR" for r in records), dtype=bool, count=n)
     filled = sizes > 0
     first = offsets[:-1][filled]
-    z = np.zeros(len(records))
-    z[filled] = points[first, 2]
-    planar = filled & (kinds == "CLOSED_PLANAR")
-    if planar.any():
-        spread = np.maximum.reduceat(np.abs(points[:, 2] - np.repeat(z, sizes)), first) if first.size else np.zeros(0)
-        off_plane = np.zeros(len(records), dtype=bool)
-        off_plane[filled] = spread > PLANE_TOLERANCE_MM
-        if np.any(off_plane & planar):
-            c = int(np.argmax(off_plane & planar))
+    heights = values[2::3]
+    z = np.zeros(n)
+    z[filled] = heights[first]
+    if first.size and np.any(closed & filled):
+        low, high = np.minimum.reduceat(heights, first), np.maximum.reduceat(heights, first)
+        off_plane = np.zeros(n, dtype=bool)
+        off_plane[filled] = np.maximum(high - z[filled], z[filled] - low) > PLANE_TOLERANCE_MM
+        if np.any(off_plane & closed):
+            c = int(np.argmax(off_plane & closed))
             raise _fail(source, CONTOUR_DATA, f"ROI {records[c][0]}: a closed planar contour is not on one transverse plane")
     for number in np.unique(numbers):
         names.setdefault(int(number), f"ROI {number}")
 
+    with_closed = np.unique(numbers[filled & closed])
+    chosen = filled & (closed | ~np.isin(numbers, with_closed))
+    kinds = {}
+    for c in np.flatnonzero(chosen & ~closed).tolist():
+        kinds.setdefault(records[c][0], records[c][1])
+    ordered = np.flatnonzero(chosen)
+    ordered = ordered[np.lexsort((z[ordered], numbers[ordered]))]
+    own = np.zeros(ordered.size + 1, dtype=np.int64)
+    np.cumsum(sizes[ordered], out=own[1:])
+    xy = values.reshape(-1, 3)[np.repeat(offsets[ordered] - own[:-1], sizes[ordered]) + np.arange(own[-1]), :2]
+    keys = np.fromiter(names, dtype=np.int64, count=len(names))
+    firsts = np.searchsorted(numbers[ordered], keys, side="left").tolist()
+    lasts = np.searchsorted(numbers[ordered], keys, side="right").tolist()
+
     volumes, markers, shadowed = {}, {}, []
-    for number, name in names.items():
-        mine = np.flatnonzero((numbers == number) & filled)
-        closed = mine[kinds[mine] == "CLOSED_PLANAR"]
-        kind = "CLOSED_PLANAR" if closed.size or not mine.size else str(kinds[mine[0]])
-        chosen = closed if kind == "CLOSED_PLANAR" else mine
-        structure = _structure(name, number, points, offsets, z, chosen, kind)
+    for (number, name), a, b in zip(names.items(), firsts, lasts):
+        kind = kinds.get(number, "CLOSED_PLANAR")
+        structure = Structure(name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind)
         target = volumes if kind == "CLOSED_PLANAR" else markers
         if name in volumes or name in markers:
             shadowed.append(structure)
         else:
             target[name] = structure
     return StructureSet(volumes, markers, source, tuple(shadowed))
-
-
-def _structure(name: str, number: int, points, offsets, z, contours: np.ndarray, kind: str) -> Structure:
-    contours = contours[np.argsort(z[contours], kind="stable")]
-    sizes = offsets[contours + 1] - offsets[contours]
-    own = np.zeros(contours.size + 1, dtype=np.int64)
-    np.cumsum(sizes, out=own[1:])
-    if contours.size and np.all(np.diff(contours) == 1):
-        xy = points[offsets[contours[0]] : offsets[contours[-1] + 1], :2]
-    else:
-        xy = points[np.repeat(offsets[contours] - own[:-1], sizes) + np.arange(own[-1]), :2]
-    return Structure(name, number, xy, own, z[contours], kind)

@@ -47,11 +47,18 @@ class DoseGrid:
     z: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
     source: str = ""
     reference_dvhs: dict[int, Any] = attrs.field(factory=dict)
+    _dose_range: tuple[float, float] | None = attrs.field(default=None, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         expected = (self.z.size, self.y.size, self.x.size)
         if self.dose.shape != expected:
             raise ValueError(f"dose shape {self.dose.shape} does not match axes {expected}")
+
+    @property
+    def known_dose_range(self) -> tuple[float, float] | None:
+        """``(min, max)`` of ``dose`` as recorded by the reader that filled it
+        (:func:`record_dose_range`); None for other grids and once ``dose`` is writeable again."""
+        return None if self.dose.flags.writeable else self._dose_range
 
     @property
     def spacing(self) -> tuple[float, float]:
@@ -64,6 +71,15 @@ class DoseGrid:
     @property
     def max_dose(self) -> float:
         return float(np.nanmax(self.dose)) if self.dose.size else 0.0
+
+
+def record_dose_range(grid: DoseGrid, low: float, high: float) -> DoseGrid:
+    """Record ``(low, high)``, the extremes of ``grid.dose`` found while filling it, and make the
+    array read-only so that they stay true; for readers only, as the kernels size their
+    histograms by the maximum."""
+    grid.dose.flags.writeable = False
+    object.__setattr__(grid, "_dose_range", (float(low), float(high)))
+    return grid
 
 
 @attrs.frozen(eq=False)
