@@ -23,14 +23,18 @@ cdef inline int64_t _iceil(double v) noexcept nogil:
     return k + 1 if k < v else k
 
 
-cdef inline void _ramp(double* acc, double m, double ua, double ub) noexcept nogil:
+cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) noexcept nogil:
     # a uniform distribution of mass m between doses ua*h and ub*h (ua, ub: the doses divided by h,
     # computed once per node; as x / h is monotonic, min(da / h, db / h) is exactly min(da, db) / h,
     # so the order of the two ends does not matter). acc interleaves the
     # terms per edge: acc[3*n] = P[n], acc[3*n + 1] = A[n], acc[3*n + 2] = B[n]
+    # A piece outside [0, top) (a dose changed since its grid was checked, or NaN) is left out
+    # and reported (False): the histogram is sized by the checked maximum.
     cdef double c, beta, alpha
     if ub < ua:
         ua, ub = ub, ua
+    if not (ua >= 0.0 and ub < top):
+        return False
     cdef int64_t fa = _ifloor(ua), n_lo = fa + 1, n_hi = _iceil(ub) - 1
     if n_hi < n_lo:
         acc[3 * fa] += m
@@ -46,6 +50,7 @@ cdef inline void _ramp(double* acc, double m, double ua, double ub) noexcept nog
         acc[3 * n_lo + 2] += beta
         acc[3 * n_hi + 4] -= alpha
         acc[3 * n_hi + 5] -= beta
+    return True
 
 
 cdef inline Py_ssize_t _locate(
@@ -107,7 +112,7 @@ cdef inline double _node_value(
 
 cdef inline void _column(
     double* hist, double* T, const double* corner, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
-    const int64_t* nk, const double* nf, const double* npos, int64_t a, int64_t b, double weight, double h,
+    const int64_t* nk, const double* nf, const double* npos, int64_t a, int64_t b, double weight, double h, double top,
 ) noexcept nogil:
     # the dose pieces of one interpolated sample's column: nodes a .. b-1, weight = its area;
     # T accumulates [mass, dose integral, min, max]
@@ -125,7 +130,8 @@ cdef inline void _column(
         db = _node_value(corner, nk[n], nf[n], plane, nx, fx, fy, ck, cv)
         ub = db / h
         m = weight * (npos[n] - npos[n - 1])
-        _ramp(hist, m, ua, ub)
+        if not _ramp(hist, m, ua, ub, top):
+            T[4] += 1
         T[0] += m
         T[1] += m * (da + db) / 2
         T[2] = min(T[2], min(da, db))
@@ -135,21 +141,23 @@ cdef inline void _column(
 
 
 cdef inline double* _fresh(double* T) noexcept nogil:
-    # T: [mass, dose integral, min, max] of the pieces of one run, row or cell
+    # T: [mass, dose integral, min, max, pieces left out] of the pieces of one run, row or cell
     T[0] = 0.0
     T[1] = 0.0
     T[2] = INFINITY
     T[3] = -INFINITY
+    T[4] = 0.0
     return T
 
 
 cdef inline void _commit(double* total, const double* T, double outside) noexcept nogil:
-    # total: a thread's [inside mm3, outside mm3, dose integral, min, max]
+    # total: a thread's [inside mm3, outside mm3, dose integral, min, max, pieces left out]
     total[0] += T[0]
     total[1] += outside
     total[2] += T[1]
     total[3] = min(total[3], T[2])
     total[4] = max(total[4], T[3])
+    total[5] += T[4]
 
 
 cdef inline double _whole(const double* cell, Py_ssize_t plane, int64_t k, double f) noexcept nogil:
@@ -161,7 +169,7 @@ cdef inline double _whole(const double* cell, Py_ssize_t plane, int64_t k, doubl
 
 cdef inline void _whole_column(
     double* hist, double* T, const double* cell, Py_ssize_t plane, const int64_t* nk, const double* nf,
-    const double* npos, const unsigned char* keep, int64_t a, int64_t b, double area, double h,
+    const double* npos, const unsigned char* keep, int64_t a, int64_t b, double area, double h, double top,
 ) noexcept nogil:
     # the dose pieces of a whole cell's column from node a to node b, bending only at kept nodes;
     # T accumulates [mass, dose integral, min, max]
@@ -175,7 +183,8 @@ cdef inline void _whole_column(
         db = _whole(cell, plane, nk[n], nf[n])
         ub = db / h
         m = area * (npos[n] - npos[last])
-        _ramp(hist, m, ua, ub)
+        if not _ramp(hist, m, ua, ub, top):
+            T[4] += 1
         t_mass = t_mass + m
         t_int = t_int + m * (da + db) / 2
         t_min = min(t_min, db)
@@ -193,7 +202,7 @@ cdef inline void _close_columns(
     double* hist, double* T, const double* row, Py_ssize_t plane, const int64_t* nk, const double* nf,
     const double* npos, const unsigned char* keep, const int64_t* node_offsets, const int64_t* runs,
     const int64_t* row_order, int64_t q0, int64_t q1, int64_t q, int64_t* cs, int64_t* ce, Py_ssize_t nx,
-    double area, double h,
+    double area, double h, double top,
 ) noexcept nogil:
     # end the columns still open at plane q's cells (those the next plane did not continue);
     # runs is the (n, 4) run table, row_order[q0:q1] plane q's runs in this row
@@ -202,7 +211,7 @@ cdef inline void _close_columns(
         r = row_order[w]
         for i in range(max(runs[4 * r + 2], 0), min(runs[4 * r + 3], nx)):
             if ce[i] == q:
-                _whole_column(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[cs[i]], node_offsets[q + 1] - 1, area, h)
+                _whole_column(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[cs[i]], node_offsets[q + 1] - 1, area, h, top)
                 ce[i] = -1
 
 
@@ -216,7 +225,8 @@ def accumulate(
     const int64_t[::1] row_order, const int64_t[::1] row_groups,
     double h, Py_ssize_t n_edges, int threads,
 ):
-    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max]``.
+    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max, pieces
+    left out]``; a piece is left out when its dose is negative, NaN or at least ``h * (n_edges - 2)``.
 
     Whole interior cells (``n_inner == 1``) are taken row by row (``row_order`` lists the runs
     by row, then plane; ``row_groups`` delimits the rows): a cell inside on consecutive planes
@@ -237,6 +247,7 @@ def accumulate(
     for w in range(threads):
         tot[w, 3] = INFINITY
         tot[w, 4] = -INFINITY
+    cdef double top = n_edges - 2
     cdef double area = dx * dy, sub_area = area / (S * S), sdx = dx / S, sdy = dy / S
     cdef const double* d = &dose[0, 0, 0]
     cdef const int64_t* nk = &node_k[0] if node_k.shape[0] > 0 else NULL
@@ -299,7 +310,7 @@ def accumulate(
             for sub in range(n_inner * n_inner):
                 t = sub // n_inner
                 s = sub - t * n_inner
-                _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h)
+                _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h, top)
         _commit(&tot[tid, 0], T, 0.0)
 
     for g in prange(row_groups.shape[0] - 1 if n_inner == 1 else 0, nogil=True, num_threads=threads, schedule="dynamic"):
@@ -350,19 +361,19 @@ def accumulate(
                         ce[i] = p
                         continue
                     if ce[i] == q:
-                        _whole_column(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[cs[i]], node_offsets[q + 1] - 1, area, h)
+                        _whole_column(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[cs[i]], node_offsets[q + 1] - 1, area, h, top)
                     cs[i] = p
                     ce[i] = p
             if not live:
                 u = v
                 continue
-            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, cs, ce, nx, area, h)
+            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, cs, ce, nx, area, h, top)
             q = p
             q0 = u
             q1 = v
             u = v
         if j >= 0 and j < ny:
-            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, cs, ce, nx, area, h)
+            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, cs, ce, nx, area, h, top)
         _commit(&tot[tid, 0], T, t_out)
 
     for e in prange(cells.shape[0], nogil=True, num_threads=threads, schedule="dynamic", chunksize=16):
@@ -395,7 +406,7 @@ def accumulate(
                     continue
                 t = bit // S
                 s = bit - t * S
-                _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h)
+                _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h, top)
         _commit(&tot[tid, 0], T, t_out)
 
     summed = np.asarray(acc)[:, : 3 * n_edges].sum(axis=0).reshape(n_edges, 3)
@@ -404,5 +415,6 @@ def accumulate(
         np.ascontiguousarray(summed[:, 0]),
         np.ascontiguousarray(summed[:, 1]),
         np.ascontiguousarray(summed[:, 2]),
-        np.array([totals[:, 0].sum(), totals[:, 1].sum(), totals[:, 2].sum(), totals[:, 3].min(), totals[:, 4].max()]),
+        np.array([totals[:, 0].sum(), totals[:, 1].sum(), totals[:, 2].sum(), totals[:, 3].min(), totals[:, 4].max(),
+                  totals[:, 5].sum()]),
     )

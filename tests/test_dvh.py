@@ -98,3 +98,20 @@ def test_columns_bend_at_every_dose_plane(spacing, first):
     expected = np.trapezoid(np.interp(z, axis, axis**2), z) / (hi - lo)
     assert dvh.volume_cc == pytest.approx(900 * (hi - lo) / 1000, rel=1e-9)
     assert dvh.mean == pytest.approx(expected, rel=1e-9)
+
+
+def test_doses_changed_after_a_first_dvh_are_checked_again():
+    """The checked maximum sizes the histogram: doses raised, NaN or negative since then are
+    caught in the kernel and the grid is checked again, never written past."""
+    grid, box = _grid(), _box(4.5, 4.5, 10, range(5, 15))
+    first = compute_dvh(grid, box)
+    grid.dose[...] *= 100
+    again = compute_dvh(grid, box)
+    assert again.mean == pytest.approx(100 * first.mean, rel=1e-9) and again.max == pytest.approx(100 * first.max)
+    assert again.statistic("D50") == pytest.approx(100 * first.statistic("D50"), rel=1e-3)
+    grid.dose[10, 10, 10] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        compute_dvh(grid, box)
+    grid.dose[...] = -1.0
+    with pytest.raises(ValueError, match="negative"):
+        compute_dvh(grid, box)

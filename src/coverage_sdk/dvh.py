@@ -38,6 +38,8 @@ MAX_CELLS_PER_PLANE = 1 << 26
 INNER_CELLS_ACROSS = 20
 PLATEAU_TOLERANCE = 1e-9
 
+CORES = os.cpu_count() or 1
+
 _checked_grids: weakref.WeakKeyDictionary[DoseGrid, float] = weakref.WeakKeyDictionary()
 
 
@@ -133,10 +135,12 @@ class DVH:
 _METRIC = re.compile(r"([DdVv])(\d+(?:\.\d+)?|\.\d+)\s*(cc|Gy_cc|Gy)?", re.IGNORECASE)
 
 
-def _checked_max_dose(dose: DoseGrid) -> float:
+def _checked_max_dose(dose: DoseGrid, *, again: bool = False) -> float:
+    """The grid's maximum dose, once the grid is checked (remembered per grid; ``again`` checks
+    anew, as when its doses changed since)."""
     if not isinstance(dose, DoseGrid):
         raise TypeError(f"expected a DoseGrid, got {type(dose).__name__}")
-    cached = _checked_grids.get(dose)
+    cached = None if again else _checked_grids.get(dose)
     if cached is not None:
         return cached
     d = dose.dose
@@ -148,7 +152,8 @@ def _checked_max_dose(dose: DoseGrid) -> float:
         steps = np.diff(axis)
         if not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
             raise ValueError(f"dose grid {dose.source!r}: {name} positions are not evenly spaced")
-    low, high = float(d.min()), float(d.max())
+    known = None if again else dose.known_dose_range
+    low, high = known if known is not None else (float(d.min()), float(d.max()))
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"dose grid {dose.source!r}: contains NaN or infinite doses")
     if low < 0:
@@ -243,9 +248,9 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
     the convention of planning systems that report volumes without end caps (the breast
     example's stored DVHs are such).
     """
-    max_dose = _checked_max_dose(dose)
+    _checked_max_dose(dose)
     _checked_structure(structure)
-    threads = (os.cpu_count() or 1) if threads is None else threads
+    threads = CORES if threads is None else threads
     if not isinstance(threads, int) or not 1 <= threads <= 256:
         raise ValueError(f"threads must be an integer from 1 to 256, got {threads!r}")
 
@@ -264,17 +269,22 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
     runs, cells, masks = kernel("_raster").rasterize(
         points, structure.offsets, plane_offsets, xb0, dx, yb0, dy, edge, threads
     )
-    h = _bin_width(max_dose)
-    n_edges = int(math.floor(max_dose / h)) + 3
-    P, A, B, totals = kernel("_dvh").accumulate(
-        dose.dose, dose.x, dose.y, dose.z, runs, cells, masks, edge, inner, xb0, dx, yb0, dy,
-        *nodes[:6], hi - lo, nodes[6], *_rows(runs), h, n_edges, threads,
-    )
-    return _histogram(structure.name, P, A, B, totals, h)
+    rows = _rows(runs)
+    for again in (False, True):
+        max_dose = _checked_max_dose(dose, again=again)
+        h = _bin_width(max_dose)
+        n_edges = int(math.floor(max_dose / h)) + 3
+        P, A, B, totals = kernel("_dvh").accumulate(
+            dose.dose, dose.x, dose.y, dose.z, runs, cells, masks, edge, inner, xb0, dx, yb0, dy,
+            *nodes[:6], hi - lo, nodes[6], *rows, h, n_edges, threads,
+        )
+        if totals[5] == 0:
+            return _histogram(structure.name, P, A, B, totals, h)
+    raise ValueError(f"dose grid {dose.source!r}: its doses changed while the DVH of {structure.name!r} was computed")
 
 
 def _histogram(roi: str, P, A, B, totals, h: float) -> DVH:
-    inside, outside, integral, low, high = (float(v) for v in totals)
+    inside, outside, integral, low, high = (float(v) for v in totals[:5])
     n = np.arange(P.size)
     cumulative = P[::-1].cumsum()[::-1] + A.cumsum() - B.cumsum() * n
     if inside <= 0:

@@ -16,8 +16,12 @@ from .interp import trilinear
 
 
 def _ramps(mass, da, db, h, n_edges):
+    """``P, A, B`` of the pieces, and how many were left out (a dose negative, NaN or at least
+    ``h * (n_edges - 2)``)."""
     lo, hi = np.minimum(da, db), np.maximum(da, db)
     ua, ub = lo / h, hi / h
+    fits = (ua >= 0.0) & (ub < n_edges - 2)
+    mass, ua, ub = mass[fits], ua[fits], ub[fits]
     fa = np.floor(ua).astype(np.int64)
     n_lo = fa + 1
     n_hi = np.ceil(ub).astype(np.int64) - 1
@@ -33,7 +37,7 @@ def _ramps(mass, da, db, h, n_edges):
     A -= np.bincount(n_hi[many] + 1, weights=alpha, minlength=n_edges)
     B = np.bincount(n_lo[many], weights=beta, minlength=n_edges)
     B -= np.bincount(n_hi[many] + 1, weights=beta, minlength=n_edges)
-    return P, A, B
+    return P, A, B, int(fits.size - fits.sum())
 
 
 def _cells_of_runs(runs):
@@ -78,7 +82,8 @@ def accumulate(
     node_offsets, node_pos, node_zeval, node_k, node_f, node_keep, plane_slab, plane_outside,
     row_order, row_groups, h, n_edges, threads,
 ):
-    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max]``.
+    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max, pieces
+    left out]`` (see :func:`_ramps`).
 
     Whole interior cells (``n_inner == 1``) inside on consecutive planes form columns whose
     pieces meet only at the kept nodes (``row_order`` and ``row_groups`` serve the compiled
@@ -136,12 +141,13 @@ def accumulate(
     mass = np.concatenate(masses) if masses else np.zeros(0)
     da = np.concatenate(das) if das else np.zeros(0)
     db = np.concatenate(dbs) if dbs else np.zeros(0)
-    P, A, B = _ramps(mass, da, db, h, n_edges)
+    P, A, B, left_out = _ramps(mass, da, db, h, n_edges)
     totals = np.array([
         mass.sum(),
         outside,
         (mass * (da + db) / 2).sum(),
         min(da.min(initial=np.inf), db.min(initial=np.inf)),
         max(da.max(initial=-np.inf), db.max(initial=-np.inf)),
+        left_out,
     ])
     return P, A, B, totals
