@@ -167,18 +167,19 @@ cdef inline double _whole(const double* cell, Py_ssize_t plane, int64_t k, doubl
     return (1 - f) * cell[k * plane] + f * cell[(k + 1) * plane]
 
 
-cdef inline void _whole_column(
+cdef inline void _advance(
     double* hist, double* T, const double* cell, Py_ssize_t plane, const int64_t* nk, const double* nf,
-    const double* npos, const unsigned char* keep, int64_t a, int64_t b, double area, double h, double top,
+    const double* npos, const unsigned char* keep, int64_t b, bint to_end, double area, double h, double top,
+    int64_t* at, double* value,
 ) noexcept nogil:
-    # the dose pieces of a whole cell's column from node a to node b, bending only at kept nodes;
-    # T accumulates [mass, dose integral, min, max]
-    cdef double da = _whole(cell, plane, nk[a], nf[a]), db, m
+    # a whole cell's column, from node at[0] (dose value[0]) through the kept nodes up to node b
+    # (and to b itself when to_end): its dose pieces; at and value move to the last node reached
+    cdef int64_t n, last = at[0]
+    cdef double da = value[0], db, m
     cdef double ua = da / h, ub
     cdef double t_mass = 0.0, t_int = 0.0, t_min = da, t_max = da
-    cdef int64_t n, last = a
-    for n in range(a + 1, b + 1):
-        if not keep[n] and n != b:
+    for n in range(last + 1, b + 1):
+        if not keep[n] and not (to_end and n == b):
             continue
         db = _whole(cell, plane, nk[n], nf[n])
         ub = db / h
@@ -192,6 +193,8 @@ cdef inline void _whole_column(
         da = db
         ua = ub
         last = n
+    at[0] = last
+    value[0] = da
     T[0] += t_mass
     T[1] += t_int
     T[2] = min(T[2], t_min)
@@ -201,8 +204,8 @@ cdef inline void _whole_column(
 cdef inline void _close_columns(
     double* hist, double* T, const double* row, Py_ssize_t plane, const int64_t* nk, const double* nf,
     const double* npos, const unsigned char* keep, const int64_t* node_offsets, const int64_t* runs,
-    const int64_t* row_order, int64_t q0, int64_t q1, int64_t q, int64_t* cs, int64_t* ce, Py_ssize_t nx,
-    double area, double h, double top,
+    const int64_t* row_order, int64_t q0, int64_t q1, int64_t q, int64_t* ce, int64_t* at, double* value,
+    Py_ssize_t nx, double area, double h, double top,
 ) noexcept nogil:
     # end the columns still open at plane q's cells (those the next plane did not continue);
     # runs is the (n, 4) run table, row_order[q0:q1] plane q's runs in this row
@@ -211,7 +214,8 @@ cdef inline void _close_columns(
         r = row_order[w]
         for i in range(max(runs[4 * r + 2], 0), min(runs[4 * r + 3], nx)):
             if ce[i] == q:
-                _whole_column(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[cs[i]], node_offsets[q + 1] - 1, area, h, top)
+                _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h, top,
+                         &at[i], &value[i])
                 ce[i] = -1
 
 
@@ -241,7 +245,8 @@ def accumulate(
     cdef Py_ssize_t n_scratch = max(S, n_inner)
     cdef double[:, ::1] lateral = np.zeros((threads, (2 * n_scratch + 7) // 8 * 8 + 8), dtype=np.float64)
     cdef int64_t[:, ::1] corner_at = np.zeros((threads, (2 * n_scratch + 7) // 8 * 8 + 8), dtype=np.int64)
-    cdef int64_t[:, ::1] column_start = np.empty((threads, nx + 8), dtype=np.int64)
+    cdef int64_t[:, ::1] column_at = np.empty((threads, nx + 8), dtype=np.int64)
+    cdef double[:, ::1] column_value = np.empty((threads, nx + 8), dtype=np.float64)
     cdef int64_t[:, ::1] column_end = np.empty((threads, nx + 8), dtype=np.int64)
     cdef Py_ssize_t w, r, e, g, tid
     for w in range(threads):
@@ -263,7 +268,8 @@ def accumulate(
     cdef int64_t* ixp
     cdef int64_t* jyp
     cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub, u, v, q, q0, q1, ww
-    cdef int64_t* cs
+    cdef int64_t* at
+    cdef double* value
     cdef int64_t* ce
     cdef const unsigned char* keep = &node_keep[0] if node_keep.shape[0] > 0 else NULL
     cdef const int64_t* no = &node_offsets[0]
@@ -314,14 +320,16 @@ def accumulate(
         _commit(&tot[tid, 0], T, 0.0)
 
     for g in prange(row_groups.shape[0] - 1 if n_inner == 1 else 0, nogil=True, num_threads=threads, schedule="dynamic"):
-        # one row of whole interior cells, plane by plane: ce[i] is the last plane of the column
-        # open at cell i (-1: none), cs[i] its first; q is the last plane with nodes, whose runs
-        # are row_order[q0:q1]; a column ends where its cell is not inside the next plane
+        # one row of whole interior cells, plane by plane (reading the dose row by row): ce[i] is
+        # the last plane of the column open at cell i (-1: none), at[i] and value[i] the node its
+        # pieces have reached and the dose there; q is the last plane with nodes, whose runs are
+        # row_order[q0:q1]; a column ends where its cell is not inside the next plane
         tid = threadid()
         hist = &acc[tid, 0]
         T = _fresh(&stats[tid, 0])
         t_out = 0.0
-        cs = &column_start[tid, 0]
+        at = &column_at[tid, 0]
+        value = &column_value[tid, 0]
         ce = &column_end[tid, 0]
         for i in range(nx):
             ce[i] = -1
@@ -356,24 +364,27 @@ def accumulate(
                 if not live:
                     continue
                 row = d + j * nx
+                a = node_offsets[p]
+                b = node_offsets[p + 1] - 1
                 for i in range(i0, i1):
-                    if ce[i] == q and chain:
-                        ce[i] = p
-                        continue
-                    if ce[i] == q:
-                        _whole_column(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[cs[i]], node_offsets[q + 1] - 1, area, h, top)
-                    cs[i] = p
+                    if not (ce[i] == q and chain):
+                        if ce[i] == q:
+                            _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h,
+                                     top, &at[i], &value[i])
+                        at[i] = a
+                        value[i] = _whole(row + i, plane, nk[a], nf[a])
+                    _advance(hist, T, row + i, plane, nk, nf, npos, keep, b, False, area, h, top, &at[i], &value[i])
                     ce[i] = p
             if not live:
                 u = v
                 continue
-            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, cs, ce, nx, area, h, top)
+            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, ce, at, value, nx, area, h, top)
             q = p
             q0 = u
             q1 = v
             u = v
         if j >= 0 and j < ny:
-            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, cs, ce, nx, area, h, top)
+            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, ce, at, value, nx, area, h, top)
         _commit(&tot[tid, 0], T, t_out)
 
     for e in prange(cells.shape[0], nogil=True, num_threads=threads, schedule="dynamic", chunksize=16):
