@@ -6,7 +6,6 @@ the true ellipse; the compiled kernel and its numpy twin must agree exactly (cou
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 
@@ -15,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compiled import compiled_kernel
+
 from coverage_sdk import circumference as circ
 from coverage_sdk._fallback import circumference as twin
-from coverage_sdk._kernels import pure_python_requested
 from coverage_sdk.circumference import BoneCircumferenceReport, bone_circumference, format_report
 from coverage_sdk.errors import InputError
 from coverage_sdk.geometry import DoseGrid, Structure
@@ -28,12 +28,7 @@ PLANE_Z = (-6.0, -3.0, 0.0, 3.0, 6.0)
 
 @pytest.fixture(scope="module")
 def compiled():
-    try:
-        return importlib.import_module("coverage_sdk._circumference")
-    except ImportError:
-        if pure_python_requested():
-            pytest.skip("compiled kernel not built; pure-python run")
-        raise
+    return compiled_kernel("_circumference")
 
 
 def grid(field, x=None, y=None, z=None, source="phantom") -> DoseGrid:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
+from compiled import compiled_kernel
 from repo_paths import SHARED
 
 from coverage_sdk import _kernels, dicom
@@ -446,7 +447,7 @@ _decimal = st.one_of(
 @settings(max_examples=60, deadline=None)
 @given(spans=st.lists(st.lists(_decimal, max_size=12), max_size=8))
 def test_compiled_parser_equals_its_twin_and_float(spans):
-    compiled = pytest.importorskip("coverage_sdk._dsparse")
+    compiled = compiled_kernel("_dsparse")
     texts = [("\\".join(span)).encode() for span in spans]
     buf = b"".join(texts)
     stops = np.cumsum([len(t) for t in texts], dtype=np.int64)
@@ -490,7 +491,7 @@ _views = st.sampled_from([
     seed=st.integers(0, 2**32 - 1),
 )
 def test_compiled_pixel_scaling_equals_its_twin(dtype, shape, view, factor, seed):
-    compiled = pytest.importorskip("coverage_sdk._pixels")
+    compiled = compiled_kernel("_pixels")
     info = np.iinfo(dtype)
     stored = view(np.random.default_rng(seed).integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
     out, twin_out = np.empty(stored.shape), np.empty(stored.shape)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from compiled import compiled_kernel
 from hypothesis import given, settings, strategies as st
 
 from coverage_sdk import dvh as dvh_module
 from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
 from coverage_sdk.geometry import DoseGrid, Structure
 
-compiled_raster = pytest.importorskip("coverage_sdk._raster", reason="the compiled core is not built")
-compiled_dvh = pytest.importorskip("coverage_sdk._dvh", reason="the compiled core is not built")
+compiled_raster, compiled_dvh = compiled_kernel("_raster"), compiled_kernel("_dvh")
 
 coordinate = st.floats(-6.0, 6.0, allow_nan=False).map(lambda v: round(v, 2))
 polygon = st.lists(st.tuples(coordinate, coordinate), min_size=1, max_size=7)

@@ -6,25 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coverage_sdk._kernels import pure_python_requested
-from coverage_sdk.dvh import compute_dvh
-
+from compiled import compiled_kernel
 from phantoms import METRICS, all_cases, dose_grid, errors, structure, table
+
+from coverage_sdk import dvh as dvh_module
+from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
+from coverage_sdk._kernels import extension_status
+from coverage_sdk.dvh import compute_dvh
 
 CASES = all_cases()
 
 
-def _compiled():
-    try:
-        from coverage_sdk import _dvh, _raster
-    except ImportError:
-        return None
-    return _raster, _dvh
-
-
 def test_accuracy_against_closed_forms():
     # The pure-Python run checks every third case; the compiled run checks all of them.
-    cases = CASES[::3] if pure_python_requested() or _compiled() is None else CASES
+    cases = CASES if extension_status() == "compiled" else CASES[::3]
     rows = [errors(case, compute_dvh(dose_grid(case), structure(case))) for case in cases]
     print(f"\n{len(rows)} phantoms\n{table(rows)}")
     for name in METRICS:
@@ -35,13 +30,9 @@ def test_accuracy_against_closed_forms():
 
 @pytest.mark.parametrize("case", CASES[::41], ids=lambda c: c.label)
 def test_twin_gives_the_same_dvh(case, monkeypatch):
-    compiled = _compiled()
-    if compiled is None:
-        pytest.skip("the compiled core is not built")
-    from coverage_sdk import dvh as dvh_module
-    from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
-
+    compiled = {"_raster": compiled_kernel("_raster"), "_dvh": compiled_kernel("_dvh")}
     grid, roi = dose_grid(case), structure(case)
+    monkeypatch.setattr(dvh_module, "kernel", compiled.__getitem__)
     fast = compute_dvh(grid, roi, threads=2)
     twins = {"_raster": twin_raster, "_dvh": twin_dvh}
     monkeypatch.setattr(dvh_module, "kernel", twins.__getitem__)
