@@ -11,16 +11,9 @@ from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY
 from libc.stdint cimport int64_t, uint64_t
 
-
-cdef inline int64_t _ifloor(double v) noexcept nogil:
-    # floor(v) as an integer without a libm call (exact for |v| < 2**63)
-    cdef int64_t k = <int64_t>v
-    return k - 1 if k > v else k
+from _rounding cimport iceil, ifloor
 
 
-cdef inline int64_t _iceil(double v) noexcept nogil:
-    cdef int64_t k = <int64_t>v
-    return k + 1 if k < v else k
 
 
 cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) noexcept nogil:
@@ -35,7 +28,7 @@ cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) 
         ua, ub = ub, ua
     if not (ua >= 0.0 and ub < top):
         return False
-    cdef int64_t fa = _ifloor(ua), n_lo = fa + 1, n_hi = _iceil(ub) - 1
+    cdef int64_t fa = ifloor(ua), n_lo = fa + 1, n_hi = iceil(ub) - 1
     if n_hi < n_lo:
         acc[3 * fa] += m
     elif n_hi == n_lo:
@@ -53,26 +46,22 @@ cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) 
     return True
 
 
-cdef inline Py_ssize_t _locate(
-    double p, double lo, double hi, double origin, double step, Py_ssize_t n, double* frac
-) noexcept nogil:
-    """Cell index and fraction of ``p`` (clamped to [lo, hi]) on an evenly spaced axis of n points."""
-    cdef double f = (min(max(p, lo), hi) - origin) / step
-    cdef Py_ssize_t k = _ifloor(f)
-    k = 0 if k < 0 else (n - 2 if k > n - 2 else k)
-    f = f - k
-    frac[0] = 0.0 if f < 0.0 else (1.0 if f > 1.0 else f)
-    return k
-
-
 cdef inline void _sub_axis(
     double b0, int64_t cell, int n, double sub, double lo, double hi, double step, Py_ssize_t size,
     double* frac, int64_t* at,
 ) noexcept nogil:
-    """Grid cell and fraction of each of the n sub-sample positions of a lattice cell along one axis."""
+    """Grid cell and fraction, on an evenly spaced axis of ``size`` points from ``lo`` to ``hi``,
+    of each of the n sub-sample positions of a lattice cell (clamped to the axis)."""
     cdef int s
+    cdef double f
+    cdef int64_t k
     for s in range(n):
-        at[s] = _locate(b0 + ((cell * n + s) + 0.5) * sub, lo, hi, lo, step, size, &frac[s])
+        f = (min(max(b0 + ((cell * n + s) + 0.5) * sub, lo), hi) - lo) / step
+        k = ifloor(f)
+        k = 0 if k < 0 else (size - 2 if k > size - 2 else k)
+        f = f - k
+        frac[s] = 0.0 if f < 0.0 else (1.0 if f > 1.0 else f)
+        at[s] = k
 
 
 cdef inline double _bilinear(const double* a, Py_ssize_t nx, double fx, double fy) noexcept nogil:

@@ -11,12 +11,7 @@ from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
-
-cdef inline int64_t _ifloor(double v) noexcept nogil:
-    # floor(v) as an integer without a libm call (exact for |v| < 2**63)
-    cdef int64_t k = <int64_t>v
-    return k - 1 if k > v else k
-
+from _rounding cimport ifloor
 
 cnp.import_array()
 
@@ -49,8 +44,8 @@ cdef void _plane(
         xmax = max(xmax, points[k, 0])
         ymin = min(ymin, points[k, 1])
         ymax = max(ymax, points[k, 1])
-    cdef int64_t i_lo = _ifloor((xmin - xb0) / dx) - 1, i_hi = _ifloor((xmax - xb0) / dx) + 1
-    cdef int64_t j_lo = _ifloor((ymin - yb0) / dy) - 1, j_hi = _ifloor((ymax - yb0) / dy) + 1
+    cdef int64_t i_lo = ifloor((xmin - xb0) / dx) - 1, i_hi = ifloor((xmax - xb0) / dx) + 1
+    cdef int64_t j_lo = ifloor((ymin - yb0) / dy) - 1, j_hi = ifloor((ymax - yb0) / dy) + 1
     cdef int64_t ncols = i_hi - i_lo + 1, nrows = j_hi - j_lo + 1, nsub = nrows * S, r0 = j_lo * S
     cdef double sdx = dx / S, sdy = dy / S
     cdef unsigned char* mark = <unsigned char*>calloc(nrows * ncols, 1)
@@ -73,8 +68,8 @@ cdef void _plane(
                 x0 = points[k, 0]; y0 = points[k, 1]; x1 = points[k1, 0]; y1 = points[k1, 1]
                 ylo = min(y0, y1); yhi = max(y0, y1)
                 if pass_ == 0:
-                    ja = max(_ifloor((ylo - EPS - yb0) / dy), j_lo)
-                    jb = min(_ifloor((yhi + EPS - yb0) / dy), j_hi)
+                    ja = max(ifloor((ylo - EPS - yb0) / dy), j_lo)
+                    jb = min(ifloor((yhi + EPS - yb0) / dy), j_hi)
                     for j in range(ja, jb + 1):
                         ya = max(ylo, yb0 + j * dy)
                         yb = min(yhi, yb0 + (j + 1) * dy)
@@ -84,14 +79,14 @@ cdef void _plane(
                         else:
                             xa = x0
                             xe = x1
-                        ia = max(_ifloor((min(xa, xe) - EPS - xb0) / dx), i_lo)
-                        ib = min(_ifloor((max(xa, xe) + EPS - xb0) / dx), i_hi)
+                        ia = max(ifloor((min(xa, xe) - EPS - xb0) / dx), i_lo)
+                        ib = min(ifloor((max(xa, xe) + EPS - xb0) / dx), i_hi)
                         for i in range(ia, ib + 1):
                             mark[(j - j_lo) * ncols + (i - i_lo)] = 1
                 if y0 == y1:
                     continue
-                ra = max(_ifloor((ylo - yb0) / sdy - 0.5) - 1, r0)
-                rb = min(_ifloor((yhi - yb0) / sdy - 0.5) + 1, r0 + nsub - 1)
+                ra = max(ifloor((ylo - yb0) / sdy - 0.5) - 1, r0)
+                rb = min(ifloor((yhi - yb0) / sdy - 0.5) + 1, r0 + nsub - 1)
                 for r in range(ra, rb + 1):
                     yr = _sub(yb0, r, sdy)
                     if not (ylo <= yr and yr < yhi):
@@ -100,7 +95,7 @@ cdef void _plane(
                         counts[r - r0 + 1] += 1
                         continue
                     xc = x0 + (yr - y0) * (x1 - x0) / (y1 - y0)
-                    q = _ifloor((xc - xb0) / sdx - 0.5) + 1
+                    q = ifloor((xc - xb0) / sdx - 0.5) + 1
                     while _sub(xb0, q, sdx) <= xc:
                         q += 1
                     while _sub(xb0, q - 1, sdx) > xc:
