@@ -27,7 +27,7 @@ from . import tristate
 from .facts import Derivation, Facts, label, plain
 from .model import (
     Audit, Case, CriterionResult, Determination, LineItem, LineOfBusiness, MissingInformation,
-    Outcome, ProcedureSystem, Result, SummaryRow,
+    Outcome, Procedure, ProcedureSystem, Result, SummaryRow,
 )  # fmt: skip
 
 
@@ -370,6 +370,7 @@ class Policy:
     title: str
     payer: str
     document: str
+    payer_id: str | None = attrs.field(default=None, kw_only=True)
     services: ServiceCodes
     versions: tuple[Version, ...] = attrs.field(converter=_close_versions)
     prior_authorization: tuple[PriorAuthRule, ...] = ()
@@ -431,6 +432,8 @@ class Policy:
             line_items=self._line_items(case, outcome),
             summary_table=rows,
             audit=audit,
+            payer=self.payer_id,
+            policy_title=self.title,
         )
 
     def _decide(self, version: Version, evaluation: Evaluation) -> tuple[Outcome, list[str], list[tuple[str, str]]]:
@@ -487,7 +490,7 @@ class Policy:
         items = []
         for procedure in case.procedures:
             if not self.services.covers(procedure.code, procedure.system):
-                items.append(LineItem(procedure.code, procedure.units, None, Outcome.NOT_APPLICABLE, "not a service of this policy"))
+                items.append(_line_item(procedure, None, Outcome.NOT_APPLICABLE, "not a service of this policy"))
                 continue
             reason = None
             if outcome is Outcome.MEDICALLY_NECESSARY:
@@ -500,7 +503,7 @@ class Policy:
                 approved = None
             else:
                 approved = 0
-            items.append(LineItem(procedure.code, procedure.units, approved, outcome, reason))
+            items.append(_line_item(procedure, approved, outcome, reason))
         return items
 
     def _not_applicable(self, case: Case, audit: Audit, version: Version | None, reason: str) -> Determination:
@@ -514,7 +517,14 @@ class Policy:
             criteria=[],
             missing_information=[],
             prior_authorization_required=None,
-            line_items=[LineItem(p.code, p.units, None, Outcome.NOT_APPLICABLE, None) for p in case.procedures],
+            line_items=[_line_item(p, None, Outcome.NOT_APPLICABLE, None) for p in case.procedures],
             summary_table=[],
             audit=audit,
+            payer=self.payer_id,
+            policy_title=self.title,
         )
+
+
+def _line_item(procedure: Procedure, approved: int | None, outcome: Outcome, reason: str | None) -> LineItem:
+    """A line of the request, keyed by the host's own sequence and trace number."""
+    return LineItem(procedure.code, procedure.units, approved, outcome, reason, procedure.sequence, procedure.trace_number)

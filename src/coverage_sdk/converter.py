@@ -27,7 +27,7 @@ from . import model
 from .errors import InputError
 
 _CASE_CLASSES = (  # leaves first: generated hooks look up their fields' hooks when made
-    model.Patient, model.Procedure, model.Diagnosis, model.Tumor, model.Iort, model.PlanDicom,
+    model.Patient, model.Procedure, model.PriorService, model.Request, model.Diagnosis, model.Tumor, model.Iort, model.PlanDicom,
     model.Plan, model.Structures, model.OarConstraint, model.Radiation, model.Case,
 )  # fmt: skip
 
@@ -61,6 +61,15 @@ def _structure_date(value: Any, _: type) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a calendar date ({exc})") from None
+
+
+def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})?", value):
+        raise ValueError(f"expected an ISO date-time (YYYY-MM-DDThh:mm:ss with an optional offset), got {value!r}")
+    try:
+        return dt.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a date-time ({exc})") from None
 
 
 def _container(kind: type, name: str):
@@ -98,6 +107,8 @@ def get_converter() -> cattrs.Converter:
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(dt.date, _structure_date)
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+    converter.register_structure_hook(dt.datetime, _structure_datetime)
+    converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     converter.register_structure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
     )

@@ -32,6 +32,8 @@ def evaluate(
     installed = select(host.policies(), ids)
     if ids is None:
         installed = [p for p in installed if p.policy.applies_to_services(case)]
+        if case.payer is not None:
+            installed = [p for p in installed if getattr(p.policy, "payer_id", None) == case.payer]
     sha = case_sha256(case)
     when = evaluated_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     determinations = []

@@ -136,6 +136,30 @@ class Documentation(enum.Enum):
     TREATMENT_PLAN = "treatment_plan"
 
 
+class Urgency(enum.Enum):
+    STANDARD = "standard"
+    EXPEDITED = "expedited"
+
+
+class RequestType(enum.Enum):
+    INITIAL = "initial"
+    EXTENSION = "extension"
+    RENEWAL = "renewal"
+    REVISION = "revision"
+    APPEAL = "appeal"
+    CANCELLATION = "cancellation"
+
+
+class WarningCode(enum.Enum):
+    """What a reviewer must see even when the criteria are met (interchange contract, Determination)."""
+
+    DICOM_SUBMITTED_DISAGREEMENT = "dicom_submitted_disagreement"
+    DIAGNOSIS_CONFLICT = "diagnosis_conflict"
+    CONSTRAINT_LOOSER_THAN_PUBLISHED = "constraint_looser_than_published"
+    IMPLAUSIBLE_DOSE = "implausible_dose"
+    VERSION_NOT_ENCODED = "version_not_encoded"
+
+
 class Outcome(enum.Enum):
     MEDICALLY_NECESSARY = "medically_necessary"
     NOT_MEDICALLY_NECESSARY = "not_medically_necessary"
@@ -185,6 +209,28 @@ class Procedure:
     code: str = attrs.field(validator=v.min_len(1))
     system: ProcedureSystem = ProcedureSystem.CPT
     units: int = attrs.field(default=1, validator=v.ge(1))
+    sequence: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
+    trace_number: str | None = None
+
+
+@attrs.frozen
+class PriorService:
+    """A service already given in the same treatment; period unit limits count it."""
+
+    code: str = attrs.field(validator=v.min_len(1))
+    date_of_service: dt.date
+    units: int = attrs.field(validator=v.ge(1))
+    system: ProcedureSystem = ProcedureSystem.CPT
+
+
+@attrs.frozen
+class Request:
+    """The prior-authorization request itself: echoed in the audit, used for time limits and reporting."""
+
+    received_at: dt.datetime | None = None
+    urgency: Urgency | None = None
+    type: RequestType | None = None
+    original_request_id: str | None = None
 
 
 @attrs.frozen
@@ -280,6 +326,9 @@ class Case:
     tumor: Tumor | None = None
     radiation: Radiation | None = None
     documentation: list[Documentation] = attrs.Factory(list)
+    payer: str | None = None
+    request: Request | None = None
+    prior_services: list[PriorService] = attrs.Factory(list)
     extensions: dict[str, Any] = attrs.Factory(dict)
     base_dir: str | None = attrs.field(default=None, eq=False, metadata={"json": False})
 
@@ -310,6 +359,15 @@ class LineItem:
     units_approved: int | None
     outcome: Outcome
     reason: str | None = None
+    sequence: int | None = None
+    trace_number: str | None = None
+
+
+@attrs.frozen
+class Warning:
+    code: WarningCode
+    message: str
+    field: str | None = None
 
 
 @attrs.frozen
@@ -349,3 +407,6 @@ class Determination:
     summary_table: list[SummaryRow]
     audit: Audit
     error: str | None = None
+    payer: str | None = None
+    policy_title: str | None = None
+    warnings: list[Warning] = attrs.Factory(list)

@@ -28,6 +28,9 @@ FIELD_RULES: dict[tuple[type, str], dict[str, Any]] = {
     (model.Case, "procedures"): {"minItems": 1},
     (model.Procedure, "units"): {"minimum": 1},
     (model.Procedure, "code"): {"minLength": 1},
+    (model.Procedure, "sequence"): {"minimum": 1},
+    (model.PriorService, "units"): {"minimum": 1},
+    (model.PriorService, "code"): {"minLength": 1},
     (model.Diagnosis, "code"): {"minLength": 1},
     (model.Patient, "age_years"): {"minimum": 0, "maximum": 130},
     (model.Iort, "fractions"): {"minimum": 1},
@@ -55,6 +58,8 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "integer"}
     if tp is float:
         return {"type": "number"}
+    if tp is dt.datetime:
+        return {"type": "string", "format": "date-time"}
     if tp is dt.date:
         return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):

@@ -34,6 +34,7 @@ POLICY = Policy(
     id="bcbsm-bcn-iort",
     title="Intraoperative Radiotherapy (BCBSM/BCN Joint Medical Policy)",
     payer="Blue Cross Blue Shield of Michigan / Blue Care Network",
+    payer_id="bcbsm-bcn",
     document=DOCUMENT,
     services=ServiceCodes(cpt=("77424", "77425", "77469")),
     versions=tuple(

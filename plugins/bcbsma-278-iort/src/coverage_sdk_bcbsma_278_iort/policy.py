@@ -85,6 +85,7 @@ POLICY = Policy(
     id="bcbsma-278-iort",
     title="Intraoperative Radiotherapy (BCBSMA Medical Policy 278)",
     payer="Blue Cross Blue Shield of Massachusetts",
+    payer_id="bcbsma",
     document="bcbsma-278-iort.txt",
     services=ServiceCodes(cpt=("77424", "77425"), icd10_pcs=("DDY7CZZ",)),
     versions=(VERSION_2007,),

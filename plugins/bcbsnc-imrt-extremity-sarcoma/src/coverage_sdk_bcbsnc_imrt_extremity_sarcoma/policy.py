@@ -304,6 +304,7 @@ POLICY = Policy(
     id="bcbsnc-imrt-extremity-sarcoma",
     title="Intensity Modulated Radiation Therapy (IMRT) for Sarcoma of the Extremities (BCBSNC)",
     payer="Blue Cross and Blue Shield of North Carolina",
+    payer_id="bcbsnc",
     document="bcbsnc-imrt-extremity-sarcoma.txt",
     services=ServiceCodes(cpt=("77301", "77338", "77385", "77386"), hcpcs=("G6015", "G6016")),
     versions=tuple(_version(t) for t in THRESHOLDS),

@@ -391,6 +391,7 @@ POLICY = SitePolicy(
     id="evolent-cg226-iort",
     title="Intraoperative Radiation Therapy (Evolent Clinical Guideline CG_226)",
     payer="Evolent",
+    payer_id="evolent",
     document="evolent-cg226-iort.txt",
     services=ServiceCodes(cpt=("77424", "77425")),
     versions=(VERSION_2022, VERSION_2024),
