@@ -178,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     circumference_cli.add_parser(sub)
     plancompare.add_parser(sub)
     scaffold.add_parser(sub)
+    PluginHost.create().pm.hook.coverage_sdk_add_commands(subparsers=sub)
     return parser
 
 
