@@ -71,7 +71,7 @@ def test_the_generated_tests_pass_and_run_the_conformance_suite(tmp_path):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: coverage-sdk-acme-iort\nVersion: 0.1.0\n")
     (info / "entry_points.txt").write_text("[coverage_sdk]\nacme_iort = coverage_sdk_acme_iort.plugin\n")
     env = {**os.environ, "COVERAGE_SDK_LOAD_PLUGINS": "acme_iort"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(site), str(root / "src"), str(ROOT / "src"), env.get("PYTHONPATH"))))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(site), str(root / "src"), env.get("PYTHONPATH"))))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True
     )

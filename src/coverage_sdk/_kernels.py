@@ -1,13 +1,16 @@
 """Chooses between the compiled kernels (``coverage_sdk._name``) and their numpy twins.
 
-The twins in ``coverage_sdk._fallback`` are used when the extension was not built or when
-``COVERAGE_SDK_PUREPYTHON=1``; every kernel module has one.
+The twins in ``coverage_sdk._fallback`` are used when ``COVERAGE_SDK_PUREPYTHON=1``, and when the
+extension was not built (no compiler at install time): then with a one-line ``RuntimeWarning``,
+once per process, or an ``ImportError`` where ``COVERAGE_SDK_REQUIRE_COMPILED=1``. Every kernel
+module has a twin.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from types import ModuleType
 
 KERNELS = ("_tristate", "_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
@@ -17,12 +20,35 @@ def pure_python_requested() -> bool:
     return os.environ.get("COVERAGE_SDK_PUREPYTHON", "") not in ("", "0")
 
 
+def compiled_required() -> bool:
+    return os.environ.get("COVERAGE_SDK_REQUIRE_COMPILED", "") not in ("", "0")
+
+
+_warned = False
+
+
+def _fall_back(name: str, error: ImportError) -> None:
+    global _warned
+    missing = isinstance(error, ModuleNotFoundError) and error.name == f"coverage_sdk.{name}"
+    message = (
+        f"coverage_sdk.{name} is not compiled{'' if missing else f' ({error})'}: the numpy twins are used,"
+        " about 100x slower;"
+        " install a wheel or build with a C compiler (COVERAGE_SDK_REQUIRE_COMPILED=1 makes this an error)"
+    )
+    if compiled_required():
+        raise ImportError(message) from error
+    if not _warned:
+        _warned = True
+        # filename "coverage_sdk" without a line: the warning prints as one line
+        warnings.warn_explicit(message, RuntimeWarning, "coverage_sdk", 0)
+
+
 def _load(name: str) -> tuple[ModuleType, bool]:
     if not pure_python_requested():
         try:
             return importlib.import_module(f"coverage_sdk.{name}"), True
-        except ImportError:
-            pass
+        except ImportError as error:
+            _fall_back(name, error)
     return importlib.import_module(f"coverage_sdk._fallback.{name[1:]}"), False
 
 
