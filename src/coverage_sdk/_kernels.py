@@ -30,16 +30,17 @@ _warned = False
 def _fall_back(name: str, error: ImportError) -> None:
     global _warned
     missing = isinstance(error, ModuleNotFoundError) and error.name == f"coverage_sdk.{name}"
-    message = (
-        f"coverage_sdk.{name} is not compiled{'' if missing else f' ({error})'}: the numpy twins are used,"
-        " about 100x slower;"
-        " install a wheel or build with a C compiler (COVERAGE_SDK_REQUIRE_COMPILED=1 makes this an error)"
-    )
+    problem = f"coverage_sdk.{name} is not compiled{'' if missing else f' ({error})'}"
+    remedy = "install a wheel, or install with a C compiler"
     if compiled_required():
-        raise ImportError(message) from error
+        raise ImportError(f"{problem} and COVERAGE_SDK_REQUIRE_COMPILED is set: {remedy}") from error
     if not _warned:
         _warned = True
-        # filename "coverage_sdk" without a line: the warning prints as one line
+        message = (
+            f"{problem}: the numpy twins are used, about 100x slower; {remedy}"
+            " (COVERAGE_SDK_REQUIRE_COMPILED=1 makes this an error)"
+        )
+        # filename "coverage_sdk" without a line number: the warning prints as one line
         warnings.warn_explicit(message, RuntimeWarning, "coverage_sdk", 0)
 
 
