@@ -32,12 +32,15 @@ TEST_ENV = {
 }
 
 
-def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = True):
+def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = True,
+        capture: bool = False) -> subprocess.CompletedProcess:
+    """Runs ``command``; with ``capture`` its output is returned (and printed), else it streams."""
     print("+", " ".join(map(str, command)), flush=True)
     done = subprocess.run(
-        [str(c) for c in command], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True
+        [str(c) for c in command], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=capture, text=True
     )
-    print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", flush=True)
+    if capture:
+        print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", flush=True)
     if check and done.returncode:
         sys.exit(f"failed ({done.returncode}): {' '.join(map(str, command))}")
     return done
@@ -61,12 +64,12 @@ def wheel(work: Path) -> None:
     run(sys.executable, "-m", "build", "--outdir", work / "dist", REPO)
     sdist, built = only(work / "dist", "*.tar.gz"), only(work / "dist", "*.whl")
     run(bin_ / "python", "-m", "pip", "install", "--quiet", f"{built}[test]", *PLUGINS)
-    version = run(bin_ / "coverage-sdk", "--version")
+    version = run(bin_ / "coverage-sdk", "--version", capture=True)
     assert "extension: compiled" in version.stdout.splitlines(), version.stdout
     with tarfile.open(sdist) as archive:
         archive.extractall(work / "sdist", filter="data")
     unpacked = only(work / "sdist", "coverage_sdk-*")
-    where = run(bin_ / "python", "-c", "import coverage_sdk; print(coverage_sdk.__file__)", cwd=unpacked)
+    where = run(bin_ / "python", "-c", "import coverage_sdk; print(coverage_sdk.__file__)", cwd=unpacked, capture=True)
     assert Path(where.stdout.strip()).is_relative_to(work / "venv"), f"tests would import {where.stdout}"
     run(bin_ / "pytest", "-p", "no:cacheprovider", "-q", cwd=unpacked, env=TEST_ENV)
 
@@ -76,15 +79,15 @@ def nocompiler(work: Path) -> None:
     # a build folder of its own: objects left in the checkout's build/ would be taken as up to date
     (work / "build.cfg").write_text(f"[build]\nbuild_base = {work / 'build'}\n")
     env = {"CC": "/bin/false", "DIST_EXTRA_CONFIG": str(work / "build.cfg")}
-    refused = run(bin_ / "python", "-m", "pip", "install", REPO, env={**env, "COVERAGE_SDK_REQUIRE_COMPILED": "1"}, check=False)
+    refused = run(bin_ / "python", "-m", "pip", "install", REPO, env={**env, "COVERAGE_SDK_REQUIRE_COMPILED": "1"}, check=False, capture=True)
     assert refused.returncode != 0, "COVERAGE_SDK_REQUIRE_COMPILED=1 installed without a compiler"
-    install = run(bin_ / "python", "-m", "pip", "install", "--verbose", REPO, env=env)
+    install = run(bin_ / "python", "-m", "pip", "install", "--verbose", REPO, env=env, capture=True)
     assert "not compiled" in install.stdout + install.stderr, "the build gave no warning"
-    version = run(bin_ / "coverage-sdk", "--version")
+    version = run(bin_ / "coverage-sdk", "--version", capture=True)
     assert "extension: pure-python" in version.stdout.splitlines(), version.stdout
     warning = version.stderr.splitlines()
     assert len(warning) == 1 and "RuntimeWarning" in warning[0] and "numpy twins" in warning[0], version.stderr
-    required = run(bin_ / "coverage-sdk", "--version", env={"COVERAGE_SDK_REQUIRE_COMPILED": "1"}, check=False)
+    required = run(bin_ / "coverage-sdk", "--version", env={"COVERAGE_SDK_REQUIRE_COMPILED": "1"}, check=False, capture=True)
     assert required.returncode != 0 and "COVERAGE_SDK_REQUIRE_COMPILED" in required.stderr, required.stderr
 
 

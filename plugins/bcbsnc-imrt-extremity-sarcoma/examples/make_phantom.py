@@ -65,6 +65,7 @@ def _file(sop_class: str, name: str) -> Dataset:
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds.file_meta.MediaStorageSOPClassUID = sop_class
     ds.file_meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=["coverage-sdk bcbsnc phantom", name])
+    ds.file_meta.ImplementationVersionName = "COVERAGE_SDK"  # not pydicom's, which names its version
     ds.SOPClassUID = sop_class
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
     ds.PatientName = "Phantom^Femur"
