@@ -82,7 +82,9 @@ def nocompiler(work: Path) -> None:
     refused = run(bin_ / "python", "-m", "pip", "install", REPO, env={**env, "COVERAGE_SDK_REQUIRE_COMPILED": "1"}, check=False, capture=True)
     assert refused.returncode != 0, "COVERAGE_SDK_REQUIRE_COMPILED=1 installed without a compiler"
     install = run(bin_ / "python", "-m", "pip", "install", "--verbose", REPO, env=env, capture=True)
-    assert "not compiled" in install.stdout + install.stderr, "the build gave no warning"
+    warned = [line.strip() for line in (install.stdout + install.stderr).splitlines() if "uses its numpy twin" in line]
+    print("the build's warnings:", *warned, sep="\n  ")
+    assert warned, "the build gave no warning"
     version = run(bin_ / "coverage-sdk", "--version", capture=True)
     assert "extension: pure-python" in version.stdout.splitlines(), version.stdout
     warning = version.stderr.splitlines()
