@@ -11,7 +11,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ImplicitVRLittleEndian, generate_uid
 
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 RT_DOSE = "1.2.840.10008.5.1.4.1.1.481.2"
 RT_STRUCT = "1.2.840.10008.5.1.4.1.1.481.3"

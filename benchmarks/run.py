@@ -80,8 +80,8 @@ def accuracy(stride: int) -> None:
     import phantoms
     from rtfiles import write_rtdose, write_rtstruct
 
-    from coverage_sdk.dicom import read_rtdose, read_rtstruct
-    from coverage_sdk.dvh import compute_dvh
+    from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
+    from coverage_sdk.dose.dvh import compute_dvh
 
     cases = phantoms.all_cases()[::stride]
     truths, ours = {}, {}

@@ -28,8 +28,8 @@ def best_of(repeat: int, work):
 
 def main(dose_path: str, rtss_path: str, repeat: int) -> dict:
     from coverage_sdk import _kernels
-    from coverage_sdk.dicom import read_rtdose, read_rtstruct
-    from coverage_sdk.dvh import compute_dvh
+    from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
+    from coverage_sdk.dose.dvh import compute_dvh
 
     baseline = rss_mb()
 

@@ -19,7 +19,7 @@ import math
 import attrs
 import numpy as np
 
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 SHAPES = ("sphere", "cylinder", "cone")
 RADII_MM = (5.0, 12.0, 20.0, 30.0)
@@ -182,6 +182,6 @@ def table(rows: list[dict[str, float]]) -> str:
 
 
 if __name__ == "__main__":
-    from coverage_sdk.dvh import compute_dvh
+    from coverage_sdk.dose.dvh import compute_dvh
 
     print(table([errors(c, compute_dvh(dose_grid(c), structure(c))) for c in all_cases()]))

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 
 import coverage_sdk as cs
-from coverage_sdk.authoring import (
+from coverage_sdk.policy.authoring import (
     Otherwise, Policy, PriorAuthRule, Rule, ServiceCodes, UnitLimit, Version, all_of, any_of, at_least, citer,
     documented, is_, not_, true,
 )  # fmt: skip
-from coverage_sdk.model import Audit, Documentation, MarginStatus, Outcome, Result, Setting, TumorSite
+from coverage_sdk.policy.model import Audit, Documentation, MarginStatus, Outcome, Result, Setting, TumorSite
 
 cite = citer("Test policy")
 AUDIT = Audit("0", "test", "0", "sha", "now")

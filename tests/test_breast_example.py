@@ -3,7 +3,7 @@
 The RT Dose carries the DVHs its planning system computed (DVH Sequence); for the five ROIs
 of 10 cc or more, volume agrees within 2 %, mean, D95 and D5 within 2 % of the ROI's maximum
 dose, V5Gy within 2 percentage points. The reference statistics are read off the stored
-cumulative curve with interpolation (:class:`coverage_sdk.dicom.ReferenceDVH`).
+cumulative curve with interpolation (:class:`coverage_sdk.dose.dicom.ReferenceDVH`).
 
 That planning system stops structures at their first and last contour planes (measured: the
 volumes with end caps exceed its volumes by about the caps, 0.35 of 0.42 cc for Tumor Bed,
@@ -16,8 +16,8 @@ from __future__ import annotations
 import pytest
 from repo_paths import SHARED
 
-from coverage_sdk.dicom import read_rtdose, read_rtstruct
-from coverage_sdk.dvh import compute_dvh
+from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
+from coverage_sdk.dose.dvh import compute_dvh
 
 BREAST = SHARED / "data" / "dicom" / "breast-example"
 LARGE_ROIS = ("Breast", "Heart", "Lt Lung", "Tumor Bed", "Tumor Bed Block")

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from compiled import compiled_kernel
 
-from coverage_sdk import circumference as circ
+from coverage_sdk.dose import circumference as circ
 from coverage_sdk._fallback import circumference as twin
-from coverage_sdk.circumference import BoneCircumferenceReport, bone_circumference, format_report
+from coverage_sdk.dose.circumference import BoneCircumferenceReport, bone_circumference, format_report
 from coverage_sdk.errors import InputError
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 CX, CY = 31.0, -17.0
 PLANE_Z = (-6.0, -3.0, 0.0, 3.0, 6.0)

@@ -20,9 +20,9 @@ import attrs
 import pytest
 
 from coverage_sdk import Outcome, hookimpl
-from coverage_sdk.authoring import Criterion, Policy, citer, true
-from coverage_sdk.model import MarginStatus, Procedure
-from coverage_sdk.plugins import PluginHost
+from coverage_sdk.policy.authoring import Criterion, Policy, citer, true
+from coverage_sdk.policy.model import MarginStatus, Procedure
+from coverage_sdk.host.manager import PluginHost
 from coverage_sdk.scaffold import create_plugin
 from coverage_sdk.testing import CHECKS, Conformance, ConformanceFailure, conformance_tests, normalise, probes
 
@@ -277,7 +277,7 @@ def test_clinical_review_fails_for_a_policy_that_forgets_it(project, good):
     def evaluate(case, audit):
         return attrs.evolve(good.evaluate(case, audit), requires_clinical_review=False)
 
-    fails(suite(project, Altered(good, evaluate=evaluate)), "clinical_review", "gets insufficient_information with requires_clinical_review=False")
+    fails(suite(project, Altered(good, evaluate=evaluate)), "clinical_review", "requires_clinical_review is False for outcome insufficient_information")
 
 
 def test_determinism_fails_for_a_policy_whose_answer_changes_between_calls(project, good):
@@ -309,7 +309,7 @@ def test_examples_fails_for_an_invalid_example_case(project, good, tmp_path):
 
 
 def test_examples_fails_against_the_json_schema_too(project, good, tmp_path):
-    schema = SRC / "coverage_sdk" / "schema" / "case.schema.json"
+    schema = SRC / "coverage_sdk" / "data" / "case.schema.json"
     if not schema.exists():
         pytest.fail("the Case JSON Schema is missing from the package")
     path = tmp_path / "no-procedures.json"

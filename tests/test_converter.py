@@ -8,8 +8,8 @@ import json
 import pytest
 
 import coverage_sdk as cs
-from coverage_sdk.converter import case_sha256, canonical_json
-from coverage_sdk.model import DiagnosisSystem, TumorSite
+from coverage_sdk.policy.converter import case_sha256, canonical_json
+from coverage_sdk.policy.model import DiagnosisSystem, TumorSite
 
 GOOD = {
     "case_id": "c-1",

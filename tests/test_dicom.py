@@ -13,10 +13,11 @@ from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRL
 from compiled import compiled_kernel
 from repo_paths import SHARED
 
-from coverage_sdk import _kernels, dicom
+from coverage_sdk import _kernels
+from coverage_sdk.dose import dicom
 from coverage_sdk._fallback import dsparse as dsparse_twin
 from coverage_sdk._fallback import pixels as pixels_twin
-from coverage_sdk.dicom import read_rtdose, read_rtstruct
+from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
 from coverage_sdk.errors import InputError
 
 BREAST = SHARED / "data" / "dicom" / "breast-example"
@@ -230,7 +231,7 @@ def test_centigray_is_converted_to_gray(tmp_path):
 def test_a_grid_read_in_memory_equals_the_mapped_one(tmp_path, monkeypatch, syntax):
     path = save(rtdose("FFP", syntax=syntax), tmp_path / "dose.dcm")
     in_memory = read_rtdose(path)
-    monkeypatch.setattr("coverage_sdk.dicom.DEFER_SIZE", 64)
+    monkeypatch.setattr("coverage_sdk.dose.dicom.DEFER_SIZE", 64)
     mapped = read_rtdose(path)
     np.testing.assert_array_equal(mapped.dose, in_memory.dose)
     np.testing.assert_array_equal(mapped.z, in_memory.z)

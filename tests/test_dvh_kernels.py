@@ -7,9 +7,9 @@ import pytest
 from compiled import compiled_kernel
 from hypothesis import given, settings, strategies as st
 
-from coverage_sdk import dvh as dvh_module
+from coverage_sdk.dose import dvh as dvh_module
 from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 compiled_raster, compiled_dvh = compiled_kernel("_raster"), compiled_kernel("_dvh")
 

@@ -9,10 +9,10 @@ import pytest
 from compiled import compiled_kernel
 from phantoms import METRICS, all_cases, dose_grid, errors, structure, table
 
-from coverage_sdk import dvh as dvh_module
+from coverage_sdk.dose import dvh as dvh_module
 from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
 from coverage_sdk._kernels import extension_status
-from coverage_sdk.dvh import compute_dvh
+from coverage_sdk.dose.dvh import compute_dvh
 
 CASES = all_cases()
 

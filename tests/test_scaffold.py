@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
@@ -12,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from coverage_sdk import InputError, load_case
-from coverage_sdk.scaffold import FILES, add_parser, create_plugin
+from coverage_sdk.cli import main
+from coverage_sdk.scaffold import FILES, create_plugin
 from coverage_sdk.testing import CHECKS, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,10 +20,7 @@ GUIDE = ROOT / "docs" / "writing-a-plugin.md"
 
 
 def new_plugin(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="coverage-sdk")
-    add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["new-plugin", *argv])
-    return args.func(args)
+    return main(["new-plugin", *argv])
 
 
 def test_the_project_has_every_part_named_after_the_policy_id(tmp_path, capsys):

@@ -10,7 +10,7 @@ import importlib
 import os
 from types import ModuleType
 
-KERNELS = ("_tristate", "_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
+KERNELS = ("_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
 
 
 def pure_python_requested() -> bool:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 
-class InputError(ValueError):
+class CoverageSDKError(Exception):
+    """The base of every error the SDK raises on purpose."""
+
+
+class InputError(CoverageSDKError, ValueError):
     """Input that does not meet the contract: names the file, the place in it, and what was expected.
 
     ``location`` is a JSON path (``tumor.margin_status``) or a DICOM tag
@@ -21,5 +25,5 @@ class InputError(ValueError):
         return f"{where}: {self.message}" if where else self.message
 
 
-class PluginError(RuntimeError):
-    """A policy plugin raised while evaluating a case; reported in that policy's determination."""
+class PluginError(CoverageSDKError, RuntimeError):
+    """A plugin failed or answered outside the contract; reported in that policy's determination."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coverage_sdk import structure_case
-from coverage_sdk.model import Audit, Determination, Result
+from coverage_sdk.policy.model import Audit, Determination, Result
 from coverage_sdk_bcbsm_bcn_iort import POLICY
 
 REPO = Path(__file__).resolve().parents[3]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import coverage_sdk
-from coverage_sdk.model import Outcome
+from coverage_sdk.policy.model import Outcome
 from coverage_sdk.testing import normalise
 from coverage_sdk_bcbsm_bcn_iort import POLICY
 

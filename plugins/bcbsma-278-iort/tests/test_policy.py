@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import coverage_sdk as cs
-from coverage_sdk.model import Audit, Outcome, Result
+from coverage_sdk.policy.model import Audit, Outcome, Result
 from coverage_sdk.testing import normalise
 from coverage_sdk_bcbsma_278_iort import POLICY
 

@@ -10,7 +10,8 @@ import attrs
 import pytest
 
 from coverage_sdk import structure_case
-from coverage_sdk.model import Audit, Determination
+from coverage_sdk.policy.model import Audit, Determination
+from coverage_sdk.testing.fixtures import cli, python_cli
 from coverage_sdk_bcbsnc_imrt_extremity_sarcoma import POLICY
 
 PLUGIN = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ import pytest
 
 from coverage_sdk import load_case
 from coverage_sdk.cli import main
-from coverage_sdk.model import Audit, Outcome
+from coverage_sdk.policy.model import Audit, Outcome
 from coverage_sdk_bcbsnc_imrt_extremity_sarcoma import POLICY
 
 PLUGIN = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coverage_sdk import InputError
-from coverage_sdk.model import Outcome, Result
+from coverage_sdk.policy.model import Outcome, Result
 from coverage_sdk_bcbsnc_imrt_extremity_sarcoma import POLICY
 from coverage_sdk_bcbsnc_imrt_extremity_sarcoma.policy import SERVICE_CODES_SOURCE, THRESHOLDS, UNITS_77338
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import coverage_sdk
-from coverage_sdk.model import Outcome
-from coverage_sdk.plugins import PluginHost
+from coverage_sdk.policy.model import Outcome
+from coverage_sdk.host.manager import PluginHost
 from coverage_sdk_evolent_cg226_iort import POLICY
 
 REPO = Path(__file__).resolve().parents[3]

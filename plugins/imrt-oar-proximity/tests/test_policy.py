@@ -10,7 +10,7 @@ import pytest
 from imrt_cases import DOCUMENTS, EXAMPLE_ROWS, decide, example_case, trail
 
 import coverage_sdk as cs
-from coverage_sdk.model import Outcome, Result
+from coverage_sdk.policy.model import Outcome, Result
 from coverage_sdk_imrt_oar_proximity import POLICY
 
 REPO = Path(__file__).resolve().parents[3]

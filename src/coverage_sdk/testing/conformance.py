@@ -22,13 +22,13 @@ from typing import Any
 
 import attrs
 
-from ..converter import get_converter, unstructure
-from ..engine import evaluate
-from ..errors import InputError
-from ..model import Determination, Outcome
-from ..plugins import GROUP, InstalledPolicy, PluginHost
-from . import probes
-from .probes import Example, Probe
+from coverage_sdk.policy.converter import get_converter, unstructure
+from coverage_sdk.host.evaluate import evaluate
+from coverage_sdk.errors import InputError
+from coverage_sdk.policy.model import Determination, Outcome
+from coverage_sdk.host.manager import GROUP, InstalledPolicy, PluginHost
+from coverage_sdk.testing import probes
+from coverage_sdk.testing.probes import Example, Probe
 
 CHECKS = (
     "entry_point", "metadata", "unique_ids", "versions", "criteria", "citations", "not_applicable",
@@ -501,7 +501,7 @@ def _schema_validator() -> Any:
     ``load_case`` is the contract's own validator (the schema is generated from the same
     model); the schema adds a check of the examples that does not go through Python.
     """
-    resource = importlib.resources.files("coverage_sdk").joinpath("schema", "case.schema.json")
+    resource = importlib.resources.files("coverage_sdk").joinpath("data", "case.schema.json")
     try:
         import jsonschema
     except ImportError:

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import attrs
 
-from coverage_sdk.circumference import bone_circumference
-from coverage_sdk.dicom import read_rtdose, read_rtstruct
-from coverage_sdk.dvh import compute_dvh
+from coverage_sdk.dose.circumference import bone_circumference
+from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
+from coverage_sdk.dose.dvh import compute_dvh
 from coverage_sdk.errors import InputError
-from coverage_sdk.model import Case, Plan, PlanTechnique
+from coverage_sdk.policy.model import Case, Plan, PlanTechnique
 
 PRECISION = 6
 DISAGREEMENT_POINTS = 1.0

@@ -17,12 +17,12 @@ from collections.abc import Callable
 
 import attrs
 
-from coverage_sdk.authoring import (
+from coverage_sdk.policy.authoring import (
     Answer, Citation, Criterion, Otherwise, Policy, Rule, ServiceCodes, UnitLimit, Version, all_of, any_of, citer,
     criterion, is_, not_,
 )  # fmt: skip
-from coverage_sdk.facts import Facts
-from coverage_sdk.model import Case, Outcome, PlanTechnique, Result, SarcomaLocation, SummaryRow, TumorSite
+from coverage_sdk.policy.facts import Facts
+from coverage_sdk.policy.model import Case, Outcome, PlanTechnique, Result, SarcomaLocation, SummaryRow, TumorSite
 
 from . import plan_metrics
 from .plan_metrics import BONE, JOINT, PLAN_NAMES, Metric

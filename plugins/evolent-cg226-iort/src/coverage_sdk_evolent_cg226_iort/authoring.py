@@ -1,4 +1,4 @@
-"""Two additions to :mod:`coverage_sdk.authoring` that CG_226 needs and the core lacks (yet).
+"""Two additions to :mod:`coverage_sdk.policy.authoring` that CG_226 needs and the core lacks (yet).
 
 - :func:`judged`: a leaf criterion that may be decided on part of its facts. The core's
   ``Condition`` is unknown as soon as one of its facts is; "is this electronic
@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import attrs
-from coverage_sdk.authoring import Answer, Citation, Criterion, Policy, Rule
-from coverage_sdk.facts import Facts, label
-from coverage_sdk.model import Audit, Case, Determination, Result, TumorSite
+from coverage_sdk.policy.authoring import Answer, Citation, Criterion, Policy, Rule
+from coverage_sdk.policy.facts import Facts, label
+from coverage_sdk.policy.model import Audit, Case, Determination, Result, TumorSite
 
 
 @attrs.frozen

@@ -18,11 +18,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from coverage_sdk.authoring import (
+from coverage_sdk.policy.authoring import (
     Citation, Criterion, Otherwise, Rule, ServiceCodes, UnitLimit, Version, all_of, any_of, citer, criterion,
 )  # fmt: skip
-from coverage_sdk.facts import plain
-from coverage_sdk.model import IortRole, IortTechnique, MarginStatus, NodeStatus, Outcome, Resectability, TumorSite
+from coverage_sdk.policy.facts import plain
+from coverage_sdk.policy.model import IortRole, IortTechnique, MarginStatus, NodeStatus, Outcome, Resectability, TumorSite
 
 from .authoring import SitePolicy, SiteRule, judged
 

@@ -17,13 +17,13 @@ from typing import Any
 
 import attrs
 
-from coverage_sdk import tristate
-from coverage_sdk.authoring import Answer
+from coverage_sdk.policy import logic
+from coverage_sdk.policy.authoring import Answer
 from coverage_sdk.errors import InputError
-from coverage_sdk.facts import Facts
-from coverage_sdk.model import Case, Plan, PlanTechnique, Result, SummaryRow
-from coverage_sdk.oar_constraints import looser_than_published, source_name
-from coverage_sdk.plancompare import PlanDose, disagree, dvh_value, find_roi, metric_key, parsed, summary_row
+from coverage_sdk.policy.facts import Facts
+from coverage_sdk.policy.model import Case, Plan, PlanTechnique, Result, SummaryRow
+from coverage_sdk.dose.constraint_library import looser_than_published, source_name
+from coverage_sdk_imrt_oar_proximity.compare_plans import PlanDose, disagree, dvh_value, find_roi, metric_key, parsed, summary_row
 
 FACT = "oar.comparison"
 PLAN_NAMES = {PlanTechnique.THREE_D_CRT: "3D", PlanTechnique.IMRT: "IMRT"}
@@ -146,7 +146,7 @@ def _bool(value: bool | None) -> Result:
 def row_result(row: Mapping[str, Any]) -> Result:
     """Met when the row's source is one the policy accepts and only the IMRT plan meets it (Kleene)."""
     source = Result.UNKNOWN if not row["source"] else _bool(row["source_recognised"] is not None)
-    return tristate.all_of([source, _bool(row["only_imrt_meets"])])
+    return logic.all_of([source, _bool(row["only_imrt_meets"])])
 
 
 def _partial(row: Mapping[str, Any]) -> str:
@@ -171,7 +171,7 @@ class OnlyImrtMeets:
         if not rows:
             return Answer(Result.UNKNOWN, (("radiation.oar_constraints", "no organ-at-risk dose constraint is listed"),))
         results = [row_result(row) for row in rows]
-        result = tristate.any_of(results)
+        result = logic.any_of(results)
         if result is not Result.UNKNOWN:
             return Answer(result)
         missing = (tuple(m) for row, r in zip(rows, results) if r is Result.UNKNOWN for m in row["missing"])

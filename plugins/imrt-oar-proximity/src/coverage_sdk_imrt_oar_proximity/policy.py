@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coverage_sdk.authoring import (
+from coverage_sdk.policy.authoring import (
     Criterion, Otherwise, Policy, Rule, ServiceCodes, Version, all_of, citer, documented,
 )  # fmt: skip
-from coverage_sdk.model import Documentation, Outcome
+from coverage_sdk.policy.model import Documentation, Outcome
 
 from .comparison import FACT, OnlyImrtMeets, comparison, summary_table
 

@@ -1,0 +1,90 @@
+"""``coverage-sdk new-plugin``: a complete, installable policy plugin project to start from.
+
+The project has a pyproject with the ``coverage_sdk`` entry point, a package with one small
+working policy written with :mod:`coverage_sdk.policy.authoring`, the policy document it quotes,
+an example case, a README with the versions, criteria and interpretations tables, and
+tests that pass as generated, the conformance suite among them (docs/writing-a-plugin.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import os
+from pathlib import Path
+from string import Template
+
+from coverage_sdk.errors import InputError
+from coverage_sdk.hookspecs import hookimpl
+from coverage_sdk.host.evaluate import sdk_version
+from coverage_sdk.testing.conformance import POLICY_ID
+
+# template -> path in the project; both may use the placeholders of _placeholders()
+FILES = {
+    "pyproject.toml.tmpl": "pyproject.toml",
+    "README.md.tmpl": "README.md",
+    "policy-document.txt.tmpl": "policy/$policy_id.txt",
+    "__init__.py.tmpl": "src/$package/__init__.py",
+    "plugin.py.tmpl": "src/$package/plugin.py",
+    "policy.py.tmpl": "src/$package/policy.py",
+    "example-case.json.tmpl": "examples/$policy_id-rectal-close-margins.json",
+    "test_policy.py.tmpl": "tests/test_policy.py",
+    "test_conformance.py.tmpl": "tests/test_conformance.py",
+}
+
+
+def _placeholders(policy_id: str, payer: str) -> dict[str, str]:
+    snake = policy_id.replace("-", "_")
+    floor = ".".join(sdk_version().split("+")[0].split(".")[:2])
+    return {
+        "policy_id": policy_id,
+        "payer": payer,
+        "distribution": f"coverage-sdk-{policy_id}",
+        "package": f"coverage_sdk_{snake}",
+        "entry_point": snake,
+        "sdk_floor": floor,
+    }
+
+
+def create_plugin(directory: str | os.PathLike[str], policy_id: str, payer: str | None = None) -> Path:
+    """Write a plugin project for ``policy_id`` into ``directory`` (new or empty); return its path.
+
+    ``payer`` defaults to the first word of the policy id, capitalised (``acme-iort`` -> Acme).
+    """
+    if not POLICY_ID.fullmatch(policy_id):
+        raise InputError(
+            f"{policy_id!r} is not a policy id: lowercase letters and digits in words joined by hyphens, like acme-iort",
+            location="--policy-id",
+        )
+    root = Path(directory)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise InputError("exists and is not an empty folder; choose a new one", source=str(root))
+    values = _placeholders(policy_id, payer or policy_id.split("-")[0].capitalize())
+    templates = importlib.resources.files("coverage_sdk.scaffold").joinpath("templates")
+    for template, target in FILES.items():
+        path = root / Template(target).substitute(values)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = templates.joinpath(template).read_text(encoding="utf-8")
+        path.write_text(Template(text).substitute(values), encoding="utf-8")
+    return root.resolve()
+
+
+def cmd_new_plugin(args: argparse.Namespace) -> int:
+    root = create_plugin(args.directory, args.policy_id, args.payer)
+    print(f"Created the plugin project {root} for policy {args.policy_id}.")
+    print("Next:")
+    print(f"  cd {args.directory}")
+    print("  pip install -e '.[test]'")
+    print("  coverage-sdk policies")
+    print("  pytest")
+    return 0
+
+
+@hookimpl
+def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """The ``new-plugin`` subcommand (``coverage-sdk new-plugin DIR --policy-id ID [--payer NAME]``)."""
+    p = subparsers.add_parser("new-plugin", help="create a policy plugin project to start from")
+    p.add_argument("directory", metavar="DIR", help="the project folder to create (new or empty)")
+    p.add_argument("--policy-id", required=True, metavar="ID", help="the policy id, e.g. acme-iort")
+    p.add_argument("--payer", metavar="NAME", help="the payer's name (default: from the policy id)")
+    p.set_defaults(func=cmd_new_plugin)
