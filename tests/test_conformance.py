@@ -380,3 +380,39 @@ def test_removals_take_away_facts_but_not_rows_of_the_analysis_asked_for(tmp_pat
     assert "radiation.oar_constraints[0].source" in removed
     assert not {"radiation.plans", "radiation.plans[0]", "radiation.oar_constraints", "radiation.oar_constraints[1]"} & removed
     assert not any(r.startswith(("case_id", "date_of_service", "procedures")) for r in removed)
+
+
+SET_REASONS = '''
+import attrs
+from coverage_sdk import hookimpl
+from coverage_sdk_bcbsma_278_iort import POLICY
+
+
+class SetReasons:
+    """BCBSMA 278 with one more reason built by iterating a set: stable within a process only."""
+
+    def __init__(self, policy):
+        self._policy = policy
+
+    def __getattr__(self, name):
+        return getattr(self._policy, name)
+
+    def evaluate(self, case, audit):
+        det = self._policy.evaluate(case, audit)
+        return attrs.evolve(det, reasons=[*det.reasons, " ".join({"alpha", "beta", "gamma", "delta", "epsilon"})])
+
+
+@hookimpl
+def coverage_sdk_policies():
+    return [SetReasons(POLICY)]
+'''
+
+
+def test_determinism_fails_for_reasons_built_from_a_set(tmp_path, monkeypatch, host):
+    (tmp_path / "set_reasons_plugin.py").write_text(SET_REASONS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import set_reasons_plugin
+
+    host.register(set_reasons_plugin, "set_reasons_plugin", ("set-reasons", "1"))
+    conformance = Conformance("bcbsma-278-iort", host=host)
+    fails(conformance, "determinism", "PYTHONHASHSEED=")

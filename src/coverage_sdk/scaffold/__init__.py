@@ -35,14 +35,14 @@ FILES = {
 
 def _placeholders(policy_id: str, payer: str) -> dict[str, str]:
     snake = policy_id.replace("-", "_")
-    floor = ".".join(sdk_version().split("+")[0].split(".")[:2])
+    major, minor = (int(part) for part in [*sdk_version().split("+")[0].split("."), "0"][:2])
     return {
         "policy_id": policy_id,
         "payer": payer,
         "distribution": f"coverage-sdk-{policy_id}",
         "package": f"coverage_sdk_{snake}",
         "entry_point": snake,
-        "sdk_floor": floor,
+        "sdk_range": f">={major}.{minor},<{major}.{minor + 1}",
     }
 
 
