@@ -104,3 +104,19 @@ def test_the_guides_pyproject_snippet_is_what_new_plugin_writes(tmp_path):
     (snippet,) = _blocks("toml")
     generated = (create_plugin(tmp_path / "p", "acme-iort") / "pyproject.toml").read_text()
     assert snippet in generated
+
+
+def test_title_and_codes_reach_every_file(tmp_path, capsys):
+    root = tmp_path / "sbrt"
+    assert new_plugin(str(root), "--policy-id", "gamma-sbrt", "--title", "Stereotactic Body Radiation Therapy", "--codes", "77373,77435") == 0
+    text = "\n".join(p.read_text() for p in root.rglob("*") if p.is_file())
+    assert "Intraoperative Radiation Therapy" not in text and "77424" not in text and "77425" not in text
+    assert "Stereotactic Body Radiation Therapy" in (root / "src" / "coverage_sdk_gamma_sbrt" / "policy.py").read_text()
+    assert "('77373', '77435')" in (root / "src" / "coverage_sdk_gamma_sbrt" / "policy.py").read_text()
+    assert '"code": "77435"' in next((root / "examples").glob("*.json")).read_text()
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--codes", "7737"), ("--codes", ","), ("--title", 'a "quoted" title')])
+def test_bad_title_or_codes_are_bad_input(tmp_path, capsys, flag, value):
+    assert new_plugin(str(tmp_path / "x"), "--policy-id", "x-y", flag, value) == 2
+    assert flag in capsys.readouterr().err

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib.resources
 import os
+import re
 from pathlib import Path
 from string import Template
 
@@ -18,6 +19,8 @@ from coverage_sdk.errors import InputError
 from coverage_sdk.hookspecs import hookimpl
 from coverage_sdk.host.evaluate import sdk_version
 from coverage_sdk.testing.conformance import POLICY_ID
+
+CPT = re.compile(r"[0-9]{4}[0-9A-Z]")
 
 # template -> path in the project; both may use the placeholders of _placeholders()
 FILES = {
@@ -33,12 +36,17 @@ FILES = {
 }
 
 
-def _placeholders(policy_id: str, payer: str) -> dict[str, str]:
+def _placeholders(policy_id: str, payer: str, title: str, codes: tuple[str, ...]) -> dict[str, str]:
     snake = policy_id.replace("-", "_")
     major, minor = (int(part) for part in [*sdk_version().split("+")[0].split("."), "0"][:2])
     return {
         "policy_id": policy_id,
         "payer": payer,
+        "title": title,
+        "codes_python": repr(codes),
+        "codes_text": ", ".join(codes),
+        "codes_document": "\n".join(f"CPT {code}" for code in codes),
+        "example_code": codes[-1],
         "distribution": f"coverage-sdk-{policy_id}",
         "package": f"coverage_sdk_{snake}",
         "entry_point": snake,
@@ -46,11 +54,21 @@ def _placeholders(policy_id: str, payer: str) -> dict[str, str]:
     }
 
 
-def create_plugin(directory: str | os.PathLike[str], policy_id: str, payer: str | None = None) -> Path:
+def create_plugin(
+    directory: str | os.PathLike[str], policy_id: str, payer: str | None = None, *,
+    title: str = "Intraoperative Radiation Therapy", codes: tuple[str, ...] = ("77424", "77425"),
+) -> Path:  # fmt: skip
     """Write a plugin project for ``policy_id`` into ``directory`` (new or empty); return its path.
 
     ``payer`` defaults to the first word of the policy id, capitalised (``acme-iort`` -> Acme).
+    ``title`` and ``codes`` (CPT) name the policy and its services everywhere in the project;
+    the example rules stay the generated example's until you replace them.
     """
+    codes = tuple(code.strip().upper() for code in codes if code.strip())
+    if not codes or not all(CPT.fullmatch(code) for code in codes):
+        raise InputError(f"expected CPT codes like 77424,77425, got {', '.join(codes) or 'none'}", location="--codes")
+    if not title.strip() or any(ch in title for ch in '"\\\n$'):
+        raise InputError("expected a one-line title without quotes, backslashes or $", location="--title")
     if not POLICY_ID.fullmatch(policy_id):
         raise InputError(
             f"{policy_id!r} is not a policy id: lowercase letters and digits in words joined by hyphens, like acme-iort",
@@ -59,7 +77,7 @@ def create_plugin(directory: str | os.PathLike[str], policy_id: str, payer: str 
     root = Path(directory)
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise InputError("exists and is not an empty folder; choose a new one", source=str(root))
-    values = _placeholders(policy_id, payer or policy_id.split("-")[0].capitalize())
+    values = _placeholders(policy_id, payer or policy_id.split("-")[0].capitalize(), title.strip(), codes)
     templates = importlib.resources.files("coverage_sdk.scaffold").joinpath("templates")
     for template, target in FILES.items():
         path = root / Template(target).substitute(values)
@@ -70,7 +88,7 @@ def create_plugin(directory: str | os.PathLike[str], policy_id: str, payer: str 
 
 
 def cmd_new_plugin(args: argparse.Namespace) -> int:
-    root = create_plugin(args.directory, args.policy_id, args.payer)
+    root = create_plugin(args.directory, args.policy_id, args.payer, title=args.title, codes=tuple(args.codes.split(",")))
     print(f"Created the plugin project {root} for policy {args.policy_id}.")
     print("Next:")
     print(f"  cd {args.directory}")
@@ -87,4 +105,6 @@ def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("directory", metavar="DIR", help="the project folder to create (new or empty)")
     p.add_argument("--policy-id", required=True, metavar="ID", help="the policy id, e.g. acme-iort")
     p.add_argument("--payer", metavar="NAME", help="the payer's name (default: from the policy id)")
+    p.add_argument("--title", default="Intraoperative Radiation Therapy", help="the policy's title")
+    p.add_argument("--codes", default="77424,77425", metavar="CPT,CPT", help="the CPT codes the policy decides")
     p.set_defaults(func=cmd_new_plugin)
