@@ -23,7 +23,7 @@ from pydicom.datadict import keyword_for_tag
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
 
-from coverage_sdk._kernels import kernel
+from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.errors import InputError
 from coverage_sdk.dose.geometry import DoseGrid, Structure, record_dose_range
 
@@ -49,7 +49,7 @@ CONTOUR_DATA = 0x30060050
 REFERENCED_ROI_NUMBER = 0x30060084
 
 DEFER_SIZE = 1 << 20
-THREADS = min(4, os.cpu_count() or 1)
+READ_THREADS = 4
 AXIS_TOLERANCE = 1e-4
 PLANE_TOLERANCE_MM = 0.01
 DOSE_UNITS_GY = {"GY": 1.0, "CGY": 0.01}
@@ -75,7 +75,7 @@ def _parse_spans(buf: bytes, starts: np.ndarray, stops: np.ndarray) -> tuple[np.
         raise InputError("span bounds must be two 1-d arrays of one length")
     if starts.size and (starts.min() < 0 or stops.max() > len(buf) or np.any(stops < starts)):
         raise InputError("spans must lie inside the buffer")
-    return kernel("_dsparse").parse_spans(buf, starts, stops, THREADS)
+    return kernel("_dsparse").parse_spans(buf, starts, stops, min(READ_THREADS, default_threads()))
 
 
 def _numbers(ds: pydicom.Dataset, tag: int, source: str, count: int | None = None, required: bool = True):
@@ -299,7 +299,7 @@ def _dose(stored: np.ndarray, factor: float) -> tuple[np.ndarray, float, float]:
     if not (math.isfinite(factor) and factor > 0):
         raise InputError(f"expected a positive finite scaling, got {factor}")
     dose = np.empty(stored.shape, dtype=np.float64)
-    low, high = kernel("_pixels").scale(stored, factor, dose, THREADS)
+    low, high = kernel("_pixels").scale(stored, factor, dose, min(READ_THREADS, default_threads()))
     return dose, low, high
 
 

@@ -22,24 +22,22 @@ is not CLOSED_PLANAR, raise ValueError. One- and two-point contours enclose no a
 from __future__ import annotations
 
 import math
-import os
 import re
 import weakref
 
 import attrs
-from coverage_sdk.errors import InputError
 import numpy as np
 
-from coverage_sdk._kernels import kernel
+from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.dose.geometry import DoseGrid, Structure
+from coverage_sdk.errors import InputError
 
 EDGE_SAMPLES = (3, 31)
 EDGE_SAMPLES_ACROSS = 60
 MAX_CELLS_PER_PLANE = 1 << 26
 INNER_CELLS_ACROSS = 20
 PLATEAU_TOLERANCE = 1e-9
-
-CORES = os.cpu_count() or 1
+SERIAL_CELLS = 1 << 16
 
 _checked_grids: weakref.WeakKeyDictionary[DoseGrid, float] = weakref.WeakKeyDictionary()
 
@@ -244,14 +242,17 @@ def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
 def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = None, end_caps: bool = True) -> DVH:
     """The DVH of ``structure`` in ``dose`` (see the module docstring for the conventions).
 
-    ``threads`` (default: the machine's cores) runs the rasterisation and the histogramming
-    in parallel. ``end_caps=False`` stops the structure at its first and last contour planes,
+    ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
+    affinity and cgroup quota) runs the rasterisation and the histogramming in parallel; a
+    structure under ``SERIAL_CELLS`` bounding-box cells (summed over its planes) runs on one.
+    The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at its first and last contour planes,
     the convention of planning systems that report volumes without end caps (the breast
     example's stored DVHs are such).
     """
     _checked_max_dose(dose)
     _checked_structure(structure)
-    threads = CORES if threads is None else threads
+    if threads is None:
+        threads = default_threads()
     if not isinstance(threads, int) or not 1 <= threads <= 256:
         raise InputError(f"threads must be an integer from 1 to 256, got {threads!r}")
 
@@ -265,6 +266,8 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
         )
     edge, inner = _sampling(points, dx, dy)
     plane_offsets, _, lo, hi = _planes(structure, dose.z, end_caps)
+    if span * lo.size < SERIAL_CELLS:
+        threads = 1
     nodes = _nodes(lo, hi, dose.z)
 
     runs, cells, masks = kernel("_raster").rasterize(
