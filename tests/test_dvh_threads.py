@@ -12,9 +12,10 @@ import pytest
 from compiled import compiled_kernel
 from repo_paths import SHARED
 
-from coverage_sdk import _kernels, dvh as dvh_module
-from coverage_sdk.dicom import read_rtdose, read_rtstruct
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk import _kernels
+from coverage_sdk.dose import dvh as dvh_module
+from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 BREAST = SHARED / "data" / "dicom" / "breast-example"
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from coverage_sdk.errors import InputError
 import numpy as np
+
+from coverage_sdk.errors import InputError
 
 
 def _float_array(ndim: int):
