@@ -55,7 +55,10 @@ def label(path: str) -> str:
 
 
 def plain(value: Any) -> Any:
-    """The JSON value of a fact (enums by value, lists and tuples as lists)."""
+    """The JSON value of a fact (enums by value, lists and tuples as lists, a typed value
+    with an ``evidence()`` method as what that returns)."""
+    if callable(getattr(value, "evidence", None)):
+        return plain(value.evidence())
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (list, tuple, frozenset, set)):
