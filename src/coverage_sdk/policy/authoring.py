@@ -6,7 +6,10 @@ met, unknown; see :mod:`coverage_sdk.policy.logic`), carry an id, a text and the
 the document they come from, and combine with :func:`all_of`, :func:`any_of` and
 :func:`not_`. The first rule met decides; a rule that is unknown before any is met makes
 the outcome ``insufficient_information`` and names the missing facts; when none is met the
-version's ``otherwise`` decides. Example, BCBSMA Policy 278::
+version's ``otherwise`` decides. A leaf's test is a :class:`Condition` (facts, documents); a
+leaf may be decided on part of its facts (``required=``); versions that differ only in their
+numbers share their rules and carry ``parameters``; a rule's ``scope`` limits whom its
+requirement is explained to. Example, BCBSMA Policy 278::
 
     rectal = is_("rectal", "The tumor is a rectal cancer.", cite("Policy", "Rectal cancer ..."),
                  "tumor.site", TumorSite.RECTUM)
