@@ -6,7 +6,10 @@ met, unknown; see :mod:`coverage_sdk.policy.logic`), carry an id, a text and the
 the document they come from, and combine with :func:`all_of`, :func:`any_of` and
 :func:`not_`. The first rule met decides; a rule that is unknown before any is met makes
 the outcome ``insufficient_information`` and names the missing facts; when none is met the
-version's ``otherwise`` decides. Example, BCBSMA Policy 278::
+version's ``otherwise`` decides. A leaf's test is a :class:`Condition` (facts, documents); a
+leaf may be decided on part of its facts (``required=``); versions that differ only in their
+numbers share their rules and carry ``parameters``; a rule's ``scope`` limits whom its
+requirement is explained to. Example, BCBSMA Policy 278::
 
     rectal = is_("rectal", "The tumor is a rectal cancer.", cite("Policy", "Rectal cancer ..."),
                  "tumor.site", TumorSite.RECTUM)
@@ -18,8 +21,8 @@ version's ``otherwise`` decides. Example, BCBSMA Policy 278::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 import attrs
 
@@ -59,23 +62,52 @@ class Answer:
     missing: tuple[tuple[str, str], ...] = ()
 
 
-@attrs.frozen
-class Condition:
-    """A test over facts. ``test`` gets the values of ``needs`` once all are known.
+class Condition(Protocol):
+    """The test inside a leaf criterion, whatever it reads (facts, documents, plan values).
 
-    ``describe`` turns the values into words for a reason ("margin status is negative").
+    ``needs``: the facts shown as the criterion's evidence; ``evaluate`` answers met, not met
+    or unknown (naming what is missing); ``explain`` says in words why it is not met.
     """
 
-    needs: tuple[str, ...]
-    test: Callable[..., bool]
+    @property
+    def needs(self) -> tuple[str, ...]: ...
+
+    def evaluate(self, facts: Facts) -> Answer: ...
+
+    def explain(self, facts: Facts) -> str: ...
+
+
+def _not_given(facts: Facts, paths: Sequence[str]) -> Iterator[tuple[str, str]]:
+    return ((p, f"{label(p)} is not given") for p in paths)
+
+
+@attrs.frozen
+class FactCondition:
+    """A test over the values of ``needs``: True (met), False (not met) or None (undecided).
+
+    Unknown when a fact of ``required`` (all of ``needs`` unless said) is unknown, or when
+    ``test`` returns None; the others reach ``test`` as None, so a criterion can be decided
+    on part of its facts ("electronic brachytherapy" by the device name alone).
+    ``why_unknown(facts, paths)`` names what is missing, by default each unknown fact of
+    ``required`` (or of ``needs`` when nothing is required). ``describe`` turns the values
+    into words for a reason ("margin status is negative").
+    """
+
+    needs: tuple[str, ...] = attrs.field(converter=tuple)
+    test: Callable[..., bool | None]
     describe: Callable[..., str]
+    required: tuple[str, ...] = attrs.field(
+        converter=tuple, default=attrs.Factory(lambda self: self.needs, takes_self=True)
+    )  # fmt: skip
+    why_unknown: Callable[[Facts, Sequence[str]], Iterable[tuple[str, str]]] = _not_given
 
     def evaluate(self, facts: Facts) -> Answer:
         values = [facts.get(path) for path in self.needs]
-        missing = tuple((p, f"{label(p)} is not given") for p, v in zip(self.needs, values) if v is None)
-        if missing:
-            return Answer(Result.UNKNOWN, missing)
-        return Answer(Result.MET if self.test(*values) else Result.NOT_MET)
+        known = dict(zip(self.needs, values))
+        if any(known[path] is None for path in self.required) or (decided := self.test(*values)) is None:
+            unknown = [path for path in self.required or self.needs if known[path] is None]
+            return Answer(Result.UNKNOWN, tuple(self.why_unknown(facts, unknown)))
+        return Answer(Result.MET if decided else Result.NOT_MET)
 
     def explain(self, facts: Facts) -> str:
         return self.describe(*[facts.get(path) for path in self.needs])
@@ -120,7 +152,7 @@ class Criterion:
     id: str
     text: str
     citation: Citation
-    condition: Condition | DocumentCondition | None = None
+    condition: Condition | None = None
     combine: str | None = None
     parts: tuple[Criterion, ...] = ()
     interpretation: str | None = None
@@ -136,13 +168,20 @@ class Criterion:
 
 
 def criterion(
-    id: str, text: str, citation: Citation, needs: Sequence[str], test: Callable[..., bool],
-    describe: Callable[..., str] | None = None, *, interpretation: str | None = None,
+    id: str, text: str, citation: Citation, needs: Sequence[str], test: Callable[..., bool | None],
+    describe: Callable[..., str] | None = None, *, required: Sequence[str] | None = None,
+    why_unknown: Callable[[Facts, Sequence[str]], Iterable[tuple[str, str]]] = _not_given,
+    interpretation: str | None = None,
 ) -> Criterion:  # fmt: skip
-    """A leaf criterion with any test over the values of ``needs``."""
+    """A leaf criterion with any test over the values of ``needs`` (see :class:`FactCondition`).
+
+    ``required=()`` decides on part of the facts: ``test`` gets None for an unknown fact and
+    returns None while the facts it has do not decide.
+    """
     needs = tuple(needs)
     describe = describe or (lambda *values: "; ".join(f"{label(p)} is {_words(v)}" for p, v in zip(needs, values)))
-    return Criterion(id, text, citation, Condition(needs, test, describe), interpretation=interpretation)
+    required = needs if required is None else tuple(required)
+    return Criterion(id, text, citation, FactCondition(needs, test, describe, required, why_unknown), interpretation=interpretation)
 
 
 def is_(id: str, text: str, citation: Citation, path: str, *values: Any, interpretation: str | None = None) -> Criterion:
@@ -256,7 +295,8 @@ class Rule:
 
     ``requirement`` (for favourable rules) says in a provider's words what the rule asks,
     and is used to explain an adverse outcome when the rule is not met; with a ``scope``
-    (e.g. "the tumor is rectal") only when the scope is not known to be unmet.
+    (e.g. "the tumor is a pancreatic cancer or a soft tissue sarcoma") only to a case the
+    scope is met for, so a breast case is not told what rectal cancer needs.
     """
 
     when: Criterion
@@ -278,15 +318,68 @@ class Otherwise:
     interpretation: str | None = None
 
 
+class _Template(dict):
+    def __missing__(self, key: str) -> Any:
+        raise KeyError(f"no version parameter {key!r}")
+
+
+def _fill(text: str | None, parameters: Mapping[str, Any]) -> Any:
+    return text.format_map(_Template(parameters)) if text and "{" in text else text
+
+
+def _bind_citation(citation: Citation | None, parameters: Mapping[str, Any]) -> Citation | None:
+    if citation is None:
+        return None
+    return Citation(citation.document, _fill(citation.section, parameters), _fill(citation.quote, parameters))
+
+
+def _bind_criterion(node: Criterion, parameters: Mapping[str, Any]) -> Criterion:
+    return attrs.evolve(
+        node, id=_fill(node.id, parameters), text=_fill(node.text, parameters),
+        citation=_bind_citation(node.citation, parameters), interpretation=_fill(node.interpretation, parameters),
+        parts=tuple(_bind_criterion(part, parameters) for part in node.parts),
+    )  # fmt: skip
+
+
+def _bind_rule(rule: Rule, parameters: Mapping[str, Any]) -> Rule:
+    return attrs.evolve(
+        rule, when=_bind_criterion(rule.when, parameters), reason=_fill(rule.reason, parameters),
+        requirement=_fill(rule.requirement, parameters),
+        scope=None if rule.scope is None else _bind_criterion(rule.scope, parameters),
+    )  # fmt: skip
+
+
+def _bind_otherwise(otherwise: Otherwise, parameters: Mapping[str, Any]) -> Otherwise:
+    return attrs.evolve(
+        otherwise, reason=_fill(otherwise.reason, parameters), id=_fill(otherwise.id, parameters),
+        text=_fill(otherwise.text, parameters), citation=_bind_citation(otherwise.citation, parameters),
+        interpretation=_fill(otherwise.interpretation, parameters),
+    )  # fmt: skip
+
+
 @attrs.frozen
 class Version:
-    """The criteria in force from ``effective_from`` to ``effective_to`` (inclusive; open if None)."""
+    """The criteria in force from ``effective_from`` to ``effective_to`` (inclusive; open if None).
+
+    ``parameters``: the numbers and sentences of this version where one rule is written for
+    several versions (BCBSNC's 50 % and 20 points from 2016, 25 % and 15 points from 2019).
+    Conditions read them as facts (``policy_thresholds.minimum_3d_pct`` for the parameter
+    ``policy_thresholds``), and ``{policy_thresholds.minimum_3d_pct:g}`` in an id, text,
+    citation, reason, requirement or summary is filled in with them.
+    """
 
     effective_from: dt.date
     rules: tuple[Rule, ...]
     otherwise: Otherwise
     effective_to: dt.date | None = None
     summary: str = ""
+    parameters: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.parameters:
+            object.__setattr__(self, "rules", tuple(_bind_rule(rule, self.parameters) for rule in self.rules))
+            object.__setattr__(self, "otherwise", _bind_otherwise(self.otherwise, self.parameters))
+            object.__setattr__(self, "summary", _fill(self.summary, self.parameters))
 
     @property
     def name(self) -> str:
@@ -406,7 +499,7 @@ class Policy:
 
     def evaluate(self, case: Case, audit: Audit) -> Determination:
         version = self.version_for(case.date_of_service)
-        facts = Facts(case, self.derived)
+        facts = Facts(case, self.derived, version.parameters if version else {})
         if not self.applies_to_services(case):
             codes = ", ".join(p.code for p in case.procedures)
             return self._not_applicable(case, audit, version, f"None of the procedure codes in the request ({codes}) is a service covered by this policy ({', '.join(self.services.all)}).")
@@ -472,7 +565,7 @@ class Policy:
         """What each favourable rule asks, and why this case falls short, for the rules in scope."""
         out = []
         for rule in version.rules:
-            if not rule.requirement or (rule.scope is not None and evaluation.results.get(rule.scope.id) is Result.NOT_MET):
+            if not rule.requirement or (rule.scope is not None and evaluation.results.get(rule.scope.id) is not Result.MET):
                 continue
             why = "; ".join(dict.fromkeys(evaluation.why_not(rule.when)))
             out.append(f"{rule.requirement}; in this case {why}." if why else f"{rule.requirement}.")

@@ -2,8 +2,9 @@
 
 Beyond the case's own fields, a few facts are derived: ``tumor.site`` and
 ``tumor.location`` inferred from ICD-10-CM codes when absent, ``tumor.t_category`` (T4b ->
-T4), and whatever a policy declares in ``derived``. Every lookup records where a value came
-from, for the criteria trail.
+T4), whatever a policy declares in ``derived``, and the parameters of the version in force
+(``policy_thresholds.minimum_3d_pct`` reads the parameter ``policy_thresholds``). Every lookup
+records where a value came from, for the criteria trail.
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ def label(path: str) -> str:
 
 
 def plain(value: Any) -> Any:
-    """The JSON value of a fact (enums by value, lists and tuples as lists)."""
+    """The JSON value of a fact (enums by value, lists and tuples as lists, a typed value
+    with an ``evidence()`` method as what that returns)."""
+    if callable(getattr(value, "evidence", None)):
+        return plain(value.evidence())
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (list, tuple, frozenset, set)):
@@ -71,6 +75,7 @@ class Facts:
 
     case: Case
     derived: Mapping[str, Derivation] = attrs.Factory(dict)
+    parameters: Mapping[str, Any] = attrs.Factory(dict)
     sources: dict[str, str] = attrs.Factory(dict)
     _cache: dict[str, Any] = attrs.Factory(dict)
 
@@ -82,6 +87,9 @@ class Facts:
     def _resolve(self, path: str) -> Any:
         if path in self.derived:
             return self.derived[path](self.case)
+        name, _, rest = path.partition(".")
+        if name in self.parameters:
+            return _walk(self.parameters[name], rest) if rest else self.parameters[name]
         case = self.case
         codes = [d.code for d in case.diagnoses]
         if path == "diagnoses":

@@ -14,7 +14,6 @@ import argparse
 import csv
 import html
 import io
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,14 +22,13 @@ from typing import TYPE_CHECKING
 import attrs
 
 from coverage_sdk.dose.constraints import parse_constraint
-from coverage_sdk.dose.dvh import DVH, compute_dvh
+from coverage_sdk.dose.plan_values import PlanDose, find_roi
 from coverage_sdk.errors import InputError
-from coverage_sdk.dose.geometry import DoseGrid, Structure
 from coverage_sdk.policy.model import SummaryRow
-from coverage_sdk.dose.constraint_library import canonical_organ, organ_key
 
 if TYPE_CHECKING:
     from coverage_sdk.dose.constraints import Constraint
+    from coverage_sdk.dose.dvh import DVH
 
 TITLE = "Summary Analysis of 3D vs IMRT Planning"
 COLUMNS = ("Organ(s) At Risk", "Dose Constraint", "Source of Constraint", "3D", "IMRT", "Can constraint only be met with IMRT?")
@@ -67,20 +65,6 @@ def unit_of(constraint: Constraint) -> str:
     return "%" if constraint.unit.strip() == "%" else constraint.unit.strip()
 
 
-def dvh_value(dvh: DVH, constraint: Constraint) -> float | None:
-    """The value ``constraint`` limits, read from ``dvh``; None where the DVH does not define it."""
-    value = dvh.statistic(metric_key(constraint))
-    return None if value is None or math.isnan(value) else float(value)
-
-
-def disagree(submitted: float, computed: float, constraint: Constraint) -> bool:
-    """True when a submitted and a computed value differ by more than the spec allows:
-    1 percentage point for volumes in %, 1 % of the computed value otherwise."""
-    if unit_of(constraint) == "%":
-        return abs(submitted - computed) > 1.0
-    return abs(submitted - computed) > 0.01 * abs(computed)
-
-
 def summary_row(organ: str, constraint: str, source: str | None, value_3d: float | None, value_imrt: float | None) -> SummaryRow:
     """One row of the policy's table; a value not known leaves what depends on it unknown."""
     rule = parsed(constraint)
@@ -94,41 +78,6 @@ def summary_row(organ: str, constraint: str, source: str | None, value_3d: float
         only_imrt = True
     conclusion = CONCLUSIONS[(met_3d, met_imrt)] if met_3d is not None and met_imrt is not None else None
     return SummaryRow(organ, constraint, source, value_3d, value_imrt, met_3d, met_imrt, only_imrt, conclusion)
-
-
-def find_roi(names: Sequence[str], organ: str) -> str | None:
-    """The ROI standing for ``organ``: same name, else same name ignoring case/spaces/underscores,
-    else the one ROI that is the same organ (``Brain Stem`` for ``Brainstem``)."""
-    if organ in names:
-        return organ
-    key = organ_key(organ)
-    same = [n for n in names if organ_key(n) == key]
-    if len(same) == 1:
-        return same[0]
-    target = canonical_organ(organ)
-    alike = [n for n in names if target is not None and canonical_organ(n) == target]
-    return alike[0] if len(alike) == 1 else None
-
-
-@attrs.define
-class PlanDose:
-    """One plan's dose grid with the structure set, and the DVHs computed so far by ROI name."""
-
-    label: str
-    dose: DoseGrid
-    structures: Mapping[str, Structure]
-    dvhs: dict[str, DVH] = attrs.Factory(dict)
-
-    @classmethod
-    def read(cls, label: str, rtdose: str | os.PathLike, rtstruct: str | os.PathLike) -> PlanDose:
-        from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
-
-        return cls(label, read_rtdose(rtdose), read_rtstruct(rtstruct))
-
-    def dvh(self, roi: str) -> DVH:
-        if roi not in self.dvhs:
-            self.dvhs[roi] = compute_dvh(self.dose, self.structures[roi])
-        return self.dvhs[roi]
 
 
 # --- the comparison --------------------------------------------------------------------
@@ -181,7 +130,7 @@ def compare_plans(plans: Mapping[str, PlanDose], constraints: Sequence[Requested
                 raise InputError(f"no ROI for {item.organ!r} in the structure set (ROIs: {known})", location="--constraint")
             rois[item.organ] = roi
             dvhs[(item.organ, label)] = plan.dvh(roi)
-            values[label] = dvh_value(dvhs[(item.organ, label)], parsed(item.constraint))
+            values[label] = plan.measure(roi, metric_key(parsed(item.constraint)))[0]
         rows.append(summary_row(item.organ, item.constraint, item.source, values["3D"], values["IMRT"]))
     return Comparison(rows, rois, dvhs, list(constraints))
 
