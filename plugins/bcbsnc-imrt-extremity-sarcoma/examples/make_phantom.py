@@ -13,7 +13,7 @@ against its closed form too.
 
 writes rtstruct.dcm, rtdose-3dcrt.dcm and rtdose-imrt.dcm (default: examples/phantom beside
 this script, the files examples/cases/bcbsnc-femur-phantom-dicom.json refers to). The output is
-byte-for-byte reproducible: UIDs derive from fixed names.
+byte-for-byte reproducible: UIDs derive from the content.
 """
 
 from __future__ import annotations
@@ -24,12 +24,9 @@ from pathlib import Path
 
 import attrs
 import numpy as np
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-RT_DOSE = "1.2.840.10008.5.1.4.1.1.481.2"
-RT_STRUCT = "1.2.840.10008.5.1.4.1.1.481.3"
+from coverage_sdk.testing import dicom
+
 VERTICES = 128
 
 
@@ -59,86 +56,43 @@ class Phantom:
         return 100.0 * (math.acos(c) - c * math.sqrt(1.0 - c * c)) / math.pi
 
 
-def _file(sop_class: str, name: str) -> Dataset:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = sop_class
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=["coverage-sdk bcbsnc phantom", name])
-    ds.SOPClassUID = sop_class
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
-    ds.PatientName = "Phantom^Femur"
-    ds.PatientID = "PHANTOM-FEMUR"
-    return ds
+PATIENT = ("Phantom^Femur", "PHANTOM-FEMUR")
 
 
 def _axis(start: float, stop: float, step: float) -> np.ndarray:
     return start + step * np.arange(int(round((stop - start) / step)) + 1)
 
 
-def rtdose(phantom: Phantom, offset: float, name: str) -> Dataset:
+def rtdose(phantom: Phantom, offset: float, path: Path) -> bytes:
     """The plan's dose a + b·x on the phantom's grid, head-first supine, 32-bit with 1e-5 Gy steps."""
     x = y = _axis(*phantom.grid_xy)
     z = _axis(*phantom.grid_z)
     dose = np.broadcast_to(offset + phantom.gradient * x, (z.size, y.size, x.size))
-    scaling = 1e-5
-    ds = _file(RT_DOSE, name)
-    ds.Modality = "RTDOSE"
-    ds.ImagePositionPatient = [f"{x[0]:g}", f"{y[0]:g}", f"{z[0]:g}"]
-    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-    ds.PixelSpacing = [f"{y[1] - y[0]:g}", f"{x[1] - x[0]:g}"]
-    ds.GridFrameOffsetVector = [f"{v - z[0]:g}" for v in z]
-    ds.Rows, ds.Columns, ds.NumberOfFrames = y.size, x.size, z.size
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated = ds.BitsStored = 32
-    ds.HighBit, ds.PixelRepresentation = 31, 0
-    ds.DoseUnits, ds.DoseType, ds.DoseSummationType = "GY", "PHYSICAL", "PLAN"
-    ds.DoseGridScaling = f"{scaling:g}"
-    ds.PixelData = np.rint(dose / scaling).astype("<u4").tobytes()
-    return ds
+    return dicom.rtdose(dose, x, y, z, path=path, scaling=1e-5, patient=PATIENT)
 
 
-def _circle(radius: float, z: float) -> Dataset:
+def _circle(radius: float, z: float) -> np.ndarray:
     t = 2.0 * math.pi * np.arange(VERTICES) / VERTICES
-    points = np.column_stack((radius * np.cos(t), radius * np.sin(t), np.full(VERTICES, z)))
-    item = Dataset()
-    item.ContourGeometricType = "CLOSED_PLANAR"
-    item.NumberOfContourPoints = VERTICES
-    item.ContourData = [f"{v:.3f}" for v in points.ravel()]
-    return item
+    return np.column_stack((radius * np.cos(t), radius * np.sin(t), np.full(VERTICES, z)))
 
 
-def rtstruct(phantom: Phantom) -> Dataset:
-    """ROI 1 ``Femur_L`` (outer contour and canal on each plane), ROI 2 ``Knee_L``."""
-    rois = (
-        (1, "Femur_L", [c for z in phantom.femur_z for c in (_circle(phantom.femur_radius, z), _circle(phantom.canal_radius, z))]),
-        (2, "Knee_L", [_circle(phantom.knee_radius, z) for z in phantom.knee_z]),
-    )
-    ds = _file(RT_STRUCT, "rtstruct")
-    ds.Modality = "RTSTRUCT"
-    ds.StructureSetROISequence = Sequence()
-    ds.ROIContourSequence = Sequence()
-    for number, name, contours in rois:
-        roi = Dataset()
-        roi.ROINumber, roi.ROIName = number, name
-        ds.StructureSetROISequence.append(roi)
-        item = Dataset()
-        item.ReferencedROINumber = number
-        item.ContourSequence = Sequence(contours)
-        ds.ROIContourSequence.append(item)
-    return ds
+def rtstruct(phantom: Phantom, path: Path) -> bytes:
+    """ROI 1 ``Femur_L`` (outer contour and canal on each plane), ROI 2 ``Knee_L``; contours to 0.001 mm."""
+    femur = [c for z in phantom.femur_z for c in (_circle(phantom.femur_radius, z), _circle(phantom.canal_radius, z))]
+    rois = [dicom.ROI(1, "Femur_L", femur), dicom.ROI(2, "Knee_L", [_circle(phantom.knee_radius, z) for z in phantom.knee_z])]
+    return dicom.rtstruct(rois, path=path, decimals=3, patient=PATIENT)
 
 
 def write(directory: str | Path, phantom: Phantom = Phantom()) -> dict[str, Path]:
     """Write the three files into ``directory``; returns their paths by name."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    files = {"rtstruct": (rtstruct(phantom), directory / "rtstruct.dcm")}
+    paths = {"rtstruct": directory / "rtstruct.dcm"}
+    rtstruct(phantom, paths["rtstruct"])
     for plan, offset in phantom.offsets:
-        files[plan] = (rtdose(phantom, offset, plan), directory / f"rtdose-{plan}.dcm")
-    for ds, path in files.values():
-        ds.save_as(path, enforce_file_format=True)
-    return {name: path for name, (_, path) in files.items()}
+        paths[plan] = directory / f"rtdose-{plan}.dcm"
+        rtdose(phantom, offset, paths[plan])
+    return paths
 
 
 if __name__ == "__main__":
