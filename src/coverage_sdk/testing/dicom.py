@@ -254,6 +254,8 @@ def rtdose(
         The transfer syntax.
     patient : (name, id)
         Patient Name and Patient ID.
+    frame_of_reference : str
+        Frame of Reference UID; by default the one :func:`rtstruct` writes too.
     changes : mapping of keyword -> value
         Attributes set last (``None`` deletes one), to make unusual or malformed files.
     """
@@ -316,11 +318,11 @@ def rtstruct(
     *,
     path: str | os.PathLike[str] | None = None,
     decimals: int | None = None,
-    encoding: Encoding = Encoding.EXPLICIT_LITTLE,
     lengths: Lengths = Lengths.DEFINED,
+    encoding: Encoding = Encoding.EXPLICIT_LITTLE,
+    changes: Mapping[str, Any] | None = None,
     patient: tuple[str, str] = PATIENT,
     frame_of_reference: str = FRAME_OF_REFERENCE,
-    changes: Mapping[str, Any] | None = None,
 ) -> bytes:
     """An RT Structure Set file of ``rois``; written to ``path`` when given; its bytes.
 
@@ -331,12 +333,10 @@ def rtstruct(
     decimals : int, optional
         Contour Data written with this many decimals (mm); by default the shortest text that
         reads back as the same number.
-    encoding, lengths : Encoding, Lengths
-        The transfer syntax, and how the ROI Contour Sequence encodes its lengths.
-    patient : (name, id)
-        Patient Name and Patient ID.
-    changes : mapping of keyword -> value
-        Attributes set last (``None`` deletes one).
+    lengths : Lengths
+        How the ROI Contour Sequence encodes its lengths.
+    encoding, changes, patient, frame_of_reference
+        As for :func:`rtdose`.
     """
     rois = list(rois)
     items = [[_contour_item(c, decimals) for c in roi.contours] for roi in rois]
