@@ -9,10 +9,10 @@ Each plan's 35 Gy isodose lies on a boundary between dose-grid cells (x = -16.25
 where the DVH engine's voxel-centre rule for whole cells is exact, so V35Gy can be checked
 against its closed form too.
 
-    python plugins/bcbsnc-imrt-extremity-sarcoma/examples/make_phantom.py [DIRECTORY]
+    python tests/make_phantom.py [DIRECTORY]
 
-writes rtstruct.dcm, rtdose-3dcrt.dcm and rtdose-imrt.dcm (default: examples/phantom beside
-this script, the files examples/cases/bcbsnc-femur-phantom-dicom.json refers to). The output is
+writes rtstruct.dcm, rtdose-3dcrt.dcm and rtdose-imrt.dcm (default: the package's
+data/examples/phantom, the files its example bcbsnc-femur-phantom-dicom.json refers to). The output is
 byte-for-byte reproducible: UIDs derive from the content.
 """
 
@@ -96,6 +96,7 @@ def write(directory: str | Path, phantom: Phantom = Phantom()) -> dict[str, Path
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "phantom"
+    package = Path(__file__).resolve().parents[1] / "src" / "coverage_sdk_bcbsnc_imrt_extremity_sarcoma"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else package / "data" / "examples" / "phantom"
     for name, path in write(target).items():
         print(f"{name}: {path} ({path.stat().st_size} bytes)")
