@@ -78,10 +78,10 @@ def _num(value, digits: int = 2) -> str:
 def accuracy(stride: int) -> None:
     sys.path[:0] = [str(REPO / "tests"), str(HERE)]
     import phantoms
-    from rtfiles import write_rtdose, write_rtstruct
 
     from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
     from coverage_sdk.dose.dvh import compute_dvh
+    from coverage_sdk.testing.dicom import ROI, Encoding, rtdose, rtstruct
 
     cases = phantoms.all_cases()[::stride]
     truths, ours = {}, {}
@@ -89,9 +89,9 @@ def accuracy(stride: int) -> None:
         for case in cases:
             folder = Path(directory) / case.label
             folder.mkdir()
-            frame = "1.2.826.0.1.3680043.8.498.1"
-            write_rtdose(phantoms.dose_grid(case), folder / "rtdose.dcm", frame)
-            write_rtstruct(phantoms.structure(case), folder / "rtss.dcm", frame)
+            grid, implicit = phantoms.dose_grid(case), Encoding.IMPLICIT_LITTLE
+            rtdose(grid.dose, grid.x, grid.y, grid.z, path=folder / "rtdose.dcm", encoding=implicit)
+            rtstruct([ROI.from_structure(phantoms.structure(case))], path=folder / "rtss.dcm", decimals=6, encoding=implicit)
             dose, (structure,) = read_rtdose(folder / "rtdose.dcm"), read_rtstruct(folder / "rtss.dcm").values()
             dvh = compute_dvh(dose, structure)
             ours[case.label] = {"volume_cc": dvh.volume_cc, "mean": dvh.mean,

@@ -9,9 +9,8 @@ import subprocess
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from coverage_sdk.testing import dicom
 
 RADIUS, CANAL = 12.0, 5.0
 PLANES = (-6.0, -3.0, 0.0, 3.0, 6.0)
@@ -24,22 +23,9 @@ def truth_pct(threshold: float, depth: float) -> float:
     return 100.0 * math.acos(x0 / r) / math.pi
 
 
-def _file(sop_class: str) -> Dataset:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = sop_class
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = generate_uid()
-    return ds
-
-
-def _contour(radius: float, z: float) -> Dataset:
+def _contour(radius: float, z: float) -> np.ndarray:
     t = 2 * math.pi * np.arange(180) / 180
-    item = Dataset()
-    item.ContourGeometricType = "CLOSED_PLANAR"
-    item.NumberOfContourPoints = t.size
-    item.ContourData = [f"{v:.4f}" for v in np.column_stack((radius * np.cos(t), radius * np.sin(t), np.full(t.size, z))).ravel()]
-    return item
+    return np.column_stack((radius * np.cos(t), radius * np.sin(t), np.full(t.size, z)))
 
 
 @pytest.fixture(scope="module")
@@ -48,30 +34,10 @@ def phantom(tmp_path_factory):
     directory = tmp_path_factory.mktemp("circumference")
     x = y = np.arange(-30.0, 30.01, 2.0)
     z = np.arange(-9.0, 9.01, 3.0)
-    dose = _file("1.2.840.10008.5.1.4.1.1.481.2")
-    dose.Modality = "RTDOSE"
-    dose.ImagePositionPatient = [x[0], y[0], z[0]]
-    dose.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-    dose.PixelSpacing = [2, 2]
-    dose.GridFrameOffsetVector = [f"{v:g}" for v in z - z[0]]
-    dose.Rows, dose.Columns, dose.NumberOfFrames = y.size, x.size, z.size
-    dose.SamplesPerPixel, dose.PhotometricInterpretation = 1, "MONOCHROME2"
-    dose.BitsAllocated = dose.BitsStored = 32
-    dose.HighBit, dose.PixelRepresentation = 31, 0
-    dose.DoseUnits, dose.DoseType, dose.DoseSummationType = "GY", "PHYSICAL", "PLAN"
-    dose.DoseGridScaling = "1e-05"
-    gy = np.broadcast_to(OFFSET + GRADIENT * x, (z.size, y.size, x.size))
-    dose.PixelData = np.rint(gy / 1e-5).astype("<u4").tobytes()
-    rtss = _file("1.2.840.10008.5.1.4.1.1.481.3")
-    rtss.Modality = "RTSTRUCT"
-    roi, contours = Dataset(), Dataset()
-    roi.ROINumber, roi.ROIName = 1, "Femur_L"
-    contours.ReferencedROINumber = 1
-    contours.ContourSequence = Sequence([c for p in PLANES for c in (_contour(RADIUS, p), _contour(CANAL, p))])
-    rtss.StructureSetROISequence, rtss.ROIContourSequence = Sequence([roi]), Sequence([contours])
     paths = directory / "rtdose.dcm", directory / "rtstruct.dcm"
-    dose.save_as(paths[0], enforce_file_format=True)
-    rtss.save_as(paths[1], enforce_file_format=True)
+    dicom.rtdose(np.broadcast_to(OFFSET + GRADIENT * x, (z.size, y.size, x.size)), x, y, z, path=paths[0])
+    femur = [c for p in PLANES for c in (_contour(RADIUS, p), _contour(CANAL, p))]
+    dicom.rtstruct([dicom.ROI(1, "Femur_L", femur)], path=paths[1], decimals=4)
     return tuple(str(p) for p in paths)
 
 

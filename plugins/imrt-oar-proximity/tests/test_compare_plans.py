@@ -7,9 +7,8 @@ import csv
 import struct
 
 import numpy as np
-import pydicom
 import pytest
-from repo_paths import SHARED
+from synthetic_dicom import write_rtdose, write_rtstruct
 
 from coverage_sdk.dose.dicom import read_rtstruct
 from coverage_sdk.errors import InputError
@@ -18,7 +17,7 @@ from coverage_sdk_imrt_oar_proximity.compare_plans import (
     COLUMNS, FILES, PlanDose, RequestedConstraint, add_parser, compare_plans, dvh_figure, find_roi, summary_row,
 )  # fmt: skip
 
-BREAST = SHARED / "data" / "dicom" / "breast-example"
+PRISMS = {"Heart": (-30.0, 10.0), "Lt Lung": (-45.0, 5.0), "Breast": (-40.0, -15.0), "Tumor Bed": (-25.0, -18.0)}
 CONSTRAINTS = [
     "Heart: Dmean < 26 Gy (QUANTEC)",
     "Lt Lung: V5Gy < 35 % (institutional)",
@@ -35,8 +34,19 @@ def run(*argv: str) -> int:
     return args.func(args)
 
 
-def compare(tmp_path, imrt, constraints=CONSTRAINTS):
-    argv = ["--plan", f"3D={BREAST / 'rtdose.dcm'}", "--plan", f"IMRT={imrt}", "--structures", str(BREAST / "rtss.dcm")]
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Prisms along a dose rising linearly along x: ``3d`` at 0.5 Gy/mm, ``imrt`` 20 % less, and ``rtss``."""
+    folder = tmp_path_factory.mktemp("plans")
+    paths = {"3d": folder / "rtdose_3d.dcm", "imrt": folder / "rtdose_imrt.dcm", "rtss": folder / "rtss.dcm"}
+    write_rtdose(paths["3d"], 0.5)
+    write_rtdose(paths["imrt"], 0.4)
+    write_rtstruct(paths["rtss"], PRISMS)
+    return paths
+
+
+def compare(tmp_path, files, imrt, constraints=CONSTRAINTS):
+    argv = ["--plan", f"3D={files['3d']}", "--plan", f"IMRT={imrt}", "--structures", str(files["rtss"])]
     for constraint in constraints:
         argv += ["--constraint", constraint]
     out = tmp_path / "out"
@@ -45,24 +55,14 @@ def compare(tmp_path, imrt, constraints=CONSTRAINTS):
         return out, list(csv.reader(handle))
 
 
-@pytest.fixture
-def scaled_dose(tmp_path):
-    """The breast example's dose scaled by 0.8: an 'IMRT' plan giving every structure 20 % less."""
-    ds = pydicom.dcmread(BREAST / "rtdose.dcm")
-    ds.DoseGridScaling = float(ds.DoseGridScaling) * 0.8
-    path = tmp_path / "rtdose_scaled.dcm"
-    ds.save_as(path)
-    return path
-
-
 def _png_size(path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     return struct.unpack(">II", data[16:24])
 
 
-def test_one_dose_as_both_plans_gives_equal_values_and_no_yes(tmp_path, capsys):
-    out, rows = compare(tmp_path, BREAST / "rtdose.dcm")
+def test_one_dose_as_both_plans_gives_equal_values_and_no_yes(tmp_path, files, capsys):
+    out, rows = compare(tmp_path, files, files["3d"])
     assert rows[0] == list(COLUMNS)
     assert [r[0] for r in rows[1:]] == ["Heart", "Lt Lung", "Breast", "Tumor Bed", "Heart"]
     for row in rows[1:]:
@@ -77,8 +77,8 @@ def test_one_dose_as_both_plans_gives_equal_values_and_no_yes(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_a_scaled_dose_lowers_every_value_and_only_imrt_meets(tmp_path, scaled_dose):
-    _, rows = compare(tmp_path, scaled_dose)
+def test_a_scaled_dose_lowers_every_value_and_only_imrt_meets(tmp_path, files):
+    _, rows = compare(tmp_path, files, files["imrt"])
     by_organ = {r[0]: r for r in rows[1:5]}
     for organ in ("Heart", "Breast", "Tumor Bed"):
         value_3d, value_imrt = (float(by_organ[organ][i].split()[0]) for i in (3, 4))
@@ -88,10 +88,10 @@ def test_a_scaled_dose_lowers_every_value_and_only_imrt_meets(tmp_path, scaled_d
     assert by_organ["Heart"][5] == "No (both meet constraint)"
 
 
-def test_the_figure_has_one_line_per_structure_and_plan(scaled_dose):
-    structures = read_rtstruct(BREAST / "rtss.dcm")
-    plans = {"3D": PlanDose.read("3D", BREAST / "rtdose.dcm", BREAST / "rtss.dcm")}
-    plans["IMRT"] = PlanDose.read("IMRT", scaled_dose, BREAST / "rtss.dcm")
+def test_the_figure_has_one_line_per_structure_and_plan(files):
+    structures = read_rtstruct(files["rtss"])
+    plans = {"3D": PlanDose.read("3D", files["3d"], files["rtss"])}
+    plans["IMRT"] = PlanDose.read("IMRT", files["imrt"], files["rtss"])
     comparison = compare_plans(plans, [RequestedConstraint.parse(c) for c in CONSTRAINTS])
     axes = dvh_figure(comparison).axes[0]
     lines = axes.get_lines()
@@ -115,17 +115,17 @@ def test_the_figure_has_one_line_per_structure_and_plan(scaled_dose):
         (["--constraint", "Spleen: Dmax < 10 Gy"], "no ROI for 'Spleen'"),
     ],
 )
-def test_bad_constraints_are_clear_errors_naming_them(tmp_path, argv, message):
-    base = ["--plan", f"3D={BREAST / 'rtdose.dcm'}", "--plan", f"IMRT={BREAST / 'rtdose.dcm'}",
-            "--structures", str(BREAST / "rtss.dcm"), "--out", str(tmp_path)]  # fmt: skip
+def test_bad_constraints_are_clear_errors_naming_them(tmp_path, files, argv, message):
+    base = ["--plan", f"3D={files['3d']}", "--plan", f"IMRT={files['3d']}",
+            "--structures", str(files["rtss"]), "--out", str(tmp_path)]  # fmt: skip
     with pytest.raises(InputError, match=message):
         run(*base, *argv)
 
 
-def test_plans_must_be_3d_and_imrt(tmp_path):
+def test_plans_must_be_3d_and_imrt(tmp_path, files):
     with pytest.raises(InputError, match="3D=RTDOSE"):
-        run("--plan", f"3D={BREAST / 'rtdose.dcm'}", "--plan", f"VMAT={BREAST / 'rtdose.dcm'}",
-            "--structures", str(BREAST / "rtss.dcm"), "--constraint", "Heart: Dmax < 5 Gy", "--out", str(tmp_path))  # fmt: skip
+        run("--plan", f"3D={files['3d']}", "--plan", f"VMAT={files['3d']}",
+            "--structures", str(files["rtss"]), "--constraint", "Heart: Dmax < 5 Gy", "--out", str(tmp_path))  # fmt: skip
 
 
 # --- exact values on a synthetic geometry ------------------------------------------------
