@@ -11,9 +11,9 @@ import pytest
 import coverage_sdk as cs
 from coverage_sdk.policy.authoring import (
     DocumentCondition, FactCondition, Otherwise, Policy, PriorAuthRule, Rule, ServiceCodes, UnitLimit, Version, all_of,
-    any_of, at_least, citer, criterion, documented, is_, not_, true,
+    always, any_of, at_least, citer, criterion, documented, is_, not_, true,
 )  # fmt: skip
-from coverage_sdk.policy.facts import plain
+from coverage_sdk.policy.facts import label, plain
 from coverage_sdk.policy.model import Audit, Documentation, MarginStatus, Outcome, Result, Setting, TumorSite
 
 cite = citer("Test policy")
@@ -288,3 +288,24 @@ def test_a_typed_fact_shows_as_its_evidence():
             return {"organ": self.organ, "levels": (1, 2)}
 
     assert plain([Row("Heart")]) == [{"organ": "Heart", "levels": [1, 2]}]
+
+
+def test_always_is_met_for_every_request():
+    every = always("pa-always", "Prior authorization is required for every request.", cite("PA", "All requests."))
+    policy = make_policy(prior_authorization=(PriorAuthRule(every, True),))
+    data = {"case_id": "t", "date_of_service": "2020-06-01", "procedures": [{"code": "77425"}]}
+    det = policy.evaluate(cs.structure_case(data), AUDIT)
+    assert det.prior_authorization_required is True
+    assert next(c for c in det.criteria if c.id == "pa-always").result is Result.MET
+
+
+def test_a_policy_names_its_own_facts():
+    inoperable = true("inoperable", "Medically inoperable.", cite("S", "Inoperable."), "extensions.medically_inoperable")
+    rules = (Rule(inoperable, Outcome.MEDICALLY_NECESSARY, "covered", requirement="Covered when inoperable"),)
+    version = Version(dt.date(2015, 1, 1), rules, Otherwise(Outcome.INVESTIGATIONAL, "Otherwise investigational."))
+    data = {"case_id": "t", "date_of_service": "2020-06-01", "procedures": [{"code": "77425"}], "extensions": {"medically_inoperable": False}}
+    plain_policy = make_policy(versions=(version,))
+    labelled = make_policy(versions=(version,), labels={"extensions.medically_inoperable": "medical inoperability"})
+    assert "medically inoperable is no" in " ".join(plain_policy.evaluate(cs.structure_case(data), AUDIT).reasons)
+    assert "medical inoperability is no" in " ".join(labelled.evaluate(cs.structure_case(data), AUDIT).reasons)
+    assert label("extensions.medically_inoperable") == "medically inoperable"

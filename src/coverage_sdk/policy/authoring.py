@@ -27,11 +27,18 @@ from typing import Any, Protocol
 import attrs
 
 from coverage_sdk.policy import logic
-from coverage_sdk.policy.facts import Derivation, Facts, label, plain
+from coverage_sdk.policy.facts import Derivation, Facts, label, plain, policy_labels
 from coverage_sdk.policy.model import (
     Audit, Case, CriterionResult, Determination, LineItem, LineOfBusiness, MissingInformation,
     Outcome, Procedure, ProcedureSystem, Result, SummaryRow,
 )  # fmt: skip
+
+
+__all__ = [
+    "Answer", "Citation", "Condition", "Criterion", "DocumentCondition", "FactCondition", "Otherwise", "Policy",
+    "PriorAuthRule", "Rule", "ServiceCodes", "UnitLimit", "Version", "all_of", "always", "any_of", "at_least",
+    "at_most", "citer", "coded", "criterion", "documented", "false", "is_", "not_", "true",
+]  # fmt: skip
 
 
 @attrs.frozen
@@ -182,6 +189,11 @@ def criterion(
     describe = describe or (lambda *values: "; ".join(f"{label(p)} is {_words(v)}" for p, v in zip(needs, values)))
     required = needs if required is None else tuple(required)
     return Criterion(id, text, citation, FactCondition(needs, test, describe, required, why_unknown), interpretation=interpretation)
+
+
+def always(id: str, text: str, citation: Citation, *, interpretation: str | None = None) -> Criterion:
+    """Met for every request ("Prior authorization is required for all requests")."""
+    return criterion(id, text, citation, (), lambda: True, lambda: "it applies to every request", interpretation=interpretation)
 
 
 def is_(id: str, text: str, citation: Citation, path: str, *values: Any, interpretation: str | None = None) -> Criterion:
@@ -456,7 +468,9 @@ class Policy:
 
     ``lines_of_business``: the products the policy covers, where it says; a case of another
     product is ``not_applicable``. ``derived``: facts computed from the case (e.g. plan
-    metrics from DICOM). ``summary_table``: rows for plan-comparison policies.
+    metrics from DICOM). ``labels``: how reasons name this policy's own facts (derived ones,
+    ``extensions.*``), e.g. ``{"extensions.medically_inoperable": "medically inoperable"}``.
+    ``summary_table``: rows for plan-comparison policies.
     """
 
     id: str
@@ -471,6 +485,7 @@ class Policy:
     lines_of_business: frozenset[LineOfBusiness] | None = None
     derived: Mapping[str, Derivation] = attrs.Factory(dict)
     summary_table: Callable[[Facts], list[SummaryRow]] | None = None
+    labels: Mapping[str, str] = attrs.Factory(dict)
 
     def __attrs_post_init__(self) -> None:
         for earlier, later in zip(self.versions, self.versions[1:]):
@@ -498,6 +513,10 @@ class Policy:
         return any(self.services.covers(p.code, p.system) for p in case.procedures)
 
     def evaluate(self, case: Case, audit: Audit) -> Determination:
+        with policy_labels(self.labels):
+            return self._evaluate(case, audit)
+
+    def _evaluate(self, case: Case, audit: Audit) -> Determination:
         version = self.version_for(case.date_of_service)
         facts = Facts(case, self.derived, version.parameters if version else {})
         if not self.applies_to_services(case):

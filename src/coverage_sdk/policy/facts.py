@@ -9,8 +9,10 @@ records where a value came from, for the criteria trail.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -49,9 +51,23 @@ LABELS: dict[str, str] = {
 }
 
 
+_POLICY_LABELS: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("policy_labels", default={})
+
+
 def label(path: str) -> str:
-    """A reader's name for a fact path."""
-    return LABELS.get(path, path.rsplit(".", 1)[-1].replace("_", " "))
+    """A reader's name for a fact path: the deciding policy's own label first, then the SDK's."""
+    own = _POLICY_LABELS.get().get(path)
+    return own or LABELS.get(path, path.rsplit(".", 1)[-1].replace("_", " "))
+
+
+@contextlib.contextmanager
+def policy_labels(labels: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, :func:`label` names the facts in ``labels`` as the policy does."""
+    token = _POLICY_LABELS.set(labels)
+    try:
+        yield
+    finally:
+        _POLICY_LABELS.reset(token)
 
 
 def plain(value: Any) -> Any:
