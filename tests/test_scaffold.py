@@ -59,15 +59,15 @@ def test_an_existing_folder_with_files_is_not_overwritten(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
-def test_the_generated_tests_pass_and_run_the_conformance_suite(tmp_path):
-    """The generated project, "installed" through a .dist-info folder on PYTHONPATH, passes its own pytest."""
-    root = create_plugin(tmp_path / "acme-iort-plugin", "acme-iort")
+def _run_generated_tests(tmp_path: Path, root: Path, policy_id: str) -> str:
+    """The generated project, "installed" through a .dist-info folder on PYTHONPATH, runs its own pytest."""
+    package, entry = f"coverage_sdk_{policy_id.replace('-', '_')}", policy_id.replace("-", "_")
     site = tmp_path / "site"
-    info = site / "coverage_sdk_acme_iort-0.1.0.dist-info"
+    info = site / f"{package}-0.1.0.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: coverage-sdk-acme-iort\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text("[coverage_sdk]\nacme_iort = coverage_sdk_acme_iort.plugin\n")
-    env = {**os.environ, "COVERAGE_SDK_LOAD_PLUGINS": "acme_iort"}
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: coverage-sdk-{policy_id}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(f"[coverage_sdk]\n{entry} = {package}.plugin\n")
+    env = {**os.environ, "COVERAGE_SDK_LOAD_PLUGINS": entry}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(site), str(root / "src"), str(ROOT / "src"), env.get("PYTHONPATH"))))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True
@@ -75,7 +75,37 @@ def test_the_generated_tests_pass_and_run_the_conformance_suite(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     for check in CHECKS:
         assert re.search(rf"test_conformance\[{check}\] PASSED", done.stdout), check
-    assert "test_policy.py::test_unknown_margins_are_insufficient_information_naming_the_fact PASSED" in done.stdout
+    return done.stdout
+
+
+def test_the_generated_tests_pass_and_run_the_conformance_suite(tmp_path):
+    out = _run_generated_tests(tmp_path, create_plugin(tmp_path / "acme-iort-plugin", "acme-iort"), "acme-iort")
+    assert "test_policy.py::test_unknown_margins_are_insufficient_information_naming_the_fact PASSED" in out
+
+
+SBRT_DOCUMENT = """Gamma Health Medical Policy 41: Stereotactic Body Radiation Therapy
+
+Policy
+
+SBRT may be considered **medically necessary** for early-stage non-small cell lung cancer in patients who are
+medically inoperable.
+
+SBRT is considered investigational for all other indications.
+"""
+
+
+def test_a_project_from_the_payers_document_cites_it_and_sends_every_request_to_review(tmp_path, capsys):
+    document = tmp_path / "sbrt.txt"
+    document.write_text(SBRT_DOCUMENT)
+    root = tmp_path / "gamma-sbrt"
+    argv = ["--policy-id", "gamma-sbrt", "--title", "Stereotactic Body Radiation Therapy", "--codes", "77373,77435"]
+    assert new_plugin(str(root), *argv, "--document", str(document), "--effective-from", "2025-03-01") == 0
+    assert (root / "policy" / "gamma-sbrt.txt").read_text() == SBRT_DOCUMENT
+    text = "\n".join(p.read_text() for p in root.rglob("*") if p.is_file() and p.name != "gamma-sbrt.txt")
+    assert "rectal" not in (root / "src" / "coverage_sdk_gamma_sbrt" / "policy.py").read_text().lower()
+    assert "Intraoperative" not in text and "2025-03-01" in text
+    out = _run_generated_tests(tmp_path, root, "gamma-sbrt")
+    assert "test_policy.py::test_every_request_goes_to_clinical_review PASSED" in out
 
 
 def _blocks(language: str) -> list[str]:
