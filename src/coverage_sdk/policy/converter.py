@@ -132,47 +132,67 @@ def get_converter() -> cattrs.Converter:
     return converter
 
 
-def _messages(exc: BaseException, path: str) -> list[str]:
-    """Flatten cattrs' exception groups into ``path: what was expected`` lines."""
+Path_ = tuple[str | int, ...]
+
+
+def _dotted(parts: Path_) -> str:
+    """``("procedures", 0, "code")`` -> ``procedures[0].code``, as messages name a place."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _pointer(parts: Path_) -> str:
+    """The RFC 6901 JSON pointer of ``parts`` (``/procedures/0/code``)."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _problems(exc: BaseException, path: Path_) -> list[tuple[Path_, str]]:
+    """Flatten cattrs' exception groups into (place, what was expected) pairs."""
     if isinstance(exc, ForbiddenExtraKeysError):
-        where = f"{path}." if path else ""
-        return [f"{where}{key}: unknown field" for key in sorted(exc.extra_fields)]
+        return [((*path, key), "unknown field") for key in sorted(exc.extra_fields)]
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
-        lines: list[str] = []
+        found: list[tuple[Path_, str]] = []
         with_notes, without = exc.group_exceptions()
         for sub, note in with_notes:
             name = getattr(note, "name", None)
-            index = getattr(note, "index", None)
-            if name is not None:
-                child = f"{path}.{name}" if path else name
-            else:
-                child = f"{path}[{index!r}]" if isinstance(index, int) else f"{path}.{index}"
-            lines += _messages(sub, child)
+            child = getattr(note, "index", None) if name is None else name
+            found += _problems(sub, (*path, child))
         for sub in without:
-            lines += _messages(sub, path)
-        return lines
+            found += _problems(sub, path)
+        return found
     if isinstance(exc, KeyError):
-        return [f"{path}: required field is missing"]
+        return [(path, "required field is missing")]
     text = str(exc)
     attrs_message = re.fullmatch(r"(?:Length of )?'(\w+)' (must .*?)(?:: (.*))?", text)
     if attrs_message:
         name, rule, got = attrs_message.groups()
-        return [f"{path + '.' if path else ''}{name}: {rule}" + (f", got {got}" if got else "")]
+        return [((*path, name), rule + (f", got {got}" if got else ""))]
     if isinstance(exc, TypeError) and "required positional argument" in text:
-        missing = re.findall(r"'(\w+)'", text)
-        return [f"{path + '.' if path else ''}{name}: required field is missing" for name in missing]
-    return [f"{path or '(top level)'}: {text}"]
+        return [((*path, name), "required field is missing") for name in re.findall(r"'(\w+)'", text)]
+    return [(path, text)]
 
 
 def structure_case(data: Any, *, source: str | None = None) -> model.Case:
-    """A :class:`~coverage_sdk.policy.model.Case` from parsed JSON; raises InputError naming the JSON path."""
+    """A :class:`~coverage_sdk.policy.model.Case` from parsed JSON.
+
+    Bad input raises :class:`InputError` with ``location`` (the JSON path, ``tumor.margin_status``)
+    and ``pointer`` (``/tumor/margin_status``); with several problems, ``problems`` lists each.
+    """
     if not isinstance(data, dict):
-        raise InputError(f"expected a JSON object (a Case), got {_json_type(data)}", source=source, location="$")
+        raise InputError(f"expected a JSON object (a Case), got {_json_type(data)}", source=source, location="$", pointer="")
     try:
         return get_converter().structure(data, model.Case)
     except Exception as exc:  # cattrs raises exception groups of any validation error
-        lines = _messages(exc, "")
-        raise InputError("; ".join(lines), source=source) from None
+        found = [
+            InputError(text, source=source, location=_dotted(parts) or "(top level)", pointer=_pointer(parts))
+            for parts, text in _problems(exc, ())
+        ]
+        if len(found) == 1:
+            raise found[0] from None
+        message = "; ".join(f"{problem.location}: {problem.message}" for problem in found)
+        raise InputError(message, source=source, problems=found) from None
 
 
 def load_case(path: str | os.PathLike[str]) -> model.Case:
