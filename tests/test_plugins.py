@@ -267,3 +267,13 @@ def test_wrong_argument_types_say_what_to_pass():
         cs.evaluate({"case_id": "x"})
     with pytest.raises(TypeError, match="list of policy ids"):
         cs.evaluate(CASE, policies="bcbsma-278-iort")
+
+
+def test_logging_names_plugins_and_timings_never_patient_data(caplog, host):
+    host.register(plugin(make_policy()), "good")
+    host.register(plugin(Exploding()), "bad")
+    with caplog.at_level("DEBUG", logger="coverage_sdk"):
+        cs.evaluate(CASE, host=host)
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "policy test-policy decided case" in text and "policy exploding failed" in text
+    assert CASE.case_id not in text and all(d.code not in text for d in CASE.diagnoses)

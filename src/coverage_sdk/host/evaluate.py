@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 import math
+import time
 from collections.abc import Iterable
 
 from coverage_sdk.errors import InputError, PluginError
 from coverage_sdk.host.manager import InstalledPolicy, PluginHost, _sdk_version, default_host, select
 from coverage_sdk.policy.converter import case_sha256
 from coverage_sdk.policy.model import Audit, Case, Determination, MissingInformation, Outcome
+
+
+log = logging.getLogger("coverage_sdk")
 
 
 def sdk_version() -> str:
@@ -45,12 +50,18 @@ def evaluate(
     determinations = []
     for item in installed:
         audit = Audit(sdk_version(), item.distribution, item.version, sha, when)
+        started = time.perf_counter()
         try:
             determinations.append(_checked(item, item.policy.evaluate(copy.deepcopy(case), audit)))
         except InputError as exc:
             determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.INSUFFICIENT_INFORMATION))
         except (Exception, SystemExit) as exc:
             determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.CLINICAL_REVIEW))
+            log.warning("policy %s failed on case %s: %s", item.policy.id, sha[:12], type(exc).__name__)
+        log.debug(
+            "policy %s decided case %s: %s in %.1f ms", item.policy.id, sha[:12], determinations[-1].outcome.value,
+            1000 * (time.perf_counter() - started),
+        )  # fmt: skip
     if ids is None:
         for broken in host.broken:
             audit = Audit(sdk_version(), broken.distribution, broken.version, sha, when)

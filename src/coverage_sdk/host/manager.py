@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from coverage_sdk import hookspecs
 from coverage_sdk.errors import InputError
 
 GROUP = "coverage_sdk"
+log = logging.getLogger("coverage_sdk")
 DEFAULT_PLUGINS = (
     "coverage_sdk.cli.commands",
     "coverage_sdk.dose.commands",
@@ -96,6 +98,9 @@ class PluginHost:
                 self.register(ep.load(), ep.name, dist)
             except Exception as exc:
                 self.broken.append(BrokenPlugin(ep.name, *dist, _describe(exc)))
+                log.warning("plugin %s (%s %s) failed to load: %s", ep.name, *dist, _describe(exc))
+            else:
+                log.info("plugin %s loaded from %s %s", ep.name, *dist)
 
     def register(self, plugin: Any, name: str, distribution: tuple[str, str] = ("", "")) -> None:
         """Register ``plugin`` under ``name``; a hook implementation matching no hook is refused."""
@@ -201,6 +206,7 @@ class PluginHost:
         distribution, version = self.distributions.get(name, (name, ""))
         if not any(b.name == name for b in self.broken):
             self.broken.append(BrokenPlugin(name, distribution, version, error))
+            log.warning("plugin %s (%s %s) is broken: %s", name, distribution, version, error)
 
 
 POLICY_ATTRIBUTES = ("id", "title", "versions", "applies_to_services", "evaluate")
