@@ -142,8 +142,8 @@ def _checked_max_dose(dose: DoseGrid, *, again: bool = False) -> float:
     if cached is not None:
         return cached
     d = dose.dose
-    if d.dtype != np.float64 or not d.flags.c_contiguous or d.ndim != 3:
-        raise ValueError("dose grid: dose must be a C-contiguous float64 3-d array")
+    if d.dtype not in (np.float32, np.float64) or not d.flags.c_contiguous or d.ndim != 3:
+        raise ValueError("dose grid: dose must be a C-contiguous float32 or float64 3-d array")
     if min(d.shape) < 2:
         raise ValueError(f"dose grid {dose.source!r}: needs at least two points on every axis, has {d.shape}")
     for name, axis in (("x", dose.x), ("y", dose.y)):
