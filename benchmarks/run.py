@@ -1,13 +1,14 @@
-"""The DVH benchmark of issue 3: coverage_sdk against dicompyler-core 0.5.6, in one run.
+"""The DVH benchmark of issues 3 and 17: coverage_sdk against dicompyler-core 0.5.6, in one run.
 
 ``python benchmarks/run.py`` times files -> the DVH of every ROI of the breast example
-(shared/data/dicom/breast-example) with both tools, each in its own process, N runs each, in
-two scenarios in the same run: the machine as it is, then with one competing CPU-bound
-process per available CPU (a vendor's shared server); it prints every time and ratio with its
-spread, peak memory, the SDK's reading times, a per-ROI agreement table, and the peak memory
-of files -> DVHs on the breast plan's dose grid resampled 4x finer along x and y
-(``--memory`` for that alone). ``python benchmarks/run.py --accuracy`` runs both on the analytic phantoms of
-tests/phantoms.py (written to RT files for dicompyler-core) and prints their errors against
+(shared/data/dicom/breast-example) with both tools, each in its own process, in two
+scenarios in the same run: the machine as it is, then with one competing CPU-bound process
+per available CPU (a vendor's shared server). Each scenario is rounds of N SDK runs and one
+dicompyler-core run, a ratio per round; every time and ratio is printed as median (min-max),
+with the load average. Then peak memory, the SDK's reading times, a per-ROI agreement table,
+and the peak memory of files -> DVHs on the breast plan's dose grid resampled 4x finer along
+x and y (``--memory`` for that alone). ``python benchmarks/run.py --accuracy`` runs both on
+the analytic phantoms of tests/phantoms.py (written to RT files for dicompyler-core) and prints their errors against
 the closed forms, as acceptance 1 measures them.
 
 dicompyler-core needs pydicom < 3, so it runs in ``benchmarks/.venv-dicompyler``, which this
@@ -76,22 +77,32 @@ def competing_processes(count: int):
 
 
 def _scenario(label: str, repeat_sdk: int, repeat_dicompyler: int) -> tuple[dict, dict]:
+    """Rounds of (the SDK ``repeat_sdk`` times, dicompyler-core once), so that each round's ratio
+    compares the two under the same load."""
     dose, rtss = str(BREAST / "rtdose.dcm"), str(BREAST / "rtss.dcm")
-    sdk = run_json([sys.executable, str(HERE / "sdk_worker.py"), dose, rtss, str(repeat_sdk)])
-    other = run_json([dicompyler_python(), str(HERE / "dicompyler_worker.py"), "time", dose, rtss, str(repeat_dicompyler)])
-    ratios = [b / a for a in sdk["times"] for b in other["times"]]
-    print(f"\n{label}\n{'tool':44s} {'time: median (min-max)':>28s} {'peak RSS':>10s}")
-    for result in (sdk, other):
-        print(f"{result['tool']:44s} {_spread(result['times'], 1e3):>28s} {result['peak_rss_mb']:7.0f} MB")
-    print(f"ratio dicompyler-core / SDK: median {statistics.median(other['times']) / statistics.median(sdk['times']):.0f}x,"
-          f" best/best {min(other['times']) / min(sdk['times']):.0f}x (every pair: {min(ratios):.0f}-{max(ratios):.0f}x)")
-    return sdk, other
+    load_before = os.getloadavg()[0]
+    rounds = []
+    for _ in range(repeat_dicompyler):
+        sdk = run_json([sys.executable, str(HERE / "sdk_worker.py"), dose, rtss, str(repeat_sdk)])
+        other = run_json([dicompyler_python(), str(HERE / "dicompyler_worker.py"), "time", dose, rtss, "1"])
+        rounds.append((sdk, other))
+    load_after = os.getloadavg()[0]
+    sdk_times = [t for sdk, _ in rounds for t in sdk["times"]]
+    other_times = [t for _, other in rounds for t in other["times"]]
+    ratios = [other["times"][0] / statistics.median(sdk["times"]) for sdk, other in rounds]
+    print(f"\n{label}; load average (1 min) before: {load_before:.1f}, after: {load_after:.1f}")
+    print(f"{'tool':44s} {'time: median (min-max)':>28s} {'peak RSS':>10s}")
+    for result, times in ((rounds[0][0], sdk_times), (rounds[0][1], other_times)):
+        print(f"{result['tool']:44s} {_spread(times, 1e3):>28s} {result['peak_rss_mb']:7.0f} MB")
+    print(f"ratio dicompyler-core / SDK (median SDK time of the same round), {len(rounds)} rounds:"
+          f" {_spread(ratios, unit='x')}")
+    return rounds[0]
 
 
 def speed(repeat_sdk: int, repeat_dicompyler: int) -> None:
     cores = available_cpus()
-    print(f"files -> DVHs of every ROI, {BREAST.relative_to(REPO.parent)}; SDK {repeat_sdk} runs, dicompyler-core"
-          f" {repeat_dicompyler}; each tool in its own process, {cores} CPUs available")
+    print(f"files -> DVHs of every ROI, {BREAST.relative_to(REPO.parent)}; {repeat_dicompyler} rounds of SDK"
+          f" {repeat_sdk} runs + dicompyler-core 1 run, each tool in its own process; {cores} CPUs available")
     sdk, other = _scenario("idle machine (as idle as it is: nothing started by this benchmark)", repeat_sdk, repeat_dicompyler)
     with competing_processes(cores):
         _scenario(f"loaded: {cores} competing CPU-bound processes, one per CPU", repeat_sdk, repeat_dicompyler)
@@ -175,8 +186,8 @@ def main() -> None:
     parser.add_argument("--accuracy", action="store_true", help="errors on the analytic phantoms instead of speed")
     parser.add_argument("--stride", type=int, default=1, help="with --accuracy: take every n-th phantom")
     parser.add_argument("--memory", action="store_true", help="only the peak memory on the finer dose grid")
-    parser.add_argument("--repeat", type=int, default=10, help="SDK runs per scenario")
-    parser.add_argument("--repeat-dicompyler", type=int, default=3, help="dicompyler-core runs per scenario")
+    parser.add_argument("--repeat", type=int, default=10, help="SDK runs per round")
+    parser.add_argument("--repeat-dicompyler", type=int, default=3, help="rounds (one dicompyler-core run each) per scenario")
     args = parser.parse_args()
     if args.accuracy:
         accuracy(args.stride)
