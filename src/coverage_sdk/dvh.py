@@ -244,9 +244,9 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
     ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
     affinity and cgroup quota) runs the rasterisation and the histogramming in parallel; a
     structure under ``SERIAL_CELLS`` bounding-box cells (summed over its planes) runs on one.
-    The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at its first and last contour planes,
-    the convention of planning systems that report volumes without end caps (the breast
-    example's stored DVHs are such).
+    The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at
+    its first and last contour planes, the convention of planning systems that report volumes
+    without end caps (the breast example's stored DVHs are such).
     """
     _checked_max_dose(dose)
     _checked_structure(structure)
