@@ -11,6 +11,7 @@ from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY
 from libc.stdint cimport int64_t, uint64_t
 
+from _interp cimport dose_t
 from _rounding cimport iceil, ifloor
 
 # fixed shares of the work, whatever the thread count (at most this many threads are busy)
@@ -66,12 +67,12 @@ cdef inline void _sub_axis(
         at[s] = k
 
 
-cdef inline double _bilinear(const double* a, Py_ssize_t nx, double fx, double fy) noexcept nogil:
+cdef inline double _bilinear(const dose_t* a, Py_ssize_t nx, double fx, double fy) noexcept nogil:
     return (a[0] * (1 - fx) + a[1] * fx) * (1 - fy) + (a[nx] * (1 - fx) + a[nx + 1] * fx) * fy
 
 
 cdef inline double _plane_value(
-    const double* corner, int64_t k, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy, int64_t* ck, double* cv,
+    const dose_t* corner, int64_t k, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy, int64_t* ck, double* cv,
 ) noexcept nogil:
     # the bilinear dose of plane k at one lateral point, remembering the last two planes asked for
     # (consecutive nodes of a column share planes)
@@ -88,7 +89,7 @@ cdef inline double _plane_value(
 
 
 cdef inline double _node_value(
-    const double* corner, int64_t k, double f, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
+    const dose_t* corner, int64_t k, double f, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
     int64_t* ck, double* cv,
 ) noexcept nogil:
     # trilinear (as ext/_interp.pxd) at a node whose plane pair k, k+1 and weight f are known;
@@ -102,7 +103,7 @@ cdef inline double _node_value(
 
 
 cdef inline void _column(
-    double* hist, double* T, const double* corner, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
+    double* hist, double* T, const dose_t* corner, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
     const int64_t* nk, const double* nf, const double* npos, int64_t a, int64_t b, double weight, double h, double top,
 ) noexcept nogil:
     # the dose pieces of one interpolated sample's column: nodes a .. b-1, weight = its area;
@@ -151,7 +152,7 @@ cdef inline void _commit(double* total, const double* T, double outside) noexcep
     total[5] += T[4]
 
 
-cdef inline double _whole(const double* cell, Py_ssize_t plane, int64_t k, double f) noexcept nogil:
+cdef inline double _whole(const dose_t* cell, Py_ssize_t plane, int64_t k, double f) noexcept nogil:
     # the voxel-centre dose of a whole cell at a node between planes k and k + 1 (f == 0: plane k exactly)
     if f == 0.0:
         return cell[k * plane]
@@ -159,7 +160,7 @@ cdef inline double _whole(const double* cell, Py_ssize_t plane, int64_t k, doubl
 
 
 cdef inline void _advance(
-    double* hist, double* T, const double* cell, Py_ssize_t plane, const int64_t* nk, const double* nf,
+    double* hist, double* T, const dose_t* cell, Py_ssize_t plane, const int64_t* nk, const double* nf,
     const double* npos, const unsigned char* keep, int64_t b, bint to_end, double area, double h, double top,
     int64_t* at, double* value,
 ) noexcept nogil:
@@ -193,7 +194,7 @@ cdef inline void _advance(
 
 
 cdef inline void _close_columns(
-    double* hist, double* T, const double* row, Py_ssize_t plane, const int64_t* nk, const double* nf,
+    double* hist, double* T, const dose_t* row, Py_ssize_t plane, const int64_t* nk, const double* nf,
     const double* npos, const unsigned char* keep, const int64_t* node_offsets, const int64_t* runs,
     const int64_t* row_order, int64_t q0, int64_t q1, int64_t q, int64_t* ce, int64_t* at, double* value,
     Py_ssize_t nx, double area, double h, double top,
@@ -211,7 +212,7 @@ cdef inline void _close_columns(
 
 
 def accumulate(
-    const double[:, :, ::1] dose, const double[::1] x, const double[::1] y, const double[::1] z,
+    const dose_t[:, :, ::1] dose, const double[::1] x, const double[::1] y, const double[::1] z,
     const int64_t[:, ::1] runs, const int64_t[:, ::1] cells, const uint64_t[:, ::1] masks, int S, int n_inner,
     double xb0, double dx, double yb0, double dy,
     const int64_t[::1] node_offsets, const double[::1] node_pos, const double[::1] node_zeval,
@@ -250,7 +251,7 @@ def accumulate(
         tot[w, 4] = -INFINITY
     cdef double top = n_edges - 2
     cdef double area = dx * dy, sub_area = area / (S * S), sdx = dx / S, sdy = dy / S
-    cdef const double* d = &dose[0, 0, 0]
+    cdef const dose_t* d = &dose[0, 0, 0]
     cdef const int64_t* nk = &node_k[0] if node_k.shape[0] > 0 else NULL
     cdef const double* nf = &node_f[0] if node_f.shape[0] > 0 else NULL
     cdef const double* npos = &node_pos[0] if node_pos.shape[0] > 0 else NULL
@@ -272,7 +273,7 @@ def accumulate(
     cdef const int64_t* rn = &runs[0, 0] if runs.shape[0] > 0 else NULL
     cdef const int64_t* ro = &row_order[0] if row_order.shape[0] > 0 else NULL
     cdef bint live, chain
-    cdef const double* row
+    cdef const dose_t* row
     cdef double* hist
 
     # one parallel region; block blk takes a fixed share of the subdivided runs, the rows and the edge

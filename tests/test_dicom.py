@@ -63,12 +63,12 @@ def test_breast_dose_geometry_and_units():
     dose = read_rtdose(BREAST / "rtdose.dcm")
     ds = files.dataset(BREAST / "rtdose.dcm")
     assert dose.dose.shape == (98, 129, 194)
-    assert dose.dose.dtype == np.float64 and dose.dose.flags.c_contiguous
+    assert dose.dose.dtype == np.float32 and dose.dose.flags.c_contiguous
     np.testing.assert_allclose(dose.x[[0, -1]], [-228.6541915, -228.6541915 + 193 * 2.5])
     np.testing.assert_allclose(dose.y[[0, -1]], [-419.2444776, -419.2444776 + 128 * 2.5])
     np.testing.assert_allclose(np.diff(dose.z), 3.0)
     assert dose.z[0] == pytest.approx(-122.4407)
-    np.testing.assert_array_equal(dose.dose, ds.pixel_array * float(ds.DoseGridScaling))
+    np.testing.assert_array_equal(dose.dose, (ds.pixel_array * float(ds.DoseGridScaling)).astype(np.float32))
 
 
 def test_breast_reference_dvhs_follow_the_standard():
@@ -145,6 +145,22 @@ def test_a_grid_read_in_memory_equals_the_mapped_one(tmp_path, monkeypatch, synt
     mapped = read_rtdose(path)
     np.testing.assert_array_equal(mapped.dose, in_memory.dose)
     np.testing.assert_array_equal(mapped.z, in_memory.z)
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+@pytest.mark.parametrize("defer", [64, 1 << 20], ids=["mapped", "in-memory"])
+def test_a_grid_scaled_a_frame_at_a_time_equals_one_scaled_whole(tmp_path, monkeypatch, kernels, orientation, defer):
+    """The stored frames are scaled a few at a time (peak memory); in every orientation, mapped
+    or in memory, the result is the grid scaled in one piece."""
+    path = save(rtdose(orientation, bits=32), tmp_path / "dose.dcm")
+    whole = read_rtdose(path)
+    monkeypatch.setattr("coverage_sdk.dicom.DEFER_SIZE", defer)
+    monkeypatch.setattr("coverage_sdk.dicom.SCALE_CHUNK_BYTES", 1)
+    framed = read_rtdose(path)
+    np.testing.assert_array_equal(framed.dose, whole.dose)
+    assert framed.known_dose_range == whole.known_dose_range == (whole.dose.min(), whole.dose.max())
+    for a, b in zip((framed.x, framed.y, framed.z), (whole.x, whole.y, whole.z)):
+        np.testing.assert_array_equal(a, b)
 
 
 def _expect_input_error(read, path, location: str | None):

@@ -50,6 +50,7 @@ REFERENCED_ROI_NUMBER = 0x30060084
 
 DEFER_SIZE = 1 << 20
 READ_THREADS = 4
+SCALE_CHUNK_BYTES = 8 << 20
 AXIS_TOLERANCE = 1e-4
 PLANE_TOLERANCE_MM = 0.01
 DOSE_UNITS_GY = {"GY": 1.0, "CGY": 0.01}
@@ -265,7 +266,9 @@ def _axis_of(cosines: np.ndarray) -> tuple[int, float] | None:
     return axis, float(np.sign(cosines[axis]))
 
 
-def _pixels(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]) -> np.ndarray:
+def _stored_frames(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]):
+    """``frames(k0, k1)``: the stored pixel values of frames ``k0:k1`` as native integers; a
+    deferred Pixel Data element is mapped from the file for those frames only."""
     bits = int(ds.get("BitsAllocated", 0) or 0)
     if bits not in (16, 32) or int(ds.get("BitsStored", bits) or bits) != bits:
         raise _fail(source, 0x00280100, f"expected 16 or 32 bits allocated and stored, found {bits}")
@@ -278,28 +281,58 @@ def _pixels(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]) -> np
     native = np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
     if syntax not in NATIVE_SYNTAXES:
         try:
-            return np.asarray(ds.pixel_array).reshape(shape).astype(native, copy=False)
+            decoded = np.asarray(ds.pixel_array).reshape(shape).astype(native, copy=False)
         except Exception as exc:  # pydicom's decoders on untrusted bytes
             raise _fail(source, PIXEL_DATA, f"cannot decode the pixel data ({type(exc).__name__})") from None
+        return lambda k0, k1: decoded[k0:k1]
     dtype = native.newbyteorder(">" if syntax == NATIVE_SYNTAXES[2] else "<")
     expected = count * dtype.itemsize
     if element.length < expected:
         raise _fail(source, PIXEL_DATA, f"expected {expected} bytes for {shape} pixels, found {element.length}")
-    if element.value is not None:
-        stored = np.frombuffer(element.value, dtype=dtype, count=count).reshape(shape)
-    else:
-        stored = np.memmap(source, dtype=dtype, mode="r", offset=element.value_tell, shape=shape)
-    return stored if dtype.isnative else stored.astype(native)
+    frame_bytes = shape[1] * shape[2] * dtype.itemsize
+
+    def frames(k0: int, k1: int) -> np.ndarray:
+        if element.value is not None:
+            stored = np.frombuffer(element.value, dtype=dtype, count=(k1 - k0) * shape[1] * shape[2],
+                                   offset=k0 * frame_bytes).reshape(k1 - k0, *shape[1:])
+        else:
+            stored = np.memmap(source, dtype=dtype, mode="r", offset=element.value_tell + k0 * frame_bytes,
+                               shape=(k1 - k0, *shape[1:]))
+        return stored if dtype.isnative else stored.astype(native)
+
+    return frames
 
 
-def _dose(stored: np.ndarray, factor: float) -> tuple[np.ndarray, float, float]:
-    """``stored * factor`` as a new C-contiguous float64 array, and its minimum and maximum."""
+def _dose(stored: np.ndarray, factor: float, out: np.ndarray | None = None) -> tuple[np.ndarray, float, float]:
+    """``stored * factor`` into ``out`` (default: a new C-contiguous float32 array), and its
+    minimum and maximum."""
     if stored.ndim != 3 or stored.size == 0 or stored.dtype not in STORED_DTYPES:
         raise InputError(f"expected a non-empty 3-d array of 16 or 32-bit native integers, got {stored.dtype}{stored.shape}")
     if not (math.isfinite(factor) and factor > 0):
         raise InputError(f"expected a positive finite scaling, got {factor}")
-    dose = np.empty(stored.shape, dtype=np.float64)
+    dose = np.empty(stored.shape, dtype=np.float32) if out is None else out
     low, high = kernel("_pixels").scale(stored, factor, dose, min(READ_THREADS, default_threads()))
+    return dose, low, high
+
+
+def _scaled(frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[slice, ...], factor: float):
+    """The dose, float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
+    a few megabytes at a time (so the stored values are never all in memory at once), and its
+    extremes."""
+    nz = shape[0]
+    out_shape = (nz, shape[2], shape[1]) if transpose else shape
+    dose = np.empty(out_shape, dtype=np.float32)
+    step = max(1, SCALE_CHUNK_BYTES // (shape[1] * shape[2] * 4))
+    low, high = math.inf, -math.inf
+    for k0 in range(0, nz, step):
+        k1 = min(nz, k0 + step)
+        s0, s1 = (nz - k1, nz - k0) if flips[0].step == -1 else (k0, k1)
+        stored = frames(s0, s1)
+        if transpose:
+            stored = stored.transpose(0, 2, 1)
+        _, a, b = _dose(stored[flips], factor, dose[k0:k1])
+        low, high = min(low, a), max(high, b)
+        del stored
     return dose, low, high
 
 
@@ -356,15 +389,13 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     if scaling * DOSE_UNITS_GY[units] <= 0:
         raise _fail(source, DOSE_GRID_SCALING, f"expected a positive scaling, found {scaling}")
 
-    pixels = _pixels(ds, source, (frames, rows, columns))
+    stored_frames = _stored_frames(ds, source, (frames, rows, columns))
     row_axis = position[along_row[0]] + along_row[1] * spacing[1] * np.arange(columns)
     column_axis = position[along_column[0]] + along_column[1] * spacing[0] * np.arange(rows)
-    if along_row[0] == 0:
-        x, y = row_axis, column_axis
-    else:
-        pixels, x, y = pixels.transpose(0, 2, 1), column_axis, row_axis
+    transpose = along_row[0] != 0
+    x, y = (column_axis, row_axis) if transpose else (row_axis, column_axis)
     flips = tuple(slice(None, None, -1) if axis.size > 1 and axis[1] < axis[0] else slice(None) for axis in (z, y, x))
-    dose, low, high = _dose(pixels[flips], scaling * DOSE_UNITS_GY[units])
+    dose, low, high = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
     grid = DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
     return record_dose_range(grid, low, high)
 

@@ -16,7 +16,7 @@ cell reaches half a voxel beyond the outermost dose points) is reported as
 ``volume_outside_cc`` and left out of the histogram; a structure wholly outside has zero
 volume and every statistic is NaN. A dose grid with NaN, infinite or negative doses, fewer
 than two points on an axis or uneven x/y spacing, and a structure without contours or that
-is not CLOSED_PLANAR, raise ValueError. One- and two-point contours enclose no area.
+is not CLOSED_PLANAR, raise InputError. One- and two-point contours enclose no area.
 """
 
 from __future__ import annotations
@@ -143,8 +143,8 @@ def _checked_max_dose(dose: DoseGrid, *, again: bool = False) -> float:
     if cached is not None:
         return cached
     d = dose.dose
-    if d.dtype != np.float64 or not d.flags.c_contiguous or d.ndim != 3:
-        raise InputError("dose grid: dose must be a C-contiguous float64 3-d array")
+    if d.dtype not in (np.float32, np.float64) or not d.flags.c_contiguous or d.ndim != 3:
+        raise InputError("dose grid: dose must be a C-contiguous float32 or float64 3-d array")
     if min(d.shape) < 2:
         raise InputError(f"dose grid {dose.source!r}: needs at least two points on every axis, has {d.shape}")
     for name, axis in (("x", dose.x), ("y", dose.y)):
@@ -245,9 +245,9 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
     ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
     affinity and cgroup quota) runs the rasterisation and the histogramming in parallel; a
     structure under ``SERIAL_CELLS`` bounding-box cells (summed over its planes) runs on one.
-    The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at its first and last contour planes,
-    the convention of planning systems that report volumes without end caps (the breast
-    example's stored DVHs are such).
+    The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at
+    its first and last contour planes, the convention of planning systems that report volumes
+    without end caps (the breast example's stored DVHs are such).
     """
     _checked_max_dose(dose)
     _checked_structure(structure)

@@ -24,6 +24,16 @@ def _float_array(ndim: int):
     return convert
 
 
+def _dose_array(value: Any) -> np.ndarray:
+    """A C-contiguous 3-d dose array: float32 kept (the readers' choice, 4 bytes a voxel),
+    anything else as float64."""
+    dtype = np.float32 if getattr(value, "dtype", None) == np.float32 else np.float64
+    array = np.ascontiguousarray(value, dtype=dtype)
+    if array.ndim != 3:
+        raise InputError(f"expected a 3-d array, got shape {array.shape}")
+    return array
+
+
 def _increasing(instance: Any, attribute: attrs.Attribute, value: np.ndarray) -> None:
     if value.size == 0 or not np.all(np.isfinite(value)):
         raise InputError(f"{attribute.name}: axis must be non-empty and finite")
@@ -36,14 +46,16 @@ PLANE_TOLERANCE_MM = 1e-3
 
 @attrs.frozen(eq=False)
 class DoseGrid:
-    """A 3-D dose distribution: ``dose[k, j, i]`` is the dose (Gy) at ``(x[i], y[j], z[k])``.
+    """A 3-D dose distribution: ``dose[k, j, i]`` is the dose (Gy) at ``(x[i], y[j], z[k])``,
+    float32 or float64 (read from files: float32, which holds any stored RT Dose value to 6e-8
+    of itself, at half the memory).
 
     ``x`` and ``y`` are evenly spaced; ``z`` (the RTDOSE frame offsets) need not be.
     ``reference_dvhs`` holds the DVHs the planning system stored in the file, keyed by ROI
     number, for comparison with ours.
     """
 
-    dose: np.ndarray = attrs.field(converter=_float_array(3))
+    dose: np.ndarray = attrs.field(converter=_dose_array)
     x: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
     y: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
     z: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
