@@ -40,8 +40,8 @@ def write(dose_path: str, factor: int, out: str) -> dict:
 
 def measure(dose_path: str, rtss_path: str) -> dict:
     from coverage_sdk import _kernels
-    from coverage_sdk.dicom import read_rtdose, read_rtstruct
-    from coverage_sdk.dvh import compute_dvh
+    from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
+    from coverage_sdk.dose.dvh import compute_dvh
 
     start = time.perf_counter()
     dose, structures = read_rtdose(dose_path), read_rtstruct(rtss_path)

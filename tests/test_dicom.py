@@ -152,10 +152,10 @@ def test_a_grid_read_in_memory_equals_the_mapped_one(tmp_path, monkeypatch, synt
 def test_a_grid_scaled_a_frame_at_a_time_equals_one_scaled_whole(tmp_path, monkeypatch, kernels, orientation, defer):
     """The stored frames are scaled a few at a time (peak memory); in every orientation, mapped
     or in memory, the result is the grid scaled in one piece."""
-    path = save(rtdose(orientation, bits=32), tmp_path / "dose.dcm")
+    path = rtdose(tmp_path / "dose.dcm", orientation, bits=32)
     whole = read_rtdose(path)
-    monkeypatch.setattr("coverage_sdk.dicom.DEFER_SIZE", defer)
-    monkeypatch.setattr("coverage_sdk.dicom.SCALE_CHUNK_BYTES", 1)
+    monkeypatch.setattr("coverage_sdk.dose.dicom.DEFER_SIZE", defer)
+    monkeypatch.setattr("coverage_sdk.dose.dicom.SCALE_CHUNK_BYTES", 1)
     framed = read_rtdose(path)
     np.testing.assert_array_equal(framed.dose, whole.dose)
     assert framed.known_dose_range == whole.known_dose_range == (whole.dose.min(), whole.dose.max())
