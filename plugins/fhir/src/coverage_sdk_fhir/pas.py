@@ -67,8 +67,9 @@ class PayerMap:
     """The host's map from insurer identifiers to payer ids and from coverage classes to lines of business.
 
     Keys are ``system|value`` or a bare ``value``; a coverage class key may also be
-    ``type|value`` (``plan|MAPPO-01``). A request whose insurer is not mapped has no payer:
-    every installed policy that applies decides it.
+    ``type|value`` (``plan|MAPPO-01``). A request whose insurer is not mapped has the
+    ``default_payer`` (the payer a service answers for); without one, every installed policy
+    that applies decides it.
     """
 
     payers: Mapping[str, str] = attrs.Factory(dict)
@@ -81,20 +82,22 @@ class PayerMap:
             if lob not in allowed:
                 raise cs.InputError(f"{lob!r} is not one of {', '.join(sorted(allowed))}", location=f"lines_of_business.{key}")
 
+    default_payer: str | None = None
+
     @classmethod
     def load(cls, path: str | Path) -> PayerMap:
-        """From JSON ``{"payers": {...}, "lines_of_business": {...}}``."""
+        """From JSON ``{"payers": {...}, "lines_of_business": {...}, "default_payer": "..."}``."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise cs.InputError(f"cannot read the payer map ({exc})", source=str(path)) from None
-        unknown = set(data) - {"payers", "lines_of_business"} if isinstance(data, dict) else {"(not an object)"}
+        unknown = set(data) - {"payers", "lines_of_business", "default_payer"} if isinstance(data, dict) else {"(not an object)"}
         if unknown:
             raise cs.InputError(f"unknown field(s) {', '.join(sorted(unknown))}", source=str(path))
-        return cls(dict(data.get("payers", {})), dict(data.get("lines_of_business", {})))
+        return cls(dict(data.get("payers", {})), dict(data.get("lines_of_business", {})), data.get("default_payer"))
 
     def payer(self, identifiers: Sequence[dict[str, Any]]) -> str | None:
-        return _lookup(self.payers, [(i.get("system"), i.get("value")) for i in identifiers])
+        return _lookup(self.payers, [(i.get("system"), i.get("value")) for i in identifiers]) or self.default_payer
 
     def line_of_business(self, classes: Sequence[dict[str, Any]]) -> str | None:
         keys = [(_code(c.get("type")), c.get("value")) for c in classes]
@@ -383,7 +386,7 @@ def _read(bundle: dict[str, Any], index: BundleIndex, payer_map: PayerMap, recei
     if diagnoses:
         common["diagnoses"], origin["diagnoses"] = diagnoses, f"{claim.path}.diagnosis"
     insurer = index.get(resource.get("insurer"))
-    payer = payer_map.payer(insurer.resource.get("identifier") or []) if insurer else None
+    payer = payer_map.payer(insurer.resource.get("identifier") or [] if insurer else [])
     if payer:
         common["payer"] = payer
     for insurance in resource.get("insurance") or []:
@@ -447,6 +450,10 @@ def _read(bundle: dict[str, Any], index: BundleIndex, payer_map: PayerMap, recei
 
 # --- the response -------------------------------------------------------------------------------
 
+NO_POLICY = (
+    "No installed policy decides this service (none applies, or its code is not CPT, HCPCS or ICD-10-PCS); "
+    "pended for a reviewer, no decision has been made."
+)
 REVIEW_ACTIONS = {"A1": "Certified in total", "A4": "Pended", "A6": "Modified"}
 WORDS = {
     "not_medically_necessary": "not medically necessary", "investigational": "investigational",
@@ -516,8 +523,15 @@ def _uuid(*parts: Any) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, '|'.join(map(str, parts)))}"
 
 
-def write_response(request: AdaptedRequest, determinations: Sequence[Sequence[cs.Determination]], *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The PAS Response Bundle: the ClaimResponse first, then the resources it references and the Tasks."""
+def write_response(
+    request: AdaptedRequest, determinations: Sequence[Sequence[cs.Determination]], *, now: dt.datetime | None = None,
+    undecided: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The PAS Response Bundle: the ClaimResponse first, then the resources it references and the Tasks.
+
+    An item no determination decides is pended with ``undecided`` as its note (by default: no
+    installed policy decides it).
+    """
     context: PasRequest = request.context
     now = now or dt.datetime.now(dt.timezone.utc)
     created = now.isoformat(timespec="seconds")
@@ -538,10 +552,7 @@ def write_response(request: AdaptedRequest, determinations: Sequence[Sequence[cs
                                       f"{det.policy_id}: " + "; ".join(li.reason for li in det.line_items if li.reason))
     @functools.cache
     def no_policy() -> int:
-        return note(
-            "No installed policy decides this service (none applies, or its code is not CPT, HCPCS or ICD-10-PCS); "
-            "pended for a reviewer, no decision has been made."
-        )
+        return note(undecided or NO_POLICY)
 
     items, add_items, tasks_for = [], [], {}
     authorized = False

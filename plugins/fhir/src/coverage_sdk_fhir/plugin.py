@@ -1,4 +1,4 @@
-"""Entry point: the PAS adapter and the ``serve`` command."""
+"""Entry point: the PAS adapter and the ``serve`` command (FHIR libraries load on first use)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import argparse
 
 from coverage_sdk.hookspecs import hookimpl
 
-from .pas import PasAdapter
-
 
 @hookimpl
 def coverage_sdk_adapters():
+    from .pas import PasAdapter
+
     return [PasAdapter()]
 
 
