@@ -99,16 +99,28 @@ def test_imrt_request_decides_from_attached_plans(host):
     assert request.context.folder is None  # attachments removed once answered
 
 
-def test_breast_plan_attachment_is_read(host):
+def test_breast_plan_decides_imrt_oar_proximity(host):
+    """The breast plan attached as the 3D and the IMRT plan, constraints as DTR group answers: DVHs computed from the bytes."""
     bundle = set_items(iort_request(), [("77301", 1)], "C50.412", "2025-03-10")
-    bundle = add_supporting(bundle, plan_document("breast", "imrt", "breast boost", BREAST / "rtdose.dcm", BREAST / "rtss.dcm"))
-    request = read_request(json.dumps(bundle).encode())
-    [case] = request.cases
-    plan = case.radiation.plans[0]
-    dose = cs.read_rtdose(f"{case.base_dir}/{plan.dicom.rtdose}")
-    assert "Heart" in cs.read_rtstruct(f"{case.base_dir}/{plan.dicom.rtstruct}")
-    assert dose.dose.max() > 0
-    request.context.close()
+    rows = [
+        {"linkId": "radiation.oar_constraints", "item": [
+            {"linkId": "organ", "answer": [{"valueString": organ}]}, {"linkId": "constraint", "answer": [{"valueString": limit}]},
+            {"linkId": "source", "answer": [{"valueString": "QUANTEC"}]},
+        ]}
+        for organ, limit in (("Heart", "Dmean < 26 Gy"), ("Lt Lung", "V20Gy < 30 %"))
+    ]  # fmt: skip
+    documents = {f"documentation.{d}": True for d in ("clinical_history", "chart_notes", "imaging_reports", "dvh_comparison_color")}
+    answers = questionnaire_response("qr-oar", documents)
+    answers["item"] += rows
+    bundle = add_supporting(bundle, answers)
+    for technique in ("3dcrt", "imrt"):
+        bundle = add_supporting(bundle, plan_document(f"breast-{technique}", technique, f"breast {technique}", BREAST / "rtdose.dcm", BREAST / "rtss.dcm"))
+    request, determinations, response = decide(bundle, host, None)
+    det = next(d for d in determinations[0] if d.policy_id == "imrt-oar-proximity")
+    assert [c.organ for c in request.cases[0].radiation.oar_constraints] == ["Heart", "Lt Lung"]
+    heart = next(row for row in det.summary_table if row.organ.startswith("Heart"))
+    assert heart.value_3d == heart.value_imrt and 0.6 < heart.value_imrt < 0.7  # mean heart dose of the plan, Gy
+    assert det.outcome is cs.Outcome.NOT_MEDICALLY_NECESSARY and review_actions(response) == ["A4"]
 
 
 def expressions(bundle):

@@ -79,23 +79,47 @@ def _value(answer: dict[str, Any]) -> Any:
     return None
 
 
+ROWS = {"radiation.oar_constraints": ("organ", "constraint", "source")}
+"""Repeating groups: each answered group is one row of a Case list, its child linkIds the row's fields."""
+
+
 def _items(items: list[dict[str, Any]], path: str) -> Iterator[tuple[dict[str, Any], str]]:
     for index, item in enumerate(items or []):
         where = f"{path}.item[{index}]"
         yield item, where
+        if item.get("linkId") in ROWS:
+            continue
         yield from _items(item.get("item"), where)
         for a, answer in enumerate(item.get("answer") or []):
             yield from _items(answer.get("item"), f"{where}.answer[{a}]")
+
+
+def _row(item: dict[str, Any], where: str) -> tuple[dict[str, Any], list[Issue]]:
+    row, issues = {}, []
+    for index, child in enumerate(item.get("item") or []):
+        name = child.get("linkId", "")
+        given = [_value(a) for a in child.get("answer") or [] if _value(a) is not None]
+        if name not in ROWS[item["linkId"]]:
+            issues.append(Issue(f"{where}.item[{index}].linkId", f"{name!r} is not a field of {item['linkId']} ({', '.join(ROWS[item['linkId']])})", IssueType.NOT_SUPPORTED))
+        elif given:
+            row[name] = given[0]
+    return row, issues
 
 
 def answers(response: dict[str, Any], path: str) -> tuple[list[Answer], list[Issue]]:
     """The answers of a QuestionnaireResponse by Case path; a linkId that is no Case path is an issue."""
     found, issues = [], []
     for item, where in _items(response.get("item"), path):
+        link = ALIASES.get(item.get("linkId", ""), item.get("linkId", ""))
+        if link in ROWS:
+            row, problems = _row(item, where)
+            issues += problems
+            if row:
+                found.append(Answer(link, row, where))
+            continue
         given = [a for a in item.get("answer") or [] if _value(a) is not None]
         if not given:
             continue
-        link = ALIASES.get(item.get("linkId", ""), item.get("linkId", ""))
         if not is_question(link):
             issues.append(Issue(f"{where}.linkId", f"{link!r} is not a Case path this service reads", IssueType.NOT_SUPPORTED))
             continue
@@ -105,18 +129,18 @@ def answers(response: dict[str, Any], path: str) -> tuple[list[Answer], list[Iss
 
 
 def apply(case: dict[str, Any], answer: Answer) -> None:
-    """Put an answer into Case JSON: a documentation item, a diagnosis code, or a field."""
+    """Put an answer into Case JSON: a documentation item, a diagnosis code, a list row, or a field."""
     if answer.path.startswith("documentation."):
         if answer.value is True and answer.path[14:] not in case.setdefault("documentation", []):
             case["documentation"].append(answer.path[14:])
-        return
-    if answer.path == "diagnoses":
-        case.setdefault("diagnoses", []).append({"code": answer.value})
         return
     *parents, name = answer.path.split(".")
     node = case
     for part in parents:
         node = node.setdefault(part, {})
+    if answer.path == "diagnoses" or answer.path in ROWS:
+        node.setdefault(name, []).append({"code": answer.value} if answer.path == "diagnoses" else answer.value)
+        return
     value = answer.value
     if leaf_type(answer.path) is int and isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -471,12 +471,13 @@ def _review_action(code: str, number: str | None = None) -> dict[str, Any]:
 
 
 def _note_text(det: cs.Determination) -> str:
+    """The reasons, each rule of the criteria trail with its result and cited sentence, missing facts and warnings."""
     head = f"{det.policy_title or det.policy_id} ({det.policy_id}, version {det.policy_version or 'none'})"
     outcome = WORDS.get(det.outcome.value, det.outcome.value)
     lines = [f"{head}: recommendation {outcome}; pended for a clinician, no decision has been made."]
     lines += det.reasons
     for criterion in det.criteria:
-        if criterion.result is not cs.Result.MET:
+        if criterion.parent is None:
             lines.append(f"[{criterion.id}] {criterion.text} ({criterion.result.value}) Source: {criterion.citation}")
     lines += [f"Missing: {m.field}: {m.reason}" for m in det.missing_information]
     lines += [f"Warning ({w.code.value}): {w.message}" for w in det.warnings]
