@@ -142,6 +142,9 @@ def test_malformed_requests_name_the_element():
     del claim(bundle)["item"][0]["servicedDate"]
     assert expressions(bundle) == ["Bundle.entry[0].resource.item[0].serviced[x]"]
     bundle = iort_request()
+    bundle["entry"][7]["resource"]["content"][0]["attachment"]["data"] = "not base64!"
+    assert expressions(bundle) == ["Bundle.entry[7].resource.content[0].attachment.data"]
+    bundle = iort_request()
     bundle["type"] = "transaction"
     assert expressions(bundle) == ["Bundle.type"]
     bundle = add_supporting(iort_request(), questionnaire_response("qr1", {"tumor.colour": "blue"}))

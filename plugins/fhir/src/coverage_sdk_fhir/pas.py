@@ -174,26 +174,38 @@ def parse_json(data: bytes | str | dict[str, Any], expected: str) -> dict[str, A
     return resource
 
 
-def _without_attachment_data(value: Any) -> Any:
-    """A copy for the structure check with each attachment's base64 ``data`` replaced by a stand-in;
-    the data itself is decoded strictly where it is read (a DICOM plan is tens of megabytes)."""
+def _without_attachment_data(value: Any, path: str, data: list[tuple[str, str]]) -> Any:
+    """A copy for the structure check with each attachment's base64 ``data`` set aside in ``data``
+    (with its FHIRPath) and replaced by a stand-in: a DICOM plan is tens of megabytes."""
     if isinstance(value, list):
-        return [_without_attachment_data(v) for v in value]
+        return [_without_attachment_data(v, f"{path}[{i}]", data) for i, v in enumerate(value)]
     if not isinstance(value, dict):
         return value
-    copied = {k: _without_attachment_data(v) for k, v in value.items()}
+    copied = {k: _without_attachment_data(v, f"{path}.{k}", data) for k, v in value.items()}
     if isinstance(value.get("attachment"), dict) and isinstance(value["attachment"].get("data"), str):
+        data.append((f"{path}.attachment.data", value["attachment"]["data"]))
         copied["attachment"]["data"] = "AA=="
     return copied
 
 
+def _base64_issues(data: list[tuple[str, str]]) -> list[Issue]:
+    issues = []
+    for where, text in data:
+        try:
+            base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            issues.append(Issue(where, "not base64 (base64Binary)", IssueType.STRUCTURE))
+    return issues
+
+
 def check_bundle(bundle: dict[str, Any], *, response: bool = False) -> BundleIndex:
     """The checks of a PAS request (or response) Bundle that come before reading it."""
+    data: list[tuple[str, str]] = []
     try:
-        Bundle.model_validate(_without_attachment_data(bundle))
+        Bundle.model_validate(_without_attachment_data(bundle, "Bundle", data))
     except ValidationError as exc:
         raise FhirInputError(validation_issues(exc, "Bundle")) from None
-    issues = []
+    issues = _base64_issues(data)
     if bundle.get("type") != "collection":
         issues.append(Issue("Bundle.type", f"a PAS Bundle is a 'collection', not {bundle.get('type')!r}", IssueType.VALUE))
     required = ("timestamp",) if response else ("identifier", "timestamp")
