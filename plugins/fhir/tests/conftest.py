@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fhir.resources.R4B import get_fhir_model_class
-
 from coverage_sdk_fhir import PayerMap, check_response_bundle, invariants
 from coverage_sdk_fhir._core import PluginHost
+from fhir.resources.R4B import get_fhir_model_class
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from conftest import EXAMPLES, assert_valid, load
-
 from coverage_sdk_fhir import FhirInputError, PayerMap, crd, invariants
 
 BASE = "http://127.0.0.1:8080"

@@ -7,9 +7,9 @@ import json
 
 import pytest
 from conftest import EXAMPLES, HERE, assert_valid, load
+from coverage_sdk_fhir import FhirInputError, dtr, facts
 
 import coverage_sdk as cs
-from coverage_sdk_fhir import FhirInputError, dtr, facts
 
 BASE = "http://127.0.0.1:8080"
 

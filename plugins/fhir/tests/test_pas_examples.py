@@ -7,14 +7,25 @@ import json
 
 import pytest
 from conftest import (
-    BREAST, HERE, PAS, PHANTOM, add_supporting, assert_valid_response, claim, iort_request, item_keys, plan_document,
-    questionnaire_response, review_actions, set_items,
+    BREAST,
+    HERE,
+    PAS,
+    PHANTOM,
+    add_supporting,
+    assert_valid_response,
+    claim,
+    iort_request,
+    item_keys,
+    plan_document,
+    questionnaire_response,
+    review_actions,
+    set_items,
 )  # fmt: skip
+from coverage_sdk_fhir import FhirInputError, PasAdapter, read_request, write_response
+from coverage_sdk_fhir._core import PluginHost
 
 import coverage_sdk as cs
 from coverage_sdk.hookspecs import AdaptedRequest
-from coverage_sdk_fhir import FhirInputError, PasAdapter, read_request, write_response
-from coverage_sdk_fhir._core import PluginHost
 
 ELIGIBLE = {  # examples/cases/evolent-breast-eligible.json, as DTR answers
     "tumor.histology": "invasive ductal carcinoma", "tumor.invasive": True, "tumor.t_stage": "T1c",

@@ -6,9 +6,9 @@ import json
 
 import pytest
 from conftest import INFERNO, assert_valid, assert_valid_response, item_keys, load, review_actions
+from coverage_sdk_fhir import FhirInputError, check_response_bundle, operation_outcome, read_request, write_response
 
 import coverage_sdk as cs
-from coverage_sdk_fhir import FhirInputError, check_response_bundle, operation_outcome, read_request, write_response
 
 FIXTURES = sorted(p.name for p in INFERNO.glob("*.json"))
 REQUESTS = [n for n in FIXTURES if n.startswith("conformant_")]

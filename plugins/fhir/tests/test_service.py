@@ -12,8 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from conftest import EXAMPLES, HERE, INFERNO, add_supporting, assert_valid, assert_valid_response, item_keys, iort_request, load, questionnaire_response, review_actions
-
+from conftest import EXAMPLES, HERE, INFERNO, add_supporting, assert_valid, assert_valid_response, iort_request, item_keys, load, questionnaire_response, review_actions
 from coverage_sdk_fhir import invariants
 
 
@@ -145,3 +144,16 @@ def test_every_request_is_logged_without_patient_data(service):
     text = log.read_text()
     for patient_datum in ("Doe", "Jane", "1958-04-12", "M123456", "SMITH", "C50.412"):
         assert patient_datum not in text
+
+
+def test_what_misses_the_pas_deadline_is_pended(host):
+    from fastapi.testclient import TestClient
+
+    from coverage_sdk_fhir.service import Settings, create_app
+
+    app = create_app(Settings("http://testserver", host=host, deadline_s=0.0))
+    with TestClient(app) as client:
+        answer = client.post("/Claim/$submit", content=json.dumps(iort_request())).json()
+    assert_valid_response(answer)
+    assert review_actions(answer) == ["A4", "A4"]
+    assert "Not decided within 0 s" in answer["entry"][0]["resource"]["processNote"][0]["text"]

@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-import coverage_sdk as cs
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
+
+import coverage_sdk as cs
 
 from . import dtr
 from ._core import InstalledPolicy, PluginHost

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
+
 import coverage_sdk as cs
 
 from . import facts

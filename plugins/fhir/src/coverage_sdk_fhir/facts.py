@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
+
 import coverage_sdk as cs
 
 from .outcome import Issue, IssueType

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import coverage_sdk as cs
-from coverage_sdk.hookspecs import AdaptedRequest
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
+
+import coverage_sdk as cs
+from coverage_sdk.hookspecs import AdaptedRequest
 
 from . import attachments, facts
 from ._core import LineOfBusiness
@@ -380,7 +381,7 @@ def _case_error(exc: cs.InputError, origin: Mapping[str, str], fallback: str) ->
     issues = []
     for line in str(exc).split("; "):
         path, _, message = line.partition(": ")
-        where = next((origin[p] for p in sorted(origin, key=len, reverse=True) if path == p or path.startswith(p + ".") or path.startswith(p + "[")), fallback)
+        where = next((origin[p] for p in sorted(origin, key=len, reverse=True) if path == p or path.startswith((p + ".", p + "["))), fallback)
         issues.append(Issue(where, f"{path}: {message}", IssueType.VALUE))
     return issues
 

@@ -19,10 +19,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
-import coverage_sdk as cs
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+
+import coverage_sdk as cs
 
 from . import crd, dtr
 from ._core import PluginHost
@@ -91,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
         except FhirInputError as exc:
             bad = _bad(exc.issues)
             status, summary, response = 400, bad.summary, _fhir(400, bad.body)
-        except Exception as exc:  # noqa: BLE001 - answered, logged, never lost
+        except Exception as exc:
             log.exception("request %s failed", record["request_id"])
             status, summary = 500, {"error": type(exc).__name__}
             response = _fhir(500, operation_outcome([Issue(request.url.path, "internal error; see the service log", IssueType.BUSINESS_RULE)]))
