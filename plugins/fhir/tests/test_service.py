@@ -147,13 +147,17 @@ def test_every_request_is_logged_without_patient_data(service):
 
 
 def test_what_misses_the_pas_deadline_is_pended(host):
-    from fastapi.testclient import TestClient
+    import asyncio
 
     from coverage_sdk_fhir.service import Settings, create_app
 
     app = create_app(Settings("http://testserver", host=host, deadline_s=0.0))
-    with TestClient(app) as client:
-        answer = client.post("/Claim/$submit", content=json.dumps(iort_request())).json()
+
+    async def submit():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            return (await client.post("/Claim/$submit", content=json.dumps(iort_request()))).json()
+
+    answer = asyncio.run(submit())
     assert_valid_response(answer)
     assert review_actions(answer) == ["A4", "A4"]
     assert "Not decided within 0 s" in answer["entry"][0]["resource"]["processNote"][0]["text"]
