@@ -72,6 +72,9 @@ def test_pas_submit_and_inquire(service):
 
 def test_malformed_bundle_is_400_with_operation_outcome(service):
     client, _ = service
+    for path in ("/Claim/$submit", "/Claim/$inquire"):  # what the Inferno server suite sends to test error handling
+        reply = client.post(path, json={"resourceType": "Bundle"})
+        assert reply.status_code == 400 and reply.json()["resourceType"] == "OperationOutcome"
     for body, expression in (
         (b"{", "Bundle"),
         ((INFERNO / "nonconformant_pas_bundle_v110.json").read_bytes(), "Bundle.entry"),
