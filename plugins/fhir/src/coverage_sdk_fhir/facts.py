@@ -84,7 +84,7 @@ ROWS = {"radiation.oar_constraints": ("organ", "constraint", "source")}
 """Repeating groups: each answered group is one row of a Case list, its child linkIds the row's fields."""
 
 
-def _items(items: list[dict[str, Any]], path: str) -> Iterator[tuple[dict[str, Any], str]]:
+def _items(items: list[dict[str, Any]] | None, path: str) -> Iterator[tuple[dict[str, Any], str]]:
     for index, item in enumerate(items or []):
         where = f"{path}.item[{index}]"
         yield item, where

@@ -488,7 +488,7 @@ WORDS = {
 
 
 def _review_action(code: str, number: str | None = None) -> dict[str, Any]:
-    parts = [{"url": "number", "valueString": number}] if number else []
+    parts: list[dict[str, Any]] = [{"url": "number", "valueString": number}] if number else []
     parts.append({"url": PAS + "extension-reviewActionCode", "valueCodeableConcept": {"coding": [{"system": X12_306, "code": code, "display": REVIEW_ACTIONS[code]}]}})
     return {
         "extension": [{"url": PAS + "extension-reviewAction", "extension": parts}],
@@ -581,7 +581,9 @@ def write_response(
     def no_policy() -> int:
         return note(undecided or NO_POLICY)
 
-    items, add_items, tasks_for = [], [], {}
+    items: list[dict[str, Any]] = []
+    add_items: list[dict[str, Any]] = []
+    tasks_for: dict[int, tuple[cs.Determination, list[ClaimItem]]] = {}
     authorized = False
     for item in context.items:
         dets = determinations[item.case] if item.case is not None else []
@@ -656,7 +658,7 @@ def write_response(
 def _task(det: cs.Determination, members: Sequence[ClaimItem], context: PasRequest, claim_id: str) -> dict[str, Any]:
     """A PAS Task asking for the DTR questionnaire of the determination's missing facts."""
     claim = context.claim.resource
-    inputs = [{"type": {"coding": [{"system": PAS_CODES, "code": "payer-url"}]}, "valueUrl": context.questionnaire_base}]
+    inputs: list[dict[str, Any]] = [{"type": {"coding": [{"system": PAS_CODES, "code": "payer-url"}]}, "valueUrl": context.questionnaire_base}]
     inputs += [
         {
             "extension": [{"url": PAS + "extension-serviceLineNumber", "valuePositiveInt": item.sequence}],

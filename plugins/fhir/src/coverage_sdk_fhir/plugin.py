@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from coverage_sdk.hookspecs import hookimpl
+from coverage_sdk.hookspecs import Adapter, hookimpl
 
 
 @hookimpl
-def coverage_sdk_adapters():
+def coverage_sdk_adapters() -> list[Adapter]:
     from .pas import PasAdapter
 
     return [PasAdapter()]
