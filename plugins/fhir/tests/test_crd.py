@@ -6,8 +6,8 @@ import copy
 import datetime as dt
 
 import pytest
-from conftest import EXAMPLES, assert_valid, load
 from coverage_sdk_fhir import FhirInputError, PayerMap, crd, invariants
+from fhir_helpers import EXAMPLES, assert_valid, load
 
 BASE = "http://127.0.0.1:8080"
 TODAY = dt.date(2027, 1, 20)

@@ -6,8 +6,8 @@ import enum
 import json
 
 import pytest
-from conftest import EXAMPLES, HERE, assert_valid, load
 from coverage_sdk_fhir import FhirInputError, dtr, facts
+from fhir_helpers import EXAMPLES, HERE, assert_valid, load
 
 import coverage_sdk as cs
 

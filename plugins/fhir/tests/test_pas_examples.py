@@ -6,7 +6,9 @@ import copy
 import json
 
 import pytest
-from conftest import (
+from coverage_sdk_fhir import FhirInputError, PasAdapter, read_request, write_response
+from coverage_sdk_fhir._core import PluginHost
+from fhir_helpers import (
     BREAST,
     HERE,
     PAS,
@@ -21,8 +23,6 @@ from conftest import (
     review_actions,
     set_items,
 )  # fmt: skip
-from coverage_sdk_fhir import FhirInputError, PasAdapter, read_request, write_response
-from coverage_sdk_fhir._core import PluginHost
 
 import coverage_sdk as cs
 from coverage_sdk.hookspecs import AdaptedRequest

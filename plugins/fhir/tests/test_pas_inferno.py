@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import INFERNO, assert_valid, assert_valid_response, item_keys, load, review_actions
 from coverage_sdk_fhir import FhirInputError, check_response_bundle, operation_outcome, read_request, write_response
+from fhir_helpers import INFERNO, assert_valid, assert_valid_response, item_keys, load, review_actions
 
 import coverage_sdk as cs
 

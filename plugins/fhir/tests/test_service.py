@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from conftest import EXAMPLES, HERE, INFERNO, add_supporting, assert_valid, assert_valid_response, iort_request, item_keys, load, questionnaire_response, review_actions
 from coverage_sdk_fhir import invariants
+from fhir_helpers import EXAMPLES, HERE, INFERNO, add_supporting, assert_valid, assert_valid_response, iort_request, item_keys, load, questionnaire_response, review_actions
 
 
 def free_port() -> int:
