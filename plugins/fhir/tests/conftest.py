@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from coverage_sdk_fhir import PayerMap
 from coverage_sdk_fhir._core import PluginHost
 
