@@ -2,10 +2,30 @@
 
 ``read_request``/``write_response`` (PAS), ``crd.answer`` (CRD), ``dtr.questionnaire`` (DTR);
 ``PasAdapter`` is the ``pas`` adapter the plugin host lists. Bad input raises
-:class:`FhirInputError`, whose ``issues`` name each element by FHIRPath.
+:class:`FhirInputError`, whose ``issues`` name each element by FHIRPath. Names load on first
+use, so that the entry point does not import the FHIR libraries for every ``coverage-sdk`` command.
 """
 
-from .outcome import FhirInputError, Issue, operation_outcome
-from .pas import PasAdapter, PayerMap, check_response_bundle, read_request, write_response
+from __future__ import annotations
 
-__all__ = ["FhirInputError", "Issue", "PasAdapter", "PayerMap", "check_response_bundle", "operation_outcome", "read_request", "write_response"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .outcome import FhirInputError, Issue, operation_outcome
+    from .pas import PasAdapter, PayerMap, check_response_bundle, read_request, write_response
+
+_EXPORTS = {
+    "FhirInputError": "outcome", "Issue": "outcome", "operation_outcome": "outcome",
+    "PasAdapter": "pas", "PayerMap": "pas", "check_response_bundle": "pas", "read_request": "pas", "write_response": "pas",
+}  # fmt: skip
+
+__all__ = [
+    "FhirInputError", "Issue", "PasAdapter", "PayerMap", "check_response_bundle", "operation_outcome", "read_request", "write_response",
+]  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
