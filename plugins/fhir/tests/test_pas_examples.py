@@ -88,6 +88,16 @@ def test_dtr_answers_fill_the_case_and_certify(host, payer_map):
     assert period == {"start": "2027-02-15", "end": "2027-02-15"}
 
 
+def test_one_case_per_date_of_service(host, payer_map):
+    bundle = iort_request()
+    claim(bundle)["item"][1]["servicedDate"] = "2027-02-16"
+    request, _, response = decide(bundle, host, payer_map)
+    assert [(c.case_id, str(c.date_of_service), [p.code for p in c.procedures]) for c in request.cases] == [
+        ("PA-2027-000001/2027-02-15", "2027-02-15", ["77425"]), ("PA-2027-000001/2027-02-16", "2027-02-16", ["77469"]),
+    ]  # fmt: skip
+    assert review_actions(response) == ["A4", "A4"]
+
+
 def test_imrt_request_decides_from_attached_plans(host):
     bundle = set_items(iort_request(), [("77301", 1), ("77338", 4), ("77386", 30)], "C49.22", "2024-10-07")
     answers = {"tumor.site": ("soft_tissue_sarcoma",), "tumor.location": ("extremity_lower",), "tumor.histology": "leiomyosarcoma",
@@ -155,6 +165,11 @@ def test_malformed_requests_name_the_element():
     bundle = iort_request()
     bundle["entry"][7]["resource"]["content"][0]["attachment"]["data"] = "not base64!"
     assert expressions(bundle) == ["Bundle.entry[7].resource.content[0].attachment.data"]
+    bundle = iort_request()
+    del claim(bundle)["item"]
+    assert expressions(bundle) == ["Bundle.entry[0].resource.item"]
+    bundle = add_supporting(iort_request(), questionnaire_response("qr1", {"date_of_service": "2020-01-01"}))
+    assert expressions(bundle) == ["Bundle.entry[8].resource.item[0].linkId"]
     bundle = iort_request()
     bundle["type"] = "transaction"
     assert expressions(bundle) == ["Bundle.type"]

@@ -44,8 +44,14 @@ def leaf_type(path: str) -> type | None:
     return None
 
 
+NOT_ANSWERED = ("case_id", "date_of_service", "payer", "request.")
+"""Case paths that only the request itself gives (its identity, date, payer and receipt)."""
+
+
 def is_question(path: str) -> bool:
     """Whether a QuestionnaireResponse may answer ``path``."""
+    if path.startswith(NOT_ANSWERED):
+        return False
     return path == "diagnoses" or path.startswith("documentation.") or leaf_type(path) is not None
 
 

@@ -221,6 +221,8 @@ def check_bundle(bundle: dict[str, Any], *, response: bool = False) -> BundleInd
     index = BundleIndex.of(bundle)
     if not response:
         claim = index.entries[0].resource
+        if not claim.get("item"):
+            issues.append(Issue("Bundle.entry[0].resource.item", "a PAS Claim has at least one item (1..*)", IssueType.REQUIRED))
         if claim.get("use") != "preauthorization":
             issues.append(Issue("Bundle.entry[0].resource.use", f"a PAS Claim has use 'preauthorization', not {claim.get('use')!r}", IssueType.VALUE))
         issues += index.problems()
