@@ -395,6 +395,7 @@ def read_request(
     """The Cases of a PAS Request Bundle: one per date of service of its procedure items.
 
     Items coded outside CPT, HCPCS and ICD-10-PCS belong to no Case; the response pends them.
+    What the Claim and its Patient carry (setting, age, sex) wins over a DTR answer to the same fact.
     """
     try:
         bundle = parse_json(data, "Bundle")
@@ -457,10 +458,10 @@ def _read(bundle: dict[str, Any], index: BundleIndex, payer_map: PayerMap, recei
         first = (resource.get("item") or [])[members[0].index]
         setting = _setting(claim, index, first)
         if setting:
-            case.setdefault("setting", setting)
+            case["setting"] = setting
         if patient is not None:
             person = {"age_years": _age(patient.resource.get("birthDate"), day), "sex": patient.resource.get("gender")}
-            case["patient"] = {k: v for k, v in person.items() if v is not None}
+            case["patient"] = case.get("patient", {}) | {k: v for k, v in person.items() if v is not None}
             origin["patient"] = patient.path
         for procedure in case["procedures"]:
             for key in ("sequence", "trace_number"):
