@@ -20,3 +20,10 @@ def test_loading_the_plugin_imports_no_fhir_library():
     code = "import sys, coverage_sdk_fhir.plugin; print(sorted(m for m in ('fhir.resources', 'fhirpathpy', 'fastapi') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_serve_with_a_bad_payer_map_is_bad_input(tmp_path, capsys):
+    bad = tmp_path / "map.json"
+    bad.write_text('{"payers": {}, "lines_of_business": {"plan|X": "gold"}}')
+    assert main(["serve", "--payer-map", str(bad)]) == 2
+    assert "lines_of_business.plan|X: 'gold' is not one of" in capsys.readouterr().err
