@@ -4,7 +4,8 @@ DICOM, PAS submit with the breast plan attached (RT Dose + RT Structure Set, bas
     python plugins/fhir/benchmarks/latency.py [--crd 300] [--pas 60] [--dicom 15]
 
 Starts ``coverage-sdk serve`` on a free 127.0.0.1 port, sends each request once to warm up,
-then the given number of times one after the other, and prints p50/p99/max in ms.
+then the given number of times one after the other, and prints p50/p99/max in ms. The breast
+plan is read from shared/data/dicom/breast-example beside the repository.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO.parent / "shared" / "data"
+PLUGIN = Path(__file__).resolve().parents[1]
+EXAMPLES = PLUGIN / "tests" / "data" / "fhir" / "examples"
+BREAST = PLUGIN.parents[1].parent / "shared" / "data" / "dicom" / "breast-example"
 CASE_VALUES = "https://coverage-sdk.invalid/fhir/CodeSystem/case-values"
 
 
@@ -51,13 +53,12 @@ def _answers(id: str) -> dict:
 def breast_plan_request() -> dict:
     """The IORT example's request turned into an IMRT planning item (77301) for imrt-oar-proximity, with the
     breast plan attached as the 3D-CRT and as the IMRT plan and the DTR answers that policy reads."""
-    bundle = json.loads((SHARED / "fhir" / "examples" / "pas-request-bundle.json").read_text())
+    bundle = json.loads((EXAMPLES / "pas-request-bundle.json").read_text())
     claim = bundle["entry"][0]["resource"]
     item = copy.deepcopy(claim["item"][0])
     item["productOrService"] = {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "77301"}]}
     claim["item"] = [item]
-    folder = SHARED / "dicom" / "breast-example"
-    attached = [{"attachment": {"contentType": "application/dicom", "data": base64.b64encode((folder / name).read_bytes()).decode()}}
+    attached = [{"attachment": {"contentType": "application/dicom", "data": base64.b64encode((BREAST / name).read_bytes()).decode()}}
                 for name in ("rtdose.dcm", "rtss.dcm")]
     resources = [_answers("dtr-answers")] + [
         {"resourceType": "DocumentReference", "id": f"breast-{technique}", "status": "current", "description": f"breast ({technique})",
@@ -96,7 +97,7 @@ def main() -> int:
     parser.add_argument("--dicom", type=int, default=15)
     args = parser.parse_args()
     port = free_port()
-    payer_map = REPO / "plugins" / "fhir" / "tests" / "data" / "payer-map.json"
+    payer_map = PLUGIN / "tests" / "data" / "payer-map.json"
     process = subprocess.Popen([sys.executable, "-m", "coverage_sdk.cli", "serve", "--port", str(port), "--payer-map", str(payer_map)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
@@ -107,8 +108,8 @@ def main() -> int:
                         break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            crd = (SHARED / "fhir" / "examples" / "crd-order-sign-request.json").read_bytes()
-            pas = (SHARED / "fhir" / "examples" / "pas-request-bundle.json").read_bytes()
+            crd = (EXAMPLES / "crd-order-sign-request.json").read_bytes()
+            pas = (EXAMPLES / "pas-request-bundle.json").read_bytes()
             dicom = json.dumps(breast_plan_request()).encode()
             rows = [
                 ("CRD order-sign", len(crd), measure(client, "/cds-services/coverage-sdk-order-sign", crd, args.crd)),

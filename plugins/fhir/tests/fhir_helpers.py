@@ -1,4 +1,4 @@
-"""Where the data is (shared/data/fhir, the DICOM examples) and builders of PAS bundles from the IORT example."""
+"""Where the data is (data/fhir: copies of shared/data/fhir; data/dicom) and builders of PAS bundles from the IORT example."""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ from coverage_sdk_fhir import check_response_bundle, invariants
 from fhir.resources.R4B import get_fhir_model_class
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
-FHIR_DATA = REPO.parent / "shared" / "data" / "fhir"
-INFERNO = FHIR_DATA / "inferno"
-EXAMPLES = FHIR_DATA / "examples"
-PHANTOM = REPO / "plugins" / "bcbsnc-imrt-extremity-sarcoma" / "examples" / "phantom"
-BREAST = REPO.parent / "shared" / "data" / "dicom" / "breast-example"
+INFERNO = HERE / "data" / "fhir" / "inferno"
+EXAMPLES = HERE / "data" / "fhir" / "examples"
+PHANTOM = HERE / "data" / "dicom" / "phantom"
 CASE_VALUES = "https://coverage-sdk.invalid/fhir/CodeSystem/case-values"
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
 

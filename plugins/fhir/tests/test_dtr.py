@@ -91,7 +91,7 @@ def test_missing_questionnaire_asks_exactly_the_missing_facts(host):
 
 
 def test_missing_plan_metrics_ask_for_the_plans(host):
-    case = cs.load_case(HERE.parents[2] / "examples" / "cases" / "imrt-policy-example.json")
+    case = cs.structure_case({"case_id": "imrt", "date_of_service": "2025-03-10", "procedures": [{"code": "77301"}], "diagnoses": ["C79.51"]})
     det = next(d for d in cs.evaluate(case, host=host) if d.policy_id == "bcbsnc-imrt-extremity-sarcoma")
     policy = next(i.policy for i in host.policies() if i.policy.id == det.policy_id)
     version = next(v for v in policy.versions if v.name == det.policy_version)

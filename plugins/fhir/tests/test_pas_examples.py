@@ -6,10 +6,9 @@ import copy
 import json
 
 import pytest
-from coverage_sdk_fhir import FhirInputError, PasAdapter, read_request, write_response
+from coverage_sdk_fhir import FhirInputError, PasAdapter, PayerMap, read_request, write_response
 from coverage_sdk_fhir._core import PluginHost
 from fhir_helpers import (
-    BREAST,
     HERE,
     PAS,
     PHANTOM,
@@ -106,8 +105,6 @@ def test_imrt_request_decides_from_attached_plans(host):
     bundle = add_supporting(bundle, questionnaire_response("qr-imrt", answers))
     for n, technique in enumerate(("3dcrt", "imrt")):
         bundle = add_supporting(bundle, plan_document(f"plan{n}", technique, f"{technique} plan", PHANTOM / f"rtdose-{technique}.dcm", PHANTOM / "rtstruct.dcm"))
-    from coverage_sdk_fhir import PayerMap
-
     request, determinations, response = decide(bundle, host, PayerMap(default_payer="bcbsnc"))
     [det] = determinations[0]
     assert det.policy_id == "bcbsnc-imrt-extremity-sarcoma" and det.outcome is cs.Outcome.MEDICALLY_NECESSARY
@@ -120,28 +117,38 @@ def test_imrt_request_decides_from_attached_plans(host):
     assert request.context.folder is None  # attachments removed once answered
 
 
-def test_breast_plan_decides_imrt_oar_proximity(host):
-    """The breast plan attached as the 3D and the IMRT plan, constraints as DTR group answers: DVHs computed from the bytes."""
-    bundle = set_items(iort_request(), [("77301", 1)], "C50.412", "2025-03-10")
+def test_attached_plans_decide_imrt_oar_proximity(host):
+    """Both plans attached, organ-at-risk constraints as DTR group answers: DVHs computed from the bytes decide."""
+    bundle = set_items(iort_request(), [("77301", 1)], "C79.51", "2025-03-10")
     rows = [
         {"linkId": "radiation.oar_constraints", "item": [
             {"linkId": "organ", "answer": [{"valueString": organ}]}, {"linkId": "constraint", "answer": [{"valueString": limit}]},
             {"linkId": "source", "answer": [{"valueString": "QUANTEC"}]},
         ]}
-        for organ, limit in (("Heart", "Dmean < 26 Gy"), ("Lt Lung", "V20Gy < 30 %"))
+        for organ, limit in (("Femur_L", "Dmean < 40 Gy"), ("Knee_L", "V35Gy < 50 %"))
     ]  # fmt: skip
     documents = {f"documentation.{d}": True for d in ("clinical_history", "chart_notes", "imaging_reports", "dvh_comparison_color")}
     answers = questionnaire_response("qr-oar", documents)
     answers["item"] += rows
     bundle = add_supporting(bundle, answers)
     for technique in ("3dcrt", "imrt"):
-        bundle = add_supporting(bundle, plan_document(f"breast-{technique}", technique, f"breast {technique}", BREAST / "rtdose.dcm", BREAST / "rtss.dcm"))
-    request, determinations, response = decide(bundle, host, None)
+        bundle = add_supporting(bundle, plan_document(f"plan-{technique}", technique, f"{technique} plan", PHANTOM / f"rtdose-{technique}.dcm", PHANTOM / "rtstruct.dcm"))
+    request, determinations, response = decide(bundle, host, PayerMap())
     det = next(d for d in determinations[0] if d.policy_id == "imrt-oar-proximity")
-    assert [c.organ for c in request.cases[0].radiation.oar_constraints] == ["Heart", "Lt Lung"]
-    heart = next(row for row in det.summary_table if row.organ.startswith("Heart"))
-    assert heart.value_3d == pytest.approx(heart.value_imrt, rel=1e-9) and 0.6 < heart.value_imrt < 0.7  # mean heart dose, Gy
-    assert det.outcome is cs.Outcome.NOT_MEDICALLY_NECESSARY and review_actions(response) == ["A4"]
+    assert [c.organ for c in request.cases[0].radiation.oar_constraints] == ["Femur_L", "Knee_L"]
+    computed = {(row.organ.split(" ")[0], plan): value for row in det.summary_table for plan, value in (("3d", row.value_3d), ("imrt", row.value_imrt))}
+    case = cs.structure_case({**cs.unstructure(request.cases[0]), "radiation": {
+        "oar_constraints": cs.unstructure(request.cases[0].radiation.oar_constraints),
+        "plans": [{"label": t, "technique": t, "dicom": {"rtdose": str(PHANTOM / f"rtdose-{t}.dcm"), "rtstruct": str(PHANTOM / "rtstruct.dcm")}} for t in ("3dcrt", "imrt")],
+    }})  # fmt: skip
+    expected = next(d for d in cs.evaluate(case, host=host) if d.policy_id == "imrt-oar-proximity")
+    assert det.outcome is expected.outcome is cs.Outcome.MEDICALLY_NECESSARY  # only IMRT keeps the femur's mean under 40 Gy
+    assert computed == pytest.approx({(r.organ.split(" ")[0], p): v for r in expected.summary_table for p, v in (("3d", r.value_3d), ("imrt", r.value_imrt))}, rel=1e-9)
+    assert (computed["Femur_L", "3d"], computed["Femur_L", "imrt"]) == pytest.approx((43.125, 39.375))
+    # no payer: BCBSNC's sarcoma policy decides 77301 too and lacks facts, so the item is pended (A1 needs every policy)
+    assert review_actions(response) == ["A4"]
+    [task] = [e["resource"] for e in response["entry"] if e["resource"]["resourceType"] == "Task"]
+    assert task["input"][1]["valueString"].startswith("bcbsnc-imrt-extremity-sarcoma|")
 
 
 def expressions(bundle):
