@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from coverage_sdk_fhir import check_response_bundle, invariants
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -17,6 +18,14 @@ EXAMPLES = HERE / "data" / "fhir" / "examples"
 PHANTOM = HERE / "data" / "dicom" / "phantom"
 CASE_VALUES = "https://coverage-sdk.invalid/fhir/CodeSystem/case-values"
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
+
+
+def require(host: Any, *policy_ids: str) -> None:
+    """Skip unless the in-repo policy plugins the test decides with are installed (they are not on
+    PyPI: a wheel of this plugin alone, with its ``test`` extra, has none)."""
+    missing = sorted(set(policy_ids) - {item.policy.id for item in host.policies()})
+    if missing:
+        pytest.skip(f"needs the policy plugins {', '.join(missing)}")
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from coverage_sdk_fhir import FhirInputError, PayerMap, crd, invariants
-from fhir_helpers import EXAMPLES, assert_valid, load
+from fhir_helpers import EXAMPLES, assert_valid, load, require
 
 BASE = "http://127.0.0.1:8080"
 TODAY = dt.date(2027, 1, 20)
@@ -30,6 +30,7 @@ def test_discovery_lists_the_hooks_and_the_policies_codes(host):
 
 
 def test_order_sign_answer(host):
+    require(host, "evolent-cg226-iort")
     payer_map = PayerMap(default_payer="evolent", lines_of_business={"plan|MAPPO-01": "medicare_advantage_ppo"})
     answer = crd.answer("coverage-sdk-order-sign", hook_request(), host, payer_map=payer_map, base=BASE, today=TODAY)
     [card] = answer["cards"]
@@ -52,6 +53,7 @@ def test_order_sign_answer(host):
 
 def test_decided_from_codes_and_diagnoses_only(host):
     """The prefetched patient's birth date is not read: age stays a fact the questionnaire asks."""
+    require(host, "bcbsma-278-iort", "evolent-cg226-iort")
     request = hook_request()
     assert request["prefetch"]["patient"]["birthDate"]
     answer = crd.answer("coverage-sdk-order-sign", request, host, payer_map=PayerMap(default_payer="evolent"), base=BASE, today=TODAY)
@@ -65,6 +67,7 @@ def test_decided_from_codes_and_diagnoses_only(host):
 
 
 def test_order_select_answers_only_the_selection(host):
+    require(host, "evolent-cg226-iort")
     request = hook_request()
     request["hook"] = "order-select"
     other = copy.deepcopy(request["context"]["draftOrders"]["entry"][0])

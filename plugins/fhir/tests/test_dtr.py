@@ -7,7 +7,7 @@ import json
 
 import pytest
 from coverage_sdk_fhir import FhirInputError, dtr, facts
-from fhir_helpers import EXAMPLES, HERE, assert_valid, load
+from fhir_helpers import EXAMPLES, HERE, assert_valid, load, require
 
 import coverage_sdk as cs
 
@@ -23,6 +23,7 @@ def leaves(questionnaire):
 
 
 def test_a_questionnaire_per_policy_version(host):
+    require(host, "bcbsm-bcn-iort", "bcbsma-278-iort", "bcbsnc-imrt-extremity-sarcoma", "evolent-cg226-iort", "imrt-oar-proximity")
     pairs = versions(host)
     assert len(pairs) >= 10
     for policy, version in pairs:
@@ -39,6 +40,7 @@ def test_a_questionnaire_per_policy_version(host):
 
 
 def test_questionnaire_items_are_the_facts_the_criteria_read(host):
+    require(host, "bcbsma-278-iort")
     policy = next(i.policy for i in host.policies() if i.policy.id == "bcbsma-278-iort")
     q = dtr.questionnaire(policy, policy.versions[-1], base=BASE)
     assert [i["linkId"] for i in leaves(q)] == ["tumor.site", "tumor.margin_status", "tumor.t_stage", "tumor.recurrent"]
@@ -61,6 +63,7 @@ def _answer(item):
 
 
 def test_answering_every_item_gives_a_valid_case(host):
+    require(host, "bcbsm-bcn-iort", "bcbsma-278-iort", "bcbsnc-imrt-extremity-sarcoma", "evolent-cg226-iort", "imrt-oar-proximity")
     for policy, version in versions(host):
         q = dtr.questionnaire(policy, version, base=BASE)
         response = {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": f"{q['url']}|{q['version']}",
@@ -80,6 +83,7 @@ def test_answering_every_item_gives_a_valid_case(host):
 
 
 def test_missing_questionnaire_asks_exactly_the_missing_facts(host):
+    require(host, "evolent-cg226-iort")
     case = cs.structure_case(json.loads((HERE / "data" / "iort-case.json").read_text()))
     [det] = cs.evaluate(case, host=host)
     policy = next(i.policy for i in host.policies() if i.policy.id == det.policy_id)
@@ -91,6 +95,7 @@ def test_missing_questionnaire_asks_exactly_the_missing_facts(host):
 
 
 def test_missing_plan_metrics_ask_for_the_plans(host):
+    require(host, "bcbsnc-imrt-extremity-sarcoma")
     case = cs.structure_case({"case_id": "imrt", "date_of_service": "2025-03-10", "procedures": [{"code": "77301"}], "diagnoses": ["C79.51"]})
     det = next(d for d in cs.evaluate(case, host=host) if d.policy_id == "bcbsnc-imrt-extremity-sarcoma")
     policy = next(i.policy for i in host.policies() if i.policy.id == det.policy_id)
@@ -102,6 +107,7 @@ def test_missing_plan_metrics_ask_for_the_plans(host):
 
 
 def test_questionnaire_package(host):
+    require(host, "bcbsm-bcn-iort", "bcbsma-278-iort", "evolent-cg226-iort")
     order = load(EXAMPLES / "crd-order-sign-request.json")["context"]["draftOrders"]["entry"][0]["resource"]
     parameters = {"resourceType": "Parameters", "parameter": [{"name": "order", "resource": order}]}
     out = dtr.questionnaire_package(parameters, host.policies(), base=BASE)

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from coverage_sdk_fhir import FhirInputError, PasAdapter, PayerMap, read_request, write_response
-from coverage_sdk_fhir._core import PluginHost
 from fhir_helpers import (
     HERE,
     PAS,
@@ -19,6 +18,7 @@ from fhir_helpers import (
     item_keys,
     plan_document,
     questionnaire_response,
+    require,
     review_actions,
     set_items,
 )  # fmt: skip
@@ -50,6 +50,7 @@ def outcomes(determinations):
 
 
 def test_iort_example_reads_as_the_equivalent_case(host, payer_map):
+    require(host, "evolent-cg226-iort")
     request, determinations, response = decide(iort_request(), host, payer_map)
     expected = cs.structure_case(json.loads((HERE / "data" / "iort-case.json").read_text()))
     assert request.cases == (expected,)
@@ -69,6 +70,7 @@ def test_iort_example_reads_as_the_equivalent_case(host, payer_map):
 
 
 def test_dtr_answers_fill_the_case_and_certify(host, payer_map):
+    require(host, "evolent-cg226-iort")
     bundle = add_supporting(iort_request(), questionnaire_response("qr1", ELIGIBLE))
     request, determinations, response = decide(bundle, host, payer_map)
     case = request.cases[0]
@@ -98,6 +100,7 @@ def test_one_case_per_date_of_service(host, payer_map):
 
 
 def test_imrt_request_decides_from_attached_plans(host):
+    require(host, "bcbsnc-imrt-extremity-sarcoma")
     bundle = set_items(iort_request(), [("77301", 1), ("77338", 4), ("77386", 30)], "C49.22", "2024-10-07")
     answers = {"tumor.site": ("soft_tissue_sarcoma",), "tumor.location": ("extremity_lower",), "tumor.histology": "leiomyosarcoma",
                "tumor.t_stage": "T3", "radiation.structures.bone": "Femur_L", "radiation.structures.bone_kind": "femur",
@@ -119,6 +122,7 @@ def test_imrt_request_decides_from_attached_plans(host):
 
 def test_attached_plans_decide_imrt_oar_proximity(host):
     """Both plans attached, organ-at-risk constraints as DTR group answers: DVHs computed from the bytes decide."""
+    require(host, "bcbsnc-imrt-extremity-sarcoma", "imrt-oar-proximity")
     bundle = set_items(iort_request(), [("77301", 1)], "C79.51", "2025-03-10")
     rows = [
         {"linkId": "radiation.oar_constraints", "item": [
@@ -208,7 +212,3 @@ def test_pas_adapter_is_registered_and_speaks_bytes(host):
     with pytest.raises(cs.InputError) as caught:
         pas.read(b"[]", source="bad.json")
     assert str(caught.value).startswith("bad.json: Bundle:")
-
-
-def test_unused_host_is_not_required():
-    assert PluginHost.create().policies()

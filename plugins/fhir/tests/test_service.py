@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from coverage_sdk_fhir import invariants
-from fhir_helpers import EXAMPLES, HERE, INFERNO, add_supporting, assert_valid, assert_valid_response, iort_request, item_keys, load, questionnaire_response, review_actions
+from fhir_helpers import EXAMPLES, HERE, INFERNO, add_supporting, assert_valid, assert_valid_response, iort_request, item_keys, load, questionnaire_response, require, review_actions
 
 
 def free_port() -> int:
@@ -52,7 +52,7 @@ def service(tmp_path_factory):
 def test_health_and_openapi(service):
     client, _ = service
     health = client.get("/healthz").json()
-    assert health["status"] == "ok" and "evolent-cg226-iort" in health["policies"]
+    assert health["status"] == "ok" and isinstance(health["policies"], list)
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/Claim/$submit", "/Claim/$inquire", "/cds-services", "/cds-services/{service_id}", "/Questionnaire/$questionnaire-package", "/healthz"} <= set(paths)
 
@@ -87,7 +87,8 @@ def test_malformed_bundle_is_400_with_operation_outcome(service):
         assert outcome["issue"][0]["expression"] == [expression]
 
 
-def test_crd_hook(service):
+def test_crd_hook(service, host):
+    require(host, "evolent-cg226-iort")
     client, _ = service
     services = client.get("/cds-services").json()["services"]
     assert {s["id"] for s in services} == {"coverage-sdk-order-sign", "coverage-sdk-order-select"}
@@ -101,7 +102,8 @@ def test_crd_hook(service):
     assert client.post("/cds-services/nope", json={}).status_code == 400
 
 
-def test_dtr_package(service):
+def test_dtr_package(service, host):
+    require(host, "evolent-cg226-iort")
     client, _ = service
     order = load(EXAMPLES / "crd-order-sign-request.json")["context"]["draftOrders"]["entry"][0]["resource"]
     reply = client.post("/Questionnaire/$questionnaire-package", json={"resourceType": "Parameters", "parameter": [{"name": "order", "resource": order}]})
