@@ -119,6 +119,13 @@ def test_dtr_package(service, host):
     items = [i["linkId"] for i in reply.json()["parameter"][0]["resource"]["entry"][0]["resource"]["item"] if i["type"] != "display"]
     assert items == [f.replace("t_category", "t_stage") for f in context.split("|")[2].split(",")]
     assert client.post("/Questionnaire/$questionnaire-package", json={"resourceType": "Bundle"}).status_code == 400
+    canonical = next(e["valueCanonical"] for e in client.post("/cds-services/coverage-sdk-order-sign", json=load(EXAMPLES / "crd-order-sign-request.json")).json()
+                     ["systemActions"][0]["resource"]["extension"][0]["extension"] if e["url"] == "questionnaire")  # fmt: skip
+    url, version = canonical.split("|")
+    questionnaire = client.get(url.removeprefix(str(client.base_url)) + f"-{version}").json()
+    assert_valid(questionnaire)
+    assert (questionnaire["url"], questionnaire["version"]) == (url, version)
+    assert client.get("/Questionnaire/nope").status_code == 404
 
 
 def test_concurrent_requests(service):

@@ -159,6 +159,20 @@ def create_app(settings: Settings) -> FastAPI:
 
         return await handle(request, work)
 
+    @app.get("/Questionnaire/{questionnaire_id}", summary="DTR: a policy version's questionnaire (<policy id> for the latest version, or <policy id>-<version>)")
+    async def read_questionnaire(questionnaire_id: str, request: Request) -> JSONResponse:
+        async def work(_: bytes) -> tuple[Any, dict[str, Any]]:
+            for item in installed:
+                versions = {f"{item.policy.id}-{v.name}": v for v in item.policy.versions}
+                if item.policy.id == questionnaire_id and item.policy.versions:
+                    versions[questionnaire_id] = item.policy.versions[-1]
+                if questionnaire_id in versions:
+                    return dtr.questionnaire(item.policy, versions[questionnaire_id], base=settings.base_url), {}
+            issue = Issue("Questionnaire.id", f"no questionnaire {questionnaire_id!r}", IssueType.NOT_FOUND)
+            raise _Answer(404, operation_outcome([issue]), {"issues": ["Questionnaire.id"]})
+
+        return await handle(request, work)
+
     @app.get("/healthz", summary="Liveness, with the installed policies")
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "policies": [item.policy.id for item in installed]}
