@@ -23,6 +23,7 @@ import coverage_sdk as cs
 from . import facts
 from ._core import InstalledPolicy, label
 from .outcome import FhirInputError, Issue, IssueType
+from .pas import PROCEDURE_SYSTEMS
 
 ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
 CLAIM_FACTS = ("diagnoses", "procedures", "setting", "line_of_business", "patient.")
@@ -161,8 +162,6 @@ def order_day(order: dict[str, Any]) -> dt.date:
 
 def order_codes(order: dict[str, Any]) -> list[tuple[str, str]]:
     """The (code, Case system) pairs of an order's procedure codings."""
-    from .pas import PROCEDURE_SYSTEMS
-
     return [(c["code"], PROCEDURE_SYSTEMS[c["system"]]) for c in (order.get("code") or {}).get("coding") or [] if c.get("system") in PROCEDURE_SYSTEMS and c.get("code")]
 
 
