@@ -12,12 +12,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .adapter import PasAdapter
+    from .claim_response import write_response
     from .outcome import FhirInputError, Issue, operation_outcome
-    from .pas import PasAdapter, PayerMap, check_response_bundle, read_request, write_response
+    from .pas import check_response_bundle, read_request
+    from .payers import PayerMap
 
 _EXPORTS = {
     "FhirInputError": "outcome", "Issue": "outcome", "operation_outcome": "outcome",
-    "PasAdapter": "pas", "PayerMap": "pas", "check_response_bundle": "pas", "read_request": "pas", "write_response": "pas",
+    "PasAdapter": "adapter", "PayerMap": "payers", "check_response_bundle": "pas", "read_request": "pas",
+    "write_response": "claim_response",
 }  # fmt: skip
 
 __all__ = [

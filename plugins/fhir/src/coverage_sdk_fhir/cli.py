@@ -26,7 +26,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError:
         print("error: serve needs the serve extra: pip install 'coverage-sdk-fhir[serve]'", file=sys.stderr)
         return 1
-    from .pas import PayerMap
+    from .payers import PayerMap
     from .service import Settings, create_app
 
     payer_map = PayerMap.load(args.payer_map) if args.payer_map else PayerMap()

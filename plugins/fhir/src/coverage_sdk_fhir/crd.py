@@ -20,7 +20,8 @@ import coverage_sdk as cs
 from . import dtr
 from ._core import InstalledPolicy, PluginHost
 from .outcome import FhirInputError, Issue, IssueType, validation_issues
-from .pas import ICD10_CM, PayerMap
+from .pas import ICD10_CM
+from .payers import PayerMap
 
 COVERAGE_INFORMATION = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 HOOKS = ("order-sign", "order-select")

@@ -1,4 +1,4 @@
-"""Da Vinci PAS: a Request Bundle in, Cases out; Determinations in, a Response Bundle out.
+"""Da Vinci PAS: a Request Bundle in, Cases out (the response is :mod:`.claim_response`).
 
 The mapping is shared/spec/fhir.md (PAS: Claim in, ClaimResponse out). Bad input raises
 :class:`~coverage_sdk_fhir.outcome.FhirInputError`, whose issues name each element wrong.
@@ -9,13 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import functools
 import json
 import re
-import uuid
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -26,10 +23,10 @@ import coverage_sdk as cs
 from coverage_sdk.hookspecs import AdaptedRequest
 
 from . import attachments, facts
-from ._core import LineOfBusiness
 from .bundle import BundleIndex, Entry
 from .invariants import CLAIM_FIRST, CLAIM_RESPONSE_FIRST, violations
 from .outcome import FhirInputError, Issue, IssueType, validation_issues
+from .payers import PayerMap
 
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
 PAS_CODES = "http://hl7.org/fhir/us/davinci-pas/CodeSystem/PASTempCodes"
@@ -61,58 +58,6 @@ DOCUMENT_TYPES = {
     "11329-0": "clinical_history",
 }
 """LOINC document types of a DocumentReference -> the Case's ``documentation`` vocabulary."""
-
-
-@attrs.frozen
-class PayerMap:
-    """The host's map from insurer identifiers to payer ids and from coverage classes to lines of business.
-
-    Keys are ``system|value`` or a bare ``value``; a coverage class key may also be
-    ``type|value`` (``plan|MAPPO-01``). A request whose insurer is not mapped has the
-    ``default_payer`` (the payer a service answers for); without one, every installed policy
-    that applies decides it.
-    """
-
-    payers: Mapping[str, str] = attrs.Factory(dict)
-    lines_of_business: Mapping[str, str] = attrs.field(factory=dict)
-
-    @lines_of_business.validator
-    def _known(self, attribute: attrs.Attribute, value: Mapping[str, str]) -> None:
-        allowed = {lob.value for lob in LineOfBusiness}
-        for key, lob in value.items():
-            if lob not in allowed:
-                raise cs.InputError(f"{lob!r} is not one of {', '.join(sorted(allowed))}", location=f"lines_of_business.{key}")
-
-    default_payer: str | None = None
-
-    @classmethod
-    def load(cls, path: str | Path) -> PayerMap:
-        """From JSON ``{"payers": {...}, "lines_of_business": {...}, "default_payer": "..."}``."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise cs.InputError(f"cannot read the payer map ({exc})", source=str(path)) from None
-        unknown = set(data) - {"payers", "lines_of_business", "default_payer"} if isinstance(data, dict) else {"(not an object)"}
-        if unknown:
-            raise cs.InputError(f"unknown field(s) {', '.join(sorted(unknown))}", source=str(path))
-        return cls(dict(data.get("payers", {})), dict(data.get("lines_of_business", {})), data.get("default_payer"))
-
-    def payer(self, identifiers: Sequence[dict[str, Any]]) -> str | None:
-        return _lookup(self.payers, [(i.get("system"), i.get("value")) for i in identifiers]) or self.default_payer
-
-    def line_of_business(self, classes: Sequence[dict[str, Any]]) -> str | None:
-        keys = [(_code(c.get("type")), c.get("value")) for c in classes]
-        return _lookup(self.lines_of_business, keys)
-
-
-def _lookup(table: Mapping[str, str], keys: Sequence[tuple[str | None, str | None]]) -> str | None:
-    for qualifier, value in keys:
-        if value is None:
-            continue
-        for key in (f"{qualifier}|{value}", value):
-            if key in table:
-                return table[key]
-    return None
 
 
 def _code(concept: dict[str, Any] | None, system: str | None = None) -> str | None:
@@ -475,232 +420,3 @@ def _read(bundle: dict[str, Any], index: BundleIndex, payer_map: PayerMap, recei
         cases.append(attrs.evolve(built, base_dir=context.folder) if context.folder else built)
     context.items = tuple(placed)
     return AdaptedRequest(tuple(cases), context)
-
-
-# --- the response -------------------------------------------------------------------------------
-
-NO_POLICY = (
-    "No installed policy decides this service (none applies, or its code is not CPT, HCPCS or ICD-10-PCS); "
-    "pended for a reviewer, no decision has been made."
-)
-REVIEW_ACTIONS = {"A1": "Certified in total", "A4": "Pended", "A6": "Modified"}
-WORDS = {
-    "not_medically_necessary": "not medically necessary", "investigational": "investigational",
-    "insufficient_information": "insufficient information", "clinical_review": "clinical review",
-}  # fmt: skip
-
-
-def _review_action(code: str, number: str | None = None) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = [{"url": "number", "valueString": number}] if number else []
-    parts.append({"url": PAS + "extension-reviewActionCode", "valueCodeableConcept": {"coding": [{"system": X12_306, "code": code, "display": REVIEW_ACTIONS[code]}]}})
-    return {
-        "extension": [{"url": PAS + "extension-reviewAction", "extension": parts}],
-        "category": {"coding": [{"system": ADJUDICATION, "code": "submitted"}]},
-    }
-
-
-def _note_text(det: cs.Determination) -> str:
-    """The reasons, each rule of the criteria trail with its result and cited sentence, missing facts and warnings."""
-    head = f"{det.policy_title or det.policy_id} ({det.policy_id}, version {det.policy_version or 'none'})"
-    outcome = WORDS.get(det.outcome.value, det.outcome.value)
-    lines = [f"{head}: recommendation {outcome}; pended for a clinician, no decision has been made."]
-    lines += det.reasons
-    for criterion in det.criteria:
-        if criterion.parent is None:
-            lines.append(f"[{criterion.id}] {criterion.text} ({criterion.result.value}) Source: {criterion.citation}")
-    lines += [f"Missing: {m.field}: {m.reason}" for m in det.missing_information]
-    lines += [f"Warning ({w.code.value}): {w.message}" for w in det.warnings]
-    return "\n".join(lines)
-
-
-def missing_context(det: cs.Determination) -> str:
-    """The ``questionnaire-context`` of a Task: policy, version and the missing Case paths."""
-    fields = ",".join(dict.fromkeys(m.field for m in det.missing_information))
-    return f"{det.policy_id}|{det.policy_version or ''}|{fields}"
-
-
-@attrs.frozen
-class _Decision:
-    action: str
-    approved: int | None = None
-    notes: tuple[int, ...] = ()
-    determinations: tuple[cs.Determination, ...] = ()
-
-
-def _decide(item: ClaimItem, dets: Sequence[cs.Determination], notes: dict[int, int], no_policy: Callable[[], int]) -> _Decision:
-    """One item's review action from every determination that decides it (spec table, never A3)."""
-    if item.case is None:
-        return _Decision("A4", notes=(no_policy(),))
-    deciding = []
-    for det in dets:
-        if det.outcome is cs.Outcome.NOT_APPLICABLE:
-            continue
-        line = det.line_items[item.position] if item.position is not None and item.position < len(det.line_items) else None
-        if line is not None and line.outcome is cs.Outcome.NOT_APPLICABLE:
-            continue
-        deciding.append((det, line))
-    if not deciding:
-        return _Decision("A4", notes=(no_policy(),))
-    if all(det.outcome is cs.Outcome.MEDICALLY_NECESSARY for det, _ in deciding):
-        approved = min((line.units_approved if line and line.units_approved is not None else item.units) for _, line in deciding)
-        own = tuple(notes[id(det)] for det, line in deciding if line is not None and line.reason and id(det) in notes)
-        return _Decision("A1" if approved >= item.units else "A6", approved, own)
-    pending = tuple(det for det, _ in deciding if det.outcome is not cs.Outcome.MEDICALLY_NECESSARY)
-    return _Decision("A4", notes=tuple(notes[id(d)] for d in pending), determinations=pending)
-
-
-def _uuid(*parts: Any) -> str:
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, '|'.join(map(str, parts)))}"
-
-
-def write_response(
-    request: AdaptedRequest, determinations: Sequence[Sequence[cs.Determination]], *, now: dt.datetime | None = None,
-    undecided: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """The PAS Response Bundle: the ClaimResponse first, then the resources it references and the Tasks.
-
-    An item no determination decides is pended with ``undecided`` as its note (by default: no
-    installed policy decides it).
-    """
-    context: PasRequest = request.context
-    now = now or dt.datetime.now(dt.timezone.utc)
-    created = now.isoformat(timespec="seconds")
-    claim = context.claim.resource
-    claim_id = next((i.get("value") for i in claim.get("identifier") or [] if i.get("value")), claim.get("id", "claim"))
-
-    notes: dict[int, int] = {}
-    process_notes: list[dict[str, Any]] = []
-
-    def note(text: str) -> int:
-        process_notes.append({"number": len(process_notes) + 1, "type": "display", "text": text})
-        return len(process_notes)
-
-    for dets in determinations:
-        for det in dets:
-            if det.outcome is not cs.Outcome.NOT_APPLICABLE and (det.outcome is not cs.Outcome.MEDICALLY_NECESSARY or any(li.reason for li in det.line_items)):
-                notes[id(det)] = note(_note_text(det) if det.outcome is not cs.Outcome.MEDICALLY_NECESSARY else
-                                      f"{det.policy_id}: " + "; ".join(li.reason for li in det.line_items if li.reason))
-    @functools.cache
-    def no_policy() -> int:
-        return note(undecided or NO_POLICY)
-
-    items: list[dict[str, Any]] = []
-    add_items: list[dict[str, Any]] = []
-    tasks_for: dict[int, tuple[cs.Determination, list[ClaimItem]]] = {}
-    authorized = False
-    for item in context.items:
-        dets = determinations[item.case] if item.case is not None else []
-        decision = _decide(item, dets, notes, no_policy)
-        number = f"{claim_id}-{item.sequence}" if decision.action in ("A1", "A6") else None
-        authorized |= number is not None
-        extensions = [{"url": PAS + "extension-itemTraceNumber", "valueIdentifier": item.trace}] if item.trace else []
-        if number and item.date:
-            extensions += [
-                {"url": PAS + "extension-itemPreAuthIssueDate", "valueDate": now.date().isoformat()},
-                {"url": PAS + "extension-itemPreAuthPeriod", "valuePeriod": {"start": item.date.isoformat(), "end": item.date.isoformat()}},
-            ]
-        entry: dict[str, Any] = {"itemSequence": item.sequence, "adjudication": [_review_action(decision.action, number)]}
-        if extensions:
-            entry["extension"] = extensions
-        if decision.notes:
-            entry["noteNumber"] = list(decision.notes)
-        items.append(entry)
-        if decision.action == "A6":
-            add_items.append({
-                "itemSequence": [item.sequence],
-                "productOrService": (claim["item"][item.index].get("productOrService")),
-                "quantity": {"value": decision.approved},
-                "adjudication": [_review_action("A1", number)],
-                **({"extension": [{"url": PAS + "extension-itemTraceNumber", "valueIdentifier": item.trace}]} if item.trace else {}),
-            })  # fmt: skip
-        for det in decision.determinations:
-            if det.outcome is cs.Outcome.INSUFFICIENT_INFORMATION and det.missing_information:
-                tasks_for.setdefault(id(det), (det, []))[1].append(item)
-
-    response: dict[str, Any] = {
-        "resourceType": "ClaimResponse",
-        "id": uuid.uuid5(uuid.NAMESPACE_URL, f"ClaimResponse|{claim_id}|{created}").hex,
-        "meta": {"profile": [PAS + "profile-claimresponse"]},
-        "extension": [{"url": PAS + "extension-claimResponseReviewer", "extension": [{"url": "wasHumanReviewedFlag", "valueBoolean": False}]}],
-        "identifier": claim.get("identifier") or [{"value": claim_id}],
-        "status": "active",
-        "type": claim.get("type"),
-        "use": "preauthorization",
-        "patient": claim.get("patient"),
-        "created": created,
-        "insurer": claim.get("insurer"),
-        "outcome": "complete",
-        "item": items,
-    }
-    if claim.get("provider"):
-        response["requestor"] = claim["provider"]
-    response["request"] = {"reference": f"Claim/{claim.get('id')}", "identifier": (claim.get("identifier") or [{}])[0]} if claim.get("id") else {"identifier": (claim.get("identifier") or [{}])[0]}
-    if authorized:
-        response["preAuthRef"] = claim_id
-    if add_items:
-        response["addItem"] = add_items
-    if process_notes:
-        response["processNote"] = process_notes
-
-    tasks = [_task(det, members, context, claim_id) for det, members in tasks_for.values()]
-    copied = context.index.closure([response], skip=frozenset({"Claim"}))
-    entries = [{"fullUrl": _uuid("ClaimResponse", claim_id, created), "resource": response}]
-    entries += [{"fullUrl": e.full_url, "resource": e.resource} for e in copied]
-    entries += [{"fullUrl": _uuid("Task", claim_id, created, n), "resource": t} for n, t in enumerate(tasks)]
-    bundle = {
-        "resourceType": "Bundle",
-        "meta": {"profile": [PAS + "profile-pas-response-bundle"]},
-        "identifier": context.bundle.get("identifier"),
-        "type": "collection",
-        "timestamp": created,
-        "entry": entries,
-    }
-    return {k: v for k, v in bundle.items() if v is not None}
-
-
-def _task(det: cs.Determination, members: Sequence[ClaimItem], context: PasRequest, claim_id: str) -> dict[str, Any]:
-    """A PAS Task asking for the DTR questionnaire of the determination's missing facts."""
-    claim = context.claim.resource
-    inputs: list[dict[str, Any]] = [{"type": {"coding": [{"system": PAS_CODES, "code": "payer-url"}]}, "valueUrl": context.questionnaire_base}]
-    inputs += [
-        {
-            "extension": [{"url": PAS + "extension-serviceLineNumber", "valuePositiveInt": item.sequence}],
-            "type": {"coding": [{"system": PAS_CODES, "code": "questionnaire-context"}]},
-            "valueString": missing_context(det),
-        }
-        for item in members
-    ]
-    task = {
-        "resourceType": "Task",
-        "meta": {"profile": [PAS + "profile-task"]},
-        "status": "requested",
-        "intent": "order",
-        "code": {"coding": [{"system": PAS_CODES, "code": "attachment-request-questionnaire"}]},
-        "for": claim.get("patient"),
-        "reasonCode": {"coding": [{"system": PAS_CODES, "code": "priorAuthorization"}]},
-        "reasonReference": {"reference": f"Claim/{claim.get('id')}"} if claim.get("id") else {"identifier": (claim.get("identifier") or [{}])[0]},
-        "requester": claim.get("insurer"),
-        "input": inputs,
-        "note": [{"text": f"Answer the questionnaire of {det.policy_id} for: {', '.join(m.field for m in det.missing_information)} (claim {claim_id})."}],
-    }
-    if claim.get("provider"):
-        task["owner"] = claim["provider"]
-    return {k: v for k, v in task.items() if v is not None}
-
-
-@attrs.frozen
-class PasAdapter:
-    """The ``pas`` adapter: PAS Request Bundle bytes -> Cases; Determinations -> PAS Response Bundle bytes."""
-
-    payer_map: PayerMap = attrs.Factory(PayerMap)
-    questionnaire_base: str = "https://coverage-sdk.invalid/fhir"
-    name: str = "pas"
-
-    def read(self, data: bytes, *, source: str | None = None) -> AdaptedRequest:
-        return read_request(data, payer_map=self.payer_map, questionnaire_base=self.questionnaire_base, source=source)
-
-    def write(self, request: AdaptedRequest, determinations: Sequence[Sequence[cs.Determination]]) -> bytes:
-        try:
-            return json.dumps(write_response(request, determinations), ensure_ascii=False).encode("utf-8")
-        finally:
-            request.context.close()

@@ -9,7 +9,7 @@ from coverage_sdk.hookspecs import Adapter, hookimpl
 
 @hookimpl
 def coverage_sdk_adapters() -> list[Adapter]:
-    from .pas import PasAdapter
+    from .adapter import PasAdapter
 
     return [PasAdapter()]
 

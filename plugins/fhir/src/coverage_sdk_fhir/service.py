@@ -27,8 +27,10 @@ import coverage_sdk as cs
 
 from . import crd, dtr
 from ._core import PluginHost
+from .claim_response import write_response
 from .outcome import FhirInputError, Issue, IssueType, operation_outcome
-from .pas import PayerMap, parse_json, read_request, write_response
+from .pas import parse_json, read_request
+from .payers import PayerMap
 
 log = logging.getLogger("coverage_sdk_fhir.service")
 FHIR_JSON = "application/fhir+json"
