@@ -99,6 +99,16 @@ def test_one_case_per_date_of_service(host, payer_map):
     assert review_actions(response) == ["A4", "A4"]
 
 
+def test_a_cancellation_is_pended_never_certified(host, payer_map):
+    bundle = add_supporting(iort_request(), questionnaire_response("qr1", ELIGIBLE))
+    for item in claim(bundle)["item"]:
+        item["extension"][2]["valueCodeableConcept"]["coding"][0]["code"] = "3"
+    request, _, response = decide(bundle, host, payer_map)
+    assert request.cases[0].request.type.value == "cancellation"
+    assert review_actions(response) == ["A4", "A4"]
+    assert "cancellation" in response["entry"][0]["resource"]["processNote"][-1]["text"]
+
+
 def test_imrt_request_decides_from_attached_plans(host):
     require(host, "bcbsnc-imrt-extremity-sarcoma")
     bundle = set_items(iort_request(), [("77301", 1), ("77338", 4), ("77386", 30)], "C49.22", "2024-10-07")

@@ -14,8 +14,13 @@ import attrs
 import coverage_sdk as cs
 from coverage_sdk.hookspecs import AdaptedRequest
 
+from ._core import RequestType
 from .pas import ADJUDICATION, PAS, PAS_CODES, X12_306, ClaimItem, PasRequest
 
+CANCELLATION = (
+    "A cancellation (certification type 3) is not decided by this service: it records no earlier request to cancel. "
+    "Pended for a reviewer, no decision has been made."
+)
 NO_POLICY = (
     "No installed policy decides this service (none applies, or its code is not CPT, HCPCS or ICD-10-PCS); "
     "pended for a reviewer, no decision has been made."
@@ -121,13 +126,21 @@ def write_response(
     def no_policy() -> int:
         return note(undecided or NO_POLICY)
 
+    @functools.cache
+    def cancellation() -> int:
+        return note(CANCELLATION)
+
     items: list[dict[str, Any]] = []
     add_items: list[dict[str, Any]] = []
     tasks_for: dict[int, tuple[cs.Determination, list[ClaimItem]]] = {}
     authorized = False
     for item in context.items:
         dets = determinations[item.case] if item.case is not None else []
-        decision = _decide(item, dets, notes, no_policy)
+        case = request.cases[item.case] if item.case is not None else None
+        if case is not None and case.request is not None and case.request.type is RequestType.CANCELLATION:
+            decision = _Decision("A4", notes=(cancellation(),))
+        else:
+            decision = _decide(item, dets, notes, no_policy)
         number = f"{claim_id}-{item.sequence}" if decision.action in ("A1", "A6") else None
         authorized |= number is not None
         extensions = [{"url": PAS + "extension-itemTraceNumber", "valueIdentifier": item.trace}] if item.trace else []
