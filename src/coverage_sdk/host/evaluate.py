@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import enum
+import functools
 import logging
 import math
 import time
 from collections.abc import Iterable
+from typing import Any
+
+import attrs
 
 from coverage_sdk.errors import InputError, PluginError
 from coverage_sdk.host.manager import InstalledPolicy, PluginHost, _sdk_version, default_host, select
@@ -41,10 +46,11 @@ def evaluate(
     host = host or default_host()
     ids = None if policies is None else list(policies)
     installed = select(host.policies(), ids)
+    if case.payer is not None and ids is None:
+        installed = [p for p in installed if getattr(p.policy, "payer_id", None) == case.payer]
+    copies = {p.policy.id: _own_copy(case) for p in installed}
     if ids is None:
-        installed = [p for p in installed if _applies(p, case)]
-        if case.payer is not None:
-            installed = [p for p in installed if getattr(p.policy, "payer_id", None) == case.payer]
+        installed = [p for p in installed if _applies(p, copies[p.policy.id])]
     sha = case_sha256(case)
     when = evaluated_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     determinations = []
@@ -52,7 +58,7 @@ def evaluate(
         audit = Audit(sdk_version(), item.distribution, item.version, sha, when)
         started = time.perf_counter()
         try:
-            determinations.append(_checked(item, item.policy.evaluate(copy.deepcopy(case), audit)))
+            determinations.append(_checked(item, item.policy.evaluate(copies[item.policy.id], audit)))
         except InputError as exc:
             determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.INSUFFICIENT_INFORMATION))
         except (Exception, SystemExit) as exc:
@@ -69,9 +75,34 @@ def evaluate(
     return determinations
 
 
+def _own_copy(value: Any) -> Any:
+    """A deep copy of a model value, made field by field: what one policy changes, no other sees."""
+    kind = type(value)
+    if kind in _ATOMS or isinstance(value, enum.Enum):
+        return value
+    if kind is list:
+        return [_own_copy(item) for item in value]
+    if kind is dict:
+        return {key: _own_copy(item) for key, item in value.items()}
+    if attrs.has(kind):
+        new = object.__new__(kind)
+        for name in _field_names(kind):
+            object.__setattr__(new, name, _own_copy(getattr(value, name)))
+        return new
+    return copy.deepcopy(value)
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(kind))
+
+
 def _applies(item: InstalledPolicy, case: Case) -> bool:
     try:
-        return bool(item.policy.applies_to_services(copy.deepcopy(case)))
+        return bool(item.policy.applies_to_services(case))
     except Exception:  # the policy is still asked to evaluate, where its failure is reported
         return True
 

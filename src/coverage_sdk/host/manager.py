@@ -248,6 +248,7 @@ def list_policies(host: PluginHost | None = None) -> list[InstalledPolicy]:
     return (host or default_host()).policies()
 
 
+@functools.cache
 def _sdk_version() -> str:
     try:
         return importlib.metadata.version("coverage-sdk")
