@@ -15,6 +15,7 @@ import importlib
 import importlib.metadata
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ from coverage_sdk import hookspecs
 from coverage_sdk.errors import InputError
 
 GROUP = "coverage_sdk"
+POLICY_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 log = logging.getLogger("coverage_sdk")
 DEFAULT_PLUGINS = (
     "coverage_sdk.cli.commands",

@@ -19,7 +19,7 @@ from string import Template
 from coverage_sdk.errors import InputError
 from coverage_sdk.hookspecs import hookimpl
 from coverage_sdk.host.evaluate import sdk_version
-from coverage_sdk.testing.conformance import POLICY_ID
+from coverage_sdk.host.manager import POLICY_ID
 
 CPT = re.compile(r"[0-9]{4}[0-9A-Z]")
 

@@ -28,7 +28,7 @@ from coverage_sdk.policy.converter import get_converter, unstructure
 from coverage_sdk.host.evaluate import evaluate
 from coverage_sdk.errors import InputError
 from coverage_sdk.policy.model import Determination, Outcome
-from coverage_sdk.host.manager import GROUP, InstalledPolicy, PluginHost
+from coverage_sdk.host.manager import GROUP, POLICY_ID, InstalledPolicy, PluginHost
 from coverage_sdk.testing import determinism, probes
 from coverage_sdk.testing.probes import Example, Probe
 
@@ -37,7 +37,6 @@ CHECKS = (
     "unknown_facts", "clinical_review", "determinism", "round_trip", "examples",
 )  # fmt: skip
 UNDECIDED = frozenset({Outcome.INSUFFICIENT_INFORMATION, Outcome.CLINICAL_REVIEW})
-POLICY_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SHOWN = 10
 
 
