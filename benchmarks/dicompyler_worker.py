@@ -44,6 +44,7 @@ def time_breast(dose_path: str, rtss_path: str, repeat: int) -> dict:
     return {
         "tool": f"dicompyler-core {dvhcalc.__dict__.get('__version__', '0.5.6')} (pydicom {pydicom.__version__})",
         "seconds": min(times),
+        "times": times,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "baseline_rss_mb": baseline,
         "rois": {name: summary(dvh) for name, dvh in dvhs.items()},

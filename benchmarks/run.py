@@ -1,10 +1,14 @@
-"""The DVH benchmark of issue 3: coverage_sdk against dicompyler-core 0.5.6, in one run.
+"""The DVH benchmark of issues 3 and 17: coverage_sdk against dicompyler-core 0.5.6, in one run.
 
 ``python benchmarks/run.py`` times files -> the DVH of every ROI of the breast example
-(shared/data/dicom/breast-example) with both tools, each in its own process, best of N,
-and prints time, peak memory, the ratio, the SDK's reading times and a per-ROI agreement
-table. ``python benchmarks/run.py --accuracy`` runs both on the analytic phantoms of
-tests/phantoms.py (written to RT files for dicompyler-core) and prints their errors against
+(shared/data/dicom/breast-example) with both tools, each in its own process, in two
+scenarios in the same run: the machine as it is, then with one competing CPU-bound process
+per available CPU (a vendor's shared server). Each scenario is rounds of N SDK runs and one
+dicompyler-core run, a ratio per round; every time and ratio is printed as median (min-max),
+with the load average. Then peak memory, the SDK's reading times, a per-ROI agreement table,
+and the peak memory of files -> DVHs on the breast plan's dose grid resampled 4x finer along
+x and y (``--memory`` for that alone). ``python benchmarks/run.py --accuracy`` runs both on
+the analytic phantoms of tests/phantoms.py (written to RT files for dicompyler-core) and prints their errors against
 the closed forms, as acceptance 1 measures them.
 
 dicompyler-core needs pydicom < 3, so it runs in ``benchmarks/.venv-dicompyler``, which this
@@ -14,14 +18,19 @@ script creates on first use (``python -m venv`` and pip).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
+
+from coverage_sdk._kernels import available_cpus
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -29,6 +38,7 @@ BREAST = REPO.parent / "shared" / "data" / "dicom" / "breast-example"
 VENV = HERE / ".venv-dicompyler"
 DICOMPYLER_REQUIREMENTS = ["dicompyler-core==0.5.6", "pydicom<3"]
 STATISTICS = ("D99", "D95", "D5", "D1", "mean")
+FINER = 4
 
 
 def dicompyler_python() -> str:
@@ -46,19 +56,59 @@ def run_json(command: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def speed(repeat_sdk: int, repeat_dicompyler: int) -> None:
-    dose, rtss = str(BREAST / "rtdose.dcm"), str(BREAST / "rtss.dcm")
-    sdk = run_json([sys.executable, str(HERE / "sdk_worker.py"), dose, rtss, str(repeat_sdk)])
-    other = run_json([dicompyler_python(), str(HERE / "dicompyler_worker.py"), "time", dose, rtss, str(repeat_dicompyler)])
+def _spread(values: list[float], scale: float = 1.0, unit: str = "ms") -> str:
+    low, mid, high = (scale * v for v in (min(values), statistics.median(values), max(values)))
+    return f"{mid:8.1f} {unit} ({low:.1f}-{high:.1f})"
 
-    print(f"files -> DVHs of every ROI, {BREAST.relative_to(REPO.parent)} (best of {repeat_sdk} / {repeat_dicompyler})\n")
-    print(f"{'tool':44s} {'time':>10s} {'peak RSS':>10s} {'above imports':>14s}")
-    for result in (sdk, other):
-        print(f"{result['tool']:44s} {result['seconds'] * 1e3:8.1f} ms {result['peak_rss_mb']:7.0f} MB"
-              f" {result['peak_rss_mb'] - result['baseline_rss_mb']:11.0f} MB")
-    print(f"\nratio dicompyler-core / SDK: {other['seconds'] / sdk['seconds']:.0f}x")
-    print(f"\nSDK reading: read_rtdose {sdk['read_rtdose_s'] * 1e3:.1f} ms, read_rtstruct {sdk['read_rtstruct_s'] * 1e3:.1f} ms;"
-          f" compute_dvh {sum(sdk['dvh_s'].values()) * 1e3:.1f} ms in all:")
+
+@contextlib.contextmanager
+def competing_processes(count: int):
+    """``count`` CPU-bound processes (a busy loop each, stopped on leaving, at most ten minutes)."""
+    loop = "import time\nend = time.monotonic() + 600\nwhile time.monotonic() < end:\n    pass\n"
+    workers = [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(count)]
+    try:
+        time.sleep(1.0)
+        yield
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait()
+
+
+def _scenario(label: str, repeat_sdk: int, repeat_dicompyler: int) -> tuple[dict, dict]:
+    """Rounds of (the SDK ``repeat_sdk`` times, dicompyler-core once), so that each round's ratio
+    compares the two under the same load."""
+    dose, rtss = str(BREAST / "rtdose.dcm"), str(BREAST / "rtss.dcm")
+    load_before = os.getloadavg()[0]
+    rounds = []
+    for _ in range(repeat_dicompyler):
+        sdk = run_json([sys.executable, str(HERE / "sdk_worker.py"), dose, rtss, str(repeat_sdk)])
+        other = run_json([dicompyler_python(), str(HERE / "dicompyler_worker.py"), "time", dose, rtss, "1"])
+        rounds.append((sdk, other))
+    load_after = os.getloadavg()[0]
+    sdk_times = [t for sdk, _ in rounds for t in sdk["times"]]
+    other_times = [t for _, other in rounds for t in other["times"]]
+    ratios = [other["times"][0] / statistics.median(sdk["times"]) for sdk, other in rounds]
+    print(f"\n{label}; load average (1 min) before: {load_before:.1f}, after: {load_after:.1f}")
+    print(f"{'tool':44s} {'time: median (min-max)':>28s} {'peak RSS':>10s}")
+    for result, times in ((rounds[0][0], sdk_times), (rounds[0][1], other_times)):
+        print(f"{result['tool']:44s} {_spread(times, 1e3):>28s} {result['peak_rss_mb']:7.0f} MB")
+    print(f"ratio dicompyler-core / SDK (median SDK time of the same round), {len(rounds)} rounds:"
+          f" {_spread(ratios, unit='x')}")
+    return rounds[0]
+
+
+def speed(repeat_sdk: int, repeat_dicompyler: int) -> None:
+    cores = available_cpus()
+    print(f"files -> DVHs of every ROI, {BREAST.relative_to(REPO.parent)}; {repeat_dicompyler} rounds of SDK"
+          f" {repeat_sdk} runs + dicompyler-core 1 run, each tool in its own process; {cores} CPUs available")
+    sdk, other = _scenario("idle machine (as idle as it is: nothing started by this benchmark)", repeat_sdk, repeat_dicompyler)
+    with competing_processes(cores):
+        _scenario(f"loaded: {cores} competing CPU-bound processes, one per CPU", repeat_sdk, repeat_dicompyler)
+
+    print(f"\nSDK reading (idle run): read_rtdose {sdk['read_rtdose_s'] * 1e3:.1f} ms, read_rtstruct"
+          f" {sdk['read_rtstruct_s'] * 1e3:.1f} ms; compute_dvh {sum(sdk['dvh_s'].values()) * 1e3:.1f} ms in all:")
     print("  " + ", ".join(f"{name} {t * 1e3:.1f}" for name, t in sdk["dvh_s"].items()))
 
     columns = ("volume cc: SDK", "dicompyler", "planning", "mean Gy: SDK", "dicompyler", "planning")
@@ -69,6 +119,21 @@ def speed(repeat_sdk: int, repeat_dicompyler: int) -> None:
         planned = sdk["reference"].get(name, {})
         print(f"{name:16s} {ours['volume_cc']:15.2f} {_num(theirs.get('volume_cc')):>11s} {_num(planned.get('volume_cc')):>9s}"
               f"   {ours['mean']:12.3f} {_num(theirs.get('mean'), 3):>11s} {_num(planned.get('mean'), 3):>9s}")
+    memory(FINER)
+
+
+def memory(factor: int, runs: int = 3) -> None:
+    """Peak RSS of files -> DVHs with the breast plan's dose grid ``factor`` times finer along x and y."""
+    rtss = str(BREAST / "rtss.dcm")
+    with tempfile.TemporaryDirectory() as directory:
+        finer = str(Path(directory) / "rtdose.dcm")
+        shape = run_json([sys.executable, str(HERE / "memory_worker.py"), "write", str(BREAST / "rtdose.dcm"),
+                          str(factor), finer])
+        results = [run_json([sys.executable, str(HERE / "memory_worker.py"), "measure", finer, rtss]) for _ in range(runs)]
+    peaks = [r["peak_rss_mb"] for r in results]
+    print(f"\nbreast plan's dose grid {factor}x finer along x and y ({shape['voxels']:,} voxels,"
+          f" dose held in {results[0]['dose_bytes'] / 2**20:.0f} MB), files -> DVHs in a fresh process, {runs} runs:")
+    print(f"  peak RSS {_spread(peaks, unit='MB')}, time {_spread([r['seconds'] for r in results], 1e3)}")
 
 
 def _num(value, digits: int = 2) -> str:
@@ -78,10 +143,10 @@ def _num(value, digits: int = 2) -> str:
 def accuracy(stride: int) -> None:
     sys.path[:0] = [str(REPO / "tests"), str(HERE)]
     import phantoms
-    from rtfiles import write_rtdose, write_rtstruct
 
-    from coverage_sdk.dicom import read_rtdose, read_rtstruct
-    from coverage_sdk.dvh import compute_dvh
+    from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
+    from coverage_sdk.dose.dvh import compute_dvh
+    from coverage_sdk.testing.dicom import ROI, Encoding, rtdose, rtstruct
 
     cases = phantoms.all_cases()[::stride]
     truths, ours = {}, {}
@@ -89,9 +154,9 @@ def accuracy(stride: int) -> None:
         for case in cases:
             folder = Path(directory) / case.label
             folder.mkdir()
-            frame = "1.2.826.0.1.3680043.8.498.1"
-            write_rtdose(phantoms.dose_grid(case), folder / "rtdose.dcm", frame)
-            write_rtstruct(phantoms.structure(case), folder / "rtss.dcm", frame)
+            grid, implicit = phantoms.dose_grid(case), Encoding.IMPLICIT_LITTLE
+            rtdose(grid.dose, grid.x, grid.y, grid.z, path=folder / "rtdose.dcm", encoding=implicit)
+            rtstruct([ROI.from_structure(phantoms.structure(case))], path=folder / "rtss.dcm", decimals=6, encoding=implicit)
             dose, (structure,) = read_rtdose(folder / "rtdose.dcm"), read_rtstruct(folder / "rtss.dcm").values()
             dvh = compute_dvh(dose, structure)
             ours[case.label] = {"volume_cc": dvh.volume_cc, "mean": dvh.mean,
@@ -120,11 +185,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accuracy", action="store_true", help="errors on the analytic phantoms instead of speed")
     parser.add_argument("--stride", type=int, default=1, help="with --accuracy: take every n-th phantom")
-    parser.add_argument("--repeat", type=int, default=10, help="SDK runs (best is kept)")
-    parser.add_argument("--repeat-dicompyler", type=int, default=3, help="dicompyler-core runs (best is kept)")
+    parser.add_argument("--memory", action="store_true", help="only the peak memory on the finer dose grid")
+    parser.add_argument("--repeat", type=int, default=10, help="SDK runs per round")
+    parser.add_argument("--repeat-dicompyler", type=int, default=3, help="rounds (one dicompyler-core run each) per scenario")
     args = parser.parse_args()
     if args.accuracy:
         accuracy(args.stride)
+    elif args.memory:
+        memory(FINER)
     else:
         speed(args.repeat, args.repeat_dicompyler)
 

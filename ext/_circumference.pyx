@@ -8,7 +8,7 @@ import numpy as np
 from libc.math cimport sqrt
 from libc.stdint cimport int64_t
 
-from _interp cimport trilinear
+from _interp cimport dose_t, trilinear
 
 # A contour is usable when it has at least 3 edges of non-zero (computed) length and |2·area| > AREA_EPS·perimeter².
 cdef double AREA_EPS = 1e-12
@@ -194,7 +194,7 @@ def cortex_points(const double[:, ::1] contour, double depth, Py_ssize_t samples
 def plane_fractions(
     const double[:, ::1] points, const int64_t[::1] offsets, const int64_t[::1] plane_start,
     const double[::1] plane_z,
-    const double[:, :, ::1] dose, const double[::1] x, const double[::1] y, const double[::1] z,
+    const dose_t[:, :, ::1] dose, const double[::1] x, const double[::1] y, const double[::1] z,
     double threshold, double depth, Py_ssize_t samples,
 ):
     """Per plane ``p`` (contours ``plane_start[p]:plane_start[p + 1]`` on ``plane_z[p]``):

@@ -11,9 +11,12 @@ from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY
 from libc.stdint cimport int64_t, uint64_t
 
+from _interp cimport dose_t
 from _rounding cimport iceil, ifloor
 
-
+# fixed shares of the work, whatever the thread count (at most this many threads are busy)
+cdef enum:
+    BLOCKS = 16
 
 
 cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) noexcept nogil:
@@ -64,12 +67,12 @@ cdef inline void _sub_axis(
         at[s] = k
 
 
-cdef inline double _bilinear(const double* a, Py_ssize_t nx, double fx, double fy) noexcept nogil:
+cdef inline double _bilinear(const dose_t* a, Py_ssize_t nx, double fx, double fy) noexcept nogil:
     return (a[0] * (1 - fx) + a[1] * fx) * (1 - fy) + (a[nx] * (1 - fx) + a[nx + 1] * fx) * fy
 
 
 cdef inline double _plane_value(
-    const double* corner, int64_t k, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy, int64_t* ck, double* cv,
+    const dose_t* corner, int64_t k, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy, int64_t* ck, double* cv,
 ) noexcept nogil:
     # the bilinear dose of plane k at one lateral point, remembering the last two planes asked for
     # (consecutive nodes of a column share planes)
@@ -86,7 +89,7 @@ cdef inline double _plane_value(
 
 
 cdef inline double _node_value(
-    const double* corner, int64_t k, double f, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
+    const dose_t* corner, int64_t k, double f, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
     int64_t* ck, double* cv,
 ) noexcept nogil:
     # trilinear (as ext/_interp.pxd) at a node whose plane pair k, k+1 and weight f are known;
@@ -100,7 +103,7 @@ cdef inline double _node_value(
 
 
 cdef inline void _column(
-    double* hist, double* T, const double* corner, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
+    double* hist, double* T, const dose_t* corner, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
     const int64_t* nk, const double* nf, const double* npos, int64_t a, int64_t b, double weight, double h, double top,
 ) noexcept nogil:
     # the dose pieces of one interpolated sample's column: nodes a .. b-1, weight = its area;
@@ -149,7 +152,7 @@ cdef inline void _commit(double* total, const double* T, double outside) noexcep
     total[5] += T[4]
 
 
-cdef inline double _whole(const double* cell, Py_ssize_t plane, int64_t k, double f) noexcept nogil:
+cdef inline double _whole(const dose_t* cell, Py_ssize_t plane, int64_t k, double f) noexcept nogil:
     # the voxel-centre dose of a whole cell at a node between planes k and k + 1 (f == 0: plane k exactly)
     if f == 0.0:
         return cell[k * plane]
@@ -157,7 +160,7 @@ cdef inline double _whole(const double* cell, Py_ssize_t plane, int64_t k, doubl
 
 
 cdef inline void _advance(
-    double* hist, double* T, const double* cell, Py_ssize_t plane, const int64_t* nk, const double* nf,
+    double* hist, double* T, const dose_t* cell, Py_ssize_t plane, const int64_t* nk, const double* nf,
     const double* npos, const unsigned char* keep, int64_t b, bint to_end, double area, double h, double top,
     int64_t* at, double* value,
 ) noexcept nogil:
@@ -191,7 +194,7 @@ cdef inline void _advance(
 
 
 cdef inline void _close_columns(
-    double* hist, double* T, const double* row, Py_ssize_t plane, const int64_t* nk, const double* nf,
+    double* hist, double* T, const dose_t* row, Py_ssize_t plane, const int64_t* nk, const double* nf,
     const double* npos, const unsigned char* keep, const int64_t* node_offsets, const int64_t* runs,
     const int64_t* row_order, int64_t q0, int64_t q1, int64_t q, int64_t* ce, int64_t* at, double* value,
     Py_ssize_t nx, double area, double h, double top,
@@ -209,7 +212,7 @@ cdef inline void _close_columns(
 
 
 def accumulate(
-    const double[:, :, ::1] dose, const double[::1] x, const double[::1] y, const double[::1] z,
+    const dose_t[:, :, ::1] dose, const double[::1] x, const double[::1] y, const double[::1] z,
     const int64_t[:, ::1] runs, const int64_t[:, ::1] cells, const uint64_t[:, ::1] masks, int S, int n_inner,
     double xb0, double dx, double yb0, double dy,
     const int64_t[::1] node_offsets, const double[::1] node_pos, const double[::1] node_zeval,
@@ -227,9 +230,10 @@ def accumulate(
     boundary inside a dose interval is not a bend of the dose, so its two pieces are one).
     """
     cdef Py_ssize_t nz = dose.shape[0], ny = dose.shape[1], nx = dose.shape[2], plane = nx * ny
-    # per-thread rows padded so that no two threads share a cache line; T: per-thread [mass, integral, min, max] of a run or cell
-    cdef double[:, ::1] acc = np.zeros((threads, (3 * n_edges + 7) // 8 * 8 + 8), dtype=np.float64)
-    cdef double[:, ::1] tot = np.zeros((threads, 16), dtype=np.float64)
+    # per-block histogram and totals, per-thread scratch; rows padded so that no two share a cache line
+    # (T: per-thread [mass, integral, min, max] of a run or cell)
+    cdef double[:, ::1] acc = np.zeros((BLOCKS, (3 * n_edges + 7) // 8 * 8 + 8), dtype=np.float64)
+    cdef double[:, ::1] tot = np.zeros((BLOCKS, 16), dtype=np.float64)
     cdef double[:, ::1] stats = np.zeros((threads, 16), dtype=np.float64)
     cdef Py_ssize_t n_scratch = max(S, n_inner)
     cdef double[:, ::1] lateral = np.zeros((threads, (2 * n_scratch + 7) // 8 * 8 + 8), dtype=np.float64)
@@ -237,13 +241,17 @@ def accumulate(
     cdef int64_t[:, ::1] column_at = np.empty((threads, nx + 8), dtype=np.int64)
     cdef double[:, ::1] column_value = np.empty((threads, nx + 8), dtype=np.float64)
     cdef int64_t[:, ::1] column_end = np.empty((threads, nx + 8), dtype=np.int64)
-    cdef Py_ssize_t w, r, e, g, tid
-    for w in range(threads):
+    cdef Py_ssize_t w, r, e, g, tid, blk
+    cdef Py_ssize_t n_subdivided = runs.shape[0] if n_inner > 1 else 0
+    cdef Py_ssize_t n_rows = row_groups.shape[0] - 1 if n_inner == 1 else 0
+    cdef Py_ssize_t n_cells = cells.shape[0]
+    cdef double* tb
+    for w in range(BLOCKS):
         tot[w, 3] = INFINITY
         tot[w, 4] = -INFINITY
     cdef double top = n_edges - 2
     cdef double area = dx * dy, sub_area = area / (S * S), sdx = dx / S, sdy = dy / S
-    cdef const double* d = &dose[0, 0, 0]
+    cdef const dose_t* d = &dose[0, 0, 0]
     cdef const int64_t* nk = &node_k[0] if node_k.shape[0] > 0 else NULL
     cdef const double* nf = &node_f[0] if node_f.shape[0] > 0 else NULL
     cdef const double* npos = &node_pos[0] if node_pos.shape[0] > 0 else NULL
@@ -265,149 +273,150 @@ def accumulate(
     cdef const int64_t* rn = &runs[0, 0] if runs.shape[0] > 0 else NULL
     cdef const int64_t* ro = &row_order[0] if row_order.shape[0] > 0 else NULL
     cdef bint live, chain
-    cdef const double* row
+    cdef const dose_t* row
     cdef double* hist
 
-    # interior cells subdivided (small structures): each sub-sample's column, plane by plane
-    for r in prange(runs.shape[0] if n_inner > 1 else 0, nogil=True, num_threads=threads, schedule="dynamic", chunksize=64):
+    # one parallel region; block blk takes a fixed share of the subdivided runs, the rows and the edge
+    # cells, in order, into its own histogram and totals, which are summed in block order: the
+    # result does not depend on the thread count or on which thread ran which block
+    for blk in prange(BLOCKS, nogil=True, num_threads=threads, schedule="dynamic", chunksize=1):
         tid = threadid()
-        p = runs[r, 0]
-        j = runs[r, 1]
-        i0 = runs[r, 2]
-        i1 = runs[r, 3]
-        if j < 0 or j >= ny:
-            tot[tid, 1] += area * plane_slab[p] * (i1 - i0)
-            continue
-        if i0 < 0:
-            tot[tid, 1] += area * plane_slab[p] * (min(i1, 0) - i0)
-            i0 = 0
-        if i1 > nx:
-            tot[tid, 1] += area * plane_slab[p] * (i1 - max(i0, nx))
-            i1 = nx
-        if i1 <= i0:
-            continue
-        tot[tid, 1] += area * plane_outside[p] * (i1 - i0)
-        a = node_offsets[p]
-        b = node_offsets[p + 1]
-        if a + 1 >= b:
-            continue
-        hist = &acc[tid, 0]
-        T = _fresh(&stats[tid, 0])
-        # (fractions go to per-thread scratch: a prange variable set only through its address
-        # is not made private by Cython, and threads would share it)
-        fxp = &lateral[tid, 0]
-        fyp = fxp + n_scratch
-        ixp = &corner_at[tid, 0]
-        jyp = ixp + n_scratch
-        _sub_axis(yb0, j, n_inner, idy, y0, yl, sy, ny, fyp, jyp)
-        for i in range(i0, i1):
-            _sub_axis(xb0, i, n_inner, idx, x0, xl, sx, nx, fxp, ixp)
-            for sub in range(n_inner * n_inner):
-                t = sub // n_inner
-                s = sub - t * n_inner
-                _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h, top)
-        _commit(&tot[tid, 0], T, 0.0)
-
-    for g in prange(row_groups.shape[0] - 1 if n_inner == 1 else 0, nogil=True, num_threads=threads, schedule="dynamic"):
-        # one row of whole interior cells, plane by plane (reading the dose row by row): ce[i] is
-        # the last plane of the column open at cell i (-1: none), at[i] and value[i] the node its
-        # pieces have reached and the dose there; q is the last plane with nodes, whose runs are
-        # row_order[q0:q1]; a column ends where its cell is not inside the next plane
-        tid = threadid()
-        hist = &acc[tid, 0]
-        T = _fresh(&stats[tid, 0])
-        t_out = 0.0
-        at = &column_at[tid, 0]
-        value = &column_value[tid, 0]
-        ce = &column_end[tid, 0]
-        for i in range(nx):
-            ce[i] = -1
-        j = runs[row_order[row_groups[g]], 1]
-        q = -3
-        q0 = 0
-        q1 = 0
-        u = row_groups[g]
-        while u < row_groups[g + 1]:
-            p = runs[row_order[u], 0]
-            v = u
-            while v < row_groups[g + 1] and runs[row_order[v], 0] == p:
-                v = v + 1
-            live = j >= 0 and j < ny and node_offsets[p] + 1 < node_offsets[p + 1]
-            chain = live and p == q + 1
-            for ww in range(u, v):
-                r = row_order[ww]
-                i0 = runs[r, 2]
-                i1 = runs[r, 3]
-                if not (j >= 0 and j < ny):
-                    t_out = t_out + area * plane_slab[p] * (i1 - i0)
-                    continue
-                if i0 < 0:
-                    t_out = t_out + area * plane_slab[p] * (min(i1, 0) - i0)
-                    i0 = 0
-                if i1 > nx:
-                    t_out = t_out + area * plane_slab[p] * (i1 - max(i0, nx))
-                    i1 = nx
-                if i1 <= i0:
-                    continue
-                t_out = t_out + area * plane_outside[p] * (i1 - i0)
-                if not live:
-                    continue
-                row = d + j * nx
-                a = node_offsets[p]
-                b = node_offsets[p + 1] - 1
-                for i in range(i0, i1):
-                    if not (ce[i] == q and chain):
-                        if ce[i] == q:
-                            _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h,
-                                     top, &at[i], &value[i])
-                        at[i] = a
-                        value[i] = _whole(row + i, plane, nk[a], nf[a])
-                    _advance(hist, T, row + i, plane, nk, nf, npos, keep, b, False, area, h, top, &at[i], &value[i])
-                    ce[i] = p
-            if not live:
-                u = v
+        hist = &acc[blk, 0]
+        tb = &tot[blk, 0]
+        # interior cells subdivided (small structures): each sub-sample's column, plane by plane
+        for r in range(blk * n_subdivided // BLOCKS, (blk + 1) * n_subdivided // BLOCKS):
+            p = runs[r, 0]
+            j = runs[r, 1]
+            i0 = runs[r, 2]
+            i1 = runs[r, 3]
+            if j < 0 or j >= ny:
+                tb[1] += area * plane_slab[p] * (i1 - i0)
                 continue
-            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, ce, at, value, nx, area, h, top)
-            q = p
-            q0 = u
-            q1 = v
-            u = v
-        if j >= 0 and j < ny:
-            _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, ce, at, value, nx, area, h, top)
-        _commit(&tot[tid, 0], T, t_out)
-
-    for e in prange(cells.shape[0], nogil=True, num_threads=threads, schedule="dynamic", chunksize=16):
-        tid = threadid()
-        p = cells[e, 0]
-        j = cells[e, 1]
-        i = cells[e, 2]
-        a = node_offsets[p]
-        b = node_offsets[p + 1]
-        hist = &acc[tid, 0]
-        T = _fresh(&stats[tid, 0])
-        t_out = 0.0
-        if j < 0 or j >= ny or i < 0 or i >= nx:
-            for bit in range(S * S):
-                if (masks[e, bit >> 6] >> (bit & 63)) & 1:
-                    t_out = t_out + sub_area * plane_slab[p]
-        else:
-            # the lateral interpolation of sub-column s and sub-row t, shared by the cell's samples
+            if i0 < 0:
+                tb[1] += area * plane_slab[p] * (min(i1, 0) - i0)
+                i0 = 0
+            if i1 > nx:
+                tb[1] += area * plane_slab[p] * (i1 - max(i0, nx))
+                i1 = nx
+            if i1 <= i0:
+                continue
+            tb[1] += area * plane_outside[p] * (i1 - i0)
+            a = node_offsets[p]
+            b = node_offsets[p + 1]
+            if a + 1 >= b:
+                continue
+            T = _fresh(&stats[tid, 0])
+            # (fractions go to per-thread scratch: a prange variable set only through its address
+            # is not made private by Cython, and threads would share it)
             fxp = &lateral[tid, 0]
             fyp = fxp + n_scratch
             ixp = &corner_at[tid, 0]
             jyp = ixp + n_scratch
-            _sub_axis(xb0, i, S, sdx, x0, xl, sx, nx, fxp, ixp)
-            _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
-            for bit in range(S * S):
-                if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
+            _sub_axis(yb0, j, n_inner, idy, y0, yl, sy, ny, fyp, jyp)
+            for i in range(i0, i1):
+                _sub_axis(xb0, i, n_inner, idx, x0, xl, sx, nx, fxp, ixp)
+                for sub in range(n_inner * n_inner):
+                    t = sub // n_inner
+                    s = sub - t * n_inner
+                    _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h, top)
+            _commit(tb, T, 0.0)
+
+        for g in range(blk * n_rows // BLOCKS, (blk + 1) * n_rows // BLOCKS):
+            # one row of whole interior cells, plane by plane (reading the dose row by row): ce[i] is
+            # the last plane of the column open at cell i (-1: none), at[i] and value[i] the node its
+            # pieces have reached and the dose there; q is the last plane with nodes, whose runs are
+            # row_order[q0:q1]; a column ends where its cell is not inside the next plane
+            T = _fresh(&stats[tid, 0])
+            t_out = 0.0
+            at = &column_at[tid, 0]
+            value = &column_value[tid, 0]
+            ce = &column_end[tid, 0]
+            for i in range(nx):
+                ce[i] = -1
+            j = runs[row_order[row_groups[g]], 1]
+            q = -3
+            q0 = 0
+            q1 = 0
+            u = row_groups[g]
+            while u < row_groups[g + 1]:
+                p = runs[row_order[u], 0]
+                v = u
+                while v < row_groups[g + 1] and runs[row_order[v], 0] == p:
+                    v = v + 1
+                live = j >= 0 and j < ny and node_offsets[p] + 1 < node_offsets[p + 1]
+                chain = live and p == q + 1
+                for ww in range(u, v):
+                    r = row_order[ww]
+                    i0 = runs[r, 2]
+                    i1 = runs[r, 3]
+                    if not (j >= 0 and j < ny):
+                        t_out = t_out + area * plane_slab[p] * (i1 - i0)
+                        continue
+                    if i0 < 0:
+                        t_out = t_out + area * plane_slab[p] * (min(i1, 0) - i0)
+                        i0 = 0
+                    if i1 > nx:
+                        t_out = t_out + area * plane_slab[p] * (i1 - max(i0, nx))
+                        i1 = nx
+                    if i1 <= i0:
+                        continue
+                    t_out = t_out + area * plane_outside[p] * (i1 - i0)
+                    if not live:
+                        continue
+                    row = d + j * nx
+                    a = node_offsets[p]
+                    b = node_offsets[p + 1] - 1
+                    for i in range(i0, i1):
+                        if not (ce[i] == q and chain):
+                            if ce[i] == q:
+                                _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h,
+                                         top, &at[i], &value[i])
+                            at[i] = a
+                            value[i] = _whole(row + i, plane, nk[a], nf[a])
+                        _advance(hist, T, row + i, plane, nk, nf, npos, keep, b, False, area, h, top, &at[i], &value[i])
+                        ce[i] = p
+                if not live:
+                    u = v
                     continue
-                t_out = t_out + sub_area * plane_outside[p]
-                if a + 1 >= b:
-                    continue
-                t = bit // S
-                s = bit - t * S
-                _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h, top)
-        _commit(&tot[tid, 0], T, t_out)
+                _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, ce, at, value, nx, area, h, top)
+                q = p
+                q0 = u
+                q1 = v
+                u = v
+            if j >= 0 and j < ny:
+                _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, ce, at, value, nx, area, h, top)
+            _commit(tb, T, t_out)
+
+        for e in range(blk * n_cells // BLOCKS, (blk + 1) * n_cells // BLOCKS):
+            p = cells[e, 0]
+            j = cells[e, 1]
+            i = cells[e, 2]
+            a = node_offsets[p]
+            b = node_offsets[p + 1]
+            T = _fresh(&stats[tid, 0])
+            t_out = 0.0
+            if j < 0 or j >= ny or i < 0 or i >= nx:
+                for bit in range(S * S):
+                    if (masks[e, bit >> 6] >> (bit & 63)) & 1:
+                        t_out = t_out + sub_area * plane_slab[p]
+            else:
+                # the lateral interpolation of sub-column s and sub-row t, shared by the cell's samples
+                fxp = &lateral[tid, 0]
+                fyp = fxp + n_scratch
+                ixp = &corner_at[tid, 0]
+                jyp = ixp + n_scratch
+                _sub_axis(xb0, i, S, sdx, x0, xl, sx, nx, fxp, ixp)
+                _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
+                for bit in range(S * S):
+                    if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
+                        continue
+                    t_out = t_out + sub_area * plane_outside[p]
+                    if a + 1 >= b:
+                        continue
+                    t = bit // S
+                    s = bit - t * S
+                    _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h, top)
+            _commit(tb, T, t_out)
 
     summed = np.asarray(acc)[:, : 3 * n_edges].sum(axis=0).reshape(n_edges, 3)
     totals = np.asarray(tot)

@@ -4,6 +4,11 @@
 
 from libc.math cimport floor
 
+# the dose as the readers hold it (float32) or as a caller built it (float64)
+ctypedef fused dose_t:
+    float
+    double
+
 
 cdef inline Py_ssize_t _z_cell(const double[::1] z, double pz) noexcept nogil:
     cdef Py_ssize_t lo = 0, hi = z.shape[0] - 1, mid
@@ -17,7 +22,7 @@ cdef inline Py_ssize_t _z_cell(const double[::1] z, double pz) noexcept nogil:
 
 
 cdef inline bint trilinear(
-    const double[:, :, ::1] dose,
+    const dose_t[:, :, ::1] dose,
     const double[::1] x, const double[::1] y, const double[::1] z,
     double px, double py, double pz, double* out,
 ) noexcept nogil:

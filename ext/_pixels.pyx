@@ -7,6 +7,8 @@
 
 from cython.parallel cimport prange
 
+from _interp cimport dose_t
+
 import numpy as np
 
 ctypedef fused stored_t:
@@ -16,13 +18,13 @@ ctypedef fused stored_t:
     int
 
 
-def scale(const stored_t[:, :, :] stored, double factor, double[:, :, ::1] out, int num_threads=1):
+def scale(const stored_t[:, :, :] stored, double factor, dose_t[:, :, ::1] out, int num_threads=1):
     """Fill ``out`` with ``stored * factor`` (any strides: flips and transposes are views); return
     ``(min, max)`` of ``out``."""
     cdef Py_ssize_t k, j, i, nk = stored.shape[0], nj = stored.shape[1], ni = stored.shape[2]
     cdef Py_ssize_t step = stored.strides[2]
     cdef const char* row
-    cdef double* target
+    cdef dose_t* target
     cdef stored_t v, low, high
     frame_low_arr = np.empty(nk, dtype=np.int64)
     frame_high_arr = np.empty(nk, dtype=np.int64)
@@ -48,4 +50,6 @@ def scale(const stored_t[:, :, :] stored, double factor, double[:, :, ::1] out, 
                     high = max(high, v)
         frame_low[k] = low
         frame_high[k] = high
-    return float(frame_low_arr.min() * factor), float(frame_high_arr.max() * factor)
+    # rounding to out's type is monotonic too: the extremes are the rounded products
+    extremes = np.array([frame_low_arr.min() * factor, frame_high_arr.max() * factor]).astype(np.asarray(out).dtype)
+    return float(extremes[0]), float(extremes[1])

@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
-import sys
+from coverage_sdk.testing.fixtures import cli, host, python_cli
+
+__all__ = ["cli", "host", "python_cli"]
 
 import pytest
 
+from coverage_sdk.host.manager import PluginHost
 
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """Run the CLI in-process: returns (exit code, stdout, stderr)."""
-    from coverage_sdk.cli import main
+import hook_calls
 
-    def run(*args: str, env: dict[str, str] | None = None):
-        for key, value in (env or {}).items():
-            monkeypatch.setenv(key, value)
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+META_TEST = "test_every_hook_is_documented_and_called_by_a_test"
 
 
-@pytest.fixture
-def host():
-    """A plugin host without entry points, for tests that register their own plugins."""
-    from coverage_sdk.plugins import PluginHost
+@pytest.fixture(autouse=True, scope="session")
+def _record_hook_calls():
+    """Every host the tests create records the hooks called through it (for the meta-test)."""
+    original = PluginHost.create.__func__
 
-    return PluginHost.create(entry_points=False)
+    def create(cls, **kwargs):
+        created = original(cls, **kwargs)
+        created.pm.add_hookcall_monitoring(lambda name, impls, kw: hook_calls.CALLED.add(name), lambda *args: None)
+        return created
+
+    PluginHost.create = classmethod(create)
+    yield
+    PluginHost.create = classmethod(original)
 
 
-@pytest.fixture
-def python_cli():
-    """The argv prefix that runs the real command in a subprocess."""
-    return [sys.executable, "-m", "coverage_sdk.cli"]
+def pytest_collection_modifyitems(session, config, items):
+    """The hook meta-test runs last; it needs every core test module in the session."""
+    meta = [item for item in items if item.name == META_TEST]
+    for item in meta:
+        items.remove(item)
+        items.append(item)
+    modules = {item.path.name for item in items if item.path.parent.name == "tests"}
+    hook_calls.SESSION["full"] = all(p.name in modules for p in session.config.rootpath.joinpath("tests").glob("test_*.py"))
+

@@ -1,4 +1,5 @@
-"""Analytic DVH phantoms: spheres, cylinders and cones (axis along z) in linear dose gradients.
+"""Analytic DVH phantoms: spheres, cylinders and cones (axis along z), and cylinders lying
+across the slices (axis along x), in linear dose gradients.
 
 Each phantom is built in code: contours on planes ``spacing`` apart, a dose grid of isotropic
 ``grid`` mm, centred on the solid or shifted by half a voxel, and the dose
@@ -19,9 +20,10 @@ import math
 import attrs
 import numpy as np
 
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 SHAPES = ("sphere", "cylinder", "cone")
+ACROSS = "cylinder-across"
 RADII_MM = (5.0, 12.0, 20.0, 30.0)
 AXES = ("x", "y", "z")
 CONTOUR_SPACINGS_MM = (1.0, 2.0, 3.0)
@@ -47,18 +49,33 @@ class Case:
 
     @property
     def height(self) -> float:
-        if self.shape == "sphere":
+        """Extent along z."""
+        if self.shape in ("sphere", ACROSS):
             return 2 * self.radius
+        return self.length
+
+    @property
+    def length(self) -> float:
+        """Extent of a cylinder or cone along its axis (z, or x for a cylinder across the slices)."""
         return 6.0 * max(1, round(2 * self.radius / 6.0))
 
     @property
     def half_extent(self) -> float:
+        if self.shape == ACROSS:
+            return self.length / 2 if self.axis == "x" else self.radius
         return self.height / 2 if self.axis == "z" else self.radius
 
 
 def all_cases() -> list[Case]:
     return [Case(*values) for values in itertools.product(SHAPES, RADII_MM, AXES, CONTOUR_SPACINGS_MM,
                                                           GRID_SPACINGS_MM, SHIFTS)]
+
+
+def across_cases() -> list[Case]:
+    """Cylinders lying across the slices (axis along x): the cross-section on a plane is a
+    rectangle whose width follows a circle along z, which slabs of constant section miss."""
+    return [Case(ACROSS, *values) for values in itertools.product((5.0, 12.0, 20.0), AXES, CONTOUR_SPACINGS_MM,
+                                                                  GRID_SPACINGS_MM, SHIFTS)]
 
 
 def _radius_at(case: Case, dz: np.ndarray) -> np.ndarray:
@@ -83,6 +100,15 @@ def _polygon(radius: float) -> np.ndarray:
 
 def structure(case: Case) -> Structure:
     half = case.height / 2
+    if case.shape == ACROSS:
+        k = np.arange(-math.floor(half / case.spacing), math.floor(half / case.spacing) + 1)
+        dz = k * case.spacing
+        width = 2 * np.sqrt(np.clip(case.radius**2 - dz**2, 0.0, None))
+        ends = case.length / 2
+        return Structure.from_contours(case.label, 1, [
+            (CENTRE[2] + z, CENTRE[:2] + np.array([[-ends, -w / 2], [ends, -w / 2], [ends, w / 2], [-ends, w / 2]]))
+            for z, w in zip(dz, width) if w > 1e-9
+        ])
     if case.shape == "sphere":
         k = np.arange(-math.floor(half / case.spacing), math.floor(half / case.spacing) + 1)
         dz = k * case.spacing
@@ -99,7 +125,7 @@ def structure(case: Case) -> Structure:
 
 def dose_grid(case: Case) -> DoseGrid:
     g = case.grid
-    reach = max(case.radius, case.height / 2) + 3 * g
+    reach = max(case.radius, case.height / 2, case.length / 2 if case.shape == ACROSS else 0.0) + 3 * g
     axes = []
     for c in CENTRE:
         n = int(math.ceil(reach / g))
@@ -126,6 +152,11 @@ _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(1500)
 def volume_above(case: Case, t: float) -> float:
     """Exact volume (mm3) of the solid with ``u - u_centre >= t``."""
     half, R = case.height / 2, case.radius
+    if case.shape == ACROSS:
+        if case.axis == "x":
+            ends = case.length / 2
+            return math.pi * R**2 * (ends - min(max(t, -ends), ends))
+        return case.length * float(_segment_area(R, t))
     if case.axis == "z":
         t = min(max(t, -half), half)
         if case.shape == "sphere":
@@ -182,6 +213,6 @@ def table(rows: list[dict[str, float]]) -> str:
 
 
 if __name__ == "__main__":
-    from coverage_sdk.dvh import compute_dvh
+    from coverage_sdk.dose.dvh import compute_dvh
 
     print(table([errors(c, compute_dvh(dose_grid(c), structure(c))) for c in all_cases()]))

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from compiled import compiled_kernel
 
 from coverage_sdk._fallback import circumference as twin
-from coverage_sdk.circumference import BoneCircumferenceReport, bone_circumference, format_report
+from coverage_sdk.dose.circumference import BoneCircumferenceReport, bone_circumference, format_report
 from coverage_sdk.errors import InputError
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 CX, CY = 31.0, -17.0
 PLANE_Z = (-6.0, -3.0, 0.0, 3.0, 6.0)
@@ -354,3 +354,20 @@ def test_kernel_and_twin_agree_on_arbitrary_structures(compiled, case):
     assert all(0.0 <= f <= 100.0 for f in report.plane_fraction_pct)
     assert all(0 <= n <= samples for n in report.plane_points_outside_grid)
     assert report.max_fraction_pct == max(report.plane_fraction_pct)
+
+
+def test_a_float32_grid_gives_the_float64_report(compiled):
+    """Readers hold the dose as float32; the compiled kernel and its twin read it as they read
+    float64, point for point."""
+    double = grid(lambda x, y, z: 38.0 + 0.6 * z + 1.7 * (x - CX) + 0.3 * np.sin(y))
+    single = DoseGrid(double.dose.astype(np.float32), double.x, double.y, double.z)
+    double = DoseGrid(single.dose.astype(np.float64), double.x, double.y, double.z)
+    assert single.dose.dtype == np.float32
+    structure = bone([(z, [circle(9.0)]) for z in PLANE_Z])
+    reports = [bone_circumference(g, structure) for g in (single, double)]
+    assert reports[0].plane_fraction_pct == reports[1].plane_fraction_pct
+    inputs = (structure.points, structure.offsets, structure.plane_starts(), structure.z[structure.plane_starts()[:-1]])
+    for g in (single, double):
+        args = (*inputs, g.dose, g.x, g.y, g.z, 40.0, 2.0, 360)
+        for a, b in zip(compiled.plane_fractions(*args), twin.plane_fractions(*args)):
+            np.testing.assert_array_equal(a, b)

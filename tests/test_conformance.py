@@ -21,9 +21,9 @@ import attrs
 import pytest
 
 from coverage_sdk import Outcome, hookimpl
-from coverage_sdk.authoring import Criterion, Policy, citer, true
-from coverage_sdk.model import MarginStatus, Procedure
-from coverage_sdk.plugins import PluginHost
+from coverage_sdk.policy.authoring import Criterion, Policy, citer, true
+from coverage_sdk.policy.model import MarginStatus, Procedure
+from coverage_sdk.host.manager import PluginHost
 from coverage_sdk.scaffold import create_plugin
 from coverage_sdk.testing import CHECKS, Conformance, ConformanceFailure, conformance_tests, normalise, probes
 
@@ -277,7 +277,7 @@ def test_clinical_review_fails_for_a_policy_that_forgets_it(project, good):
     def evaluate(case, audit):
         return attrs.evolve(good.evaluate(case, audit), requires_clinical_review=False)
 
-    fails(suite(project, Altered(good, evaluate=evaluate)), "clinical_review", "gets insufficient_information with requires_clinical_review=False")
+    fails(suite(project, Altered(good, evaluate=evaluate)), "clinical_review", "requires_clinical_review is False for outcome insufficient_information")
 
 
 def test_determinism_fails_for_a_policy_whose_answer_changes_between_calls(project, good):
@@ -309,7 +309,7 @@ def test_examples_fails_for_an_invalid_example_case(project, good, tmp_path):
 
 
 def test_examples_fails_against_the_json_schema_too(project, good, tmp_path):
-    schema = resources.files("coverage_sdk") / "schema" / "case.schema.json"
+    schema = resources.files("coverage_sdk") / "data" / "case.schema.json"
     if not schema.is_file():
         pytest.fail("the Case JSON Schema is missing from the package")
     path = tmp_path / "no-procedures.json"
@@ -380,3 +380,39 @@ def test_removals_take_away_facts_but_not_rows_of_the_analysis_asked_for(tmp_pat
     assert "radiation.oar_constraints[0].source" in removed
     assert not {"radiation.plans", "radiation.plans[0]", "radiation.oar_constraints", "radiation.oar_constraints[1]"} & removed
     assert not any(r.startswith(("case_id", "date_of_service", "procedures")) for r in removed)
+
+
+SET_REASONS = '''
+import attrs
+from coverage_sdk import hookimpl
+from coverage_sdk_bcbsma_278_iort import POLICY
+
+
+class SetReasons:
+    """BCBSMA 278 with one more reason built by iterating a set: stable within a process only."""
+
+    def __init__(self, policy):
+        self._policy = policy
+
+    def __getattr__(self, name):
+        return getattr(self._policy, name)
+
+    def evaluate(self, case, audit):
+        det = self._policy.evaluate(case, audit)
+        return attrs.evolve(det, reasons=[*det.reasons, " ".join({"alpha", "beta", "gamma", "delta", "epsilon"})])
+
+
+@hookimpl
+def coverage_sdk_policies():
+    return [SetReasons(POLICY)]
+'''
+
+
+def test_determinism_fails_for_reasons_built_from_a_set(tmp_path, monkeypatch, host):
+    (tmp_path / "set_reasons_plugin.py").write_text(SET_REASONS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import set_reasons_plugin
+
+    host.register(set_reasons_plugin, "set_reasons_plugin", ("set-reasons", "1"))
+    conformance = Conformance("bcbsma-278-iort", host=host)
+    fails(conformance, "determinism", "PYTHONHASHSEED=")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coverage_sdk.constraints import parse_constraint
-from coverage_sdk.dvh import DVH
+from coverage_sdk.dose.constraints import parse_constraint
+from coverage_sdk.dose.dvh import DVH
 
 
 @pytest.mark.parametrize(

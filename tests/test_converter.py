@@ -8,8 +8,8 @@ import json
 import pytest
 
 import coverage_sdk as cs
-from coverage_sdk.converter import case_sha256, canonical_json
-from coverage_sdk.model import DiagnosisSystem, TumorSite
+from coverage_sdk.policy.converter import case_sha256, canonical_json
+from coverage_sdk.policy.model import DiagnosisSystem, TumorSite
 
 GOOD = {
     "case_id": "c-1",
@@ -88,3 +88,20 @@ def test_load_case_resolves_base_dir(tmp_path):
     case = cs.load_case(path)
     assert case.base_dir == str(tmp_path.resolve())
     assert "base_dir" not in cs.unstructure(case)
+
+
+def test_a_case_json_error_is_structured():
+    with pytest.raises(cs.InputError) as caught:
+        cs.structure_case({"case_id": "x", "date_of_service": "2024-01-01", "procedures": [{"code": "77424", "units": 0}]}, source="c.json")
+    error = caught.value
+    assert (error.source, error.location, error.pointer) == ("c.json", "procedures[0].units", "/procedures/0/units")
+    assert str(error) == "c.json: procedures[0].units: must be >= 1, got 0"
+
+
+def test_several_problems_are_listed_each_with_its_place():
+    data = {"case_id": "x", "date_of_service": "2024-01-01", "procedures": [{"code": "77424"}], "tumor": {"margin_status": "dirty", "a/b": 1}}
+    with pytest.raises(cs.InputError) as caught:
+        cs.structure_case(data)
+    places = sorted((p.location, p.pointer) for p in caught.value.problems)
+    assert places == [("tumor.a/b", "/tumor/a~1b"), ("tumor.margin_status", "/tumor/margin_status")]
+    assert caught.value.location is None and "tumor.margin_status: 'dirty' is not one of" in str(caught.value)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 import coverage_sdk as cs
-from coverage_sdk.converter import case_sha256
-from coverage_sdk.render import to_json
+from coverage_sdk.policy.converter import case_sha256
+from coverage_sdk.render.text import to_json
 from repo_paths import EXAMPLES
 
 

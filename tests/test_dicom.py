@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import numpy as np
-import pydicom
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 from compiled import compiled_kernel
 from repo_paths import SHARED
 
-from coverage_sdk import _kernels, dicom
+from coverage_sdk import _kernels
+from coverage_sdk.dose import dicom
 from coverage_sdk._fallback import dsparse as dsparse_twin
 from coverage_sdk._fallback import pixels as pixels_twin
-from coverage_sdk.dicom import read_rtdose, read_rtstruct
+from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
 from coverage_sdk.errors import InputError
+from coverage_sdk.testing import dicom as files
+from coverage_sdk.testing.dicom import ORIENTATIONS, ROI, Contour, Encoding, Lengths, StoredDVH
 
 BREAST = SHARED / "data" / "dicom" / "breast-example"
-PATIENT = "Secret^Patient"
-ORIENTATIONS = {
-    "HFS": ((1, 0, 0), (0, 1, 0)),
-    "FFS": ((-1, 0, 0), (0, 1, 0)),
-    "HFP": ((-1, 0, 0), (0, -1, 0)),
-    "FFP": ((1, 0, 0), (0, -1, 0)),
-    "HFDL": ((0, -1, 0), (1, 0, 0)),
-}
+PATIENT = ("Secret^Patient", "ID-0042")
 X = np.arange(-6.0, 6.1, 2.0)
 Y = np.arange(-3.0, 3.1, 1.5)
 Z = np.array([10.0, 12.5, 15.0, 17.5])
@@ -37,58 +29,13 @@ def linear_dose(x, y, z):
     return 20.0 + 0.5 * x - 0.25 * y + 0.125 * z
 
 
-def _file(ds: Dataset, sop_class: str, syntax: str = ImplicitVRLittleEndian) -> Dataset:
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = syntax
-    ds.file_meta.MediaStorageSOPClassUID = sop_class
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.SOPClassUID = sop_class
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
-    ds.PatientName = PATIENT
-    ds.PatientID = "ID-0042"
-    return ds
-
-
-def rtdose(orientation="HFS", units="GY", absolute=False, bits=32, signed=False, dose=linear_dose,
-           syntax=ImplicitVRLittleEndian):
-    """An RT Dose sampling ``dose`` on the X, Y, Z grid, stored in the given orientation."""
-    row, col = (np.array(v, dtype=float) for v in ORIENTATIONS[orientation])
-    normal = np.cross(row, col)
-    axes = (X, Y, Z)
-    a_row, a_col = int(np.argmax(np.abs(row))), int(np.argmax(np.abs(col)))
-    corner = [axis[0] if s > 0 else axis[-1] for axis, s in zip(axes, row + col + normal)]
-    columns, rows = axes[a_row].size, axes[a_col].size
-    step_c, step_r = np.diff(axes[a_row])[0], np.diff(axes[a_col])[0]
-    offsets = np.sort(np.abs(Z - corner[2]))
-    c, r, f = np.meshgrid(np.arange(columns), np.arange(rows), np.arange(Z.size), indexing="ij")
-    points = np.array(corner)[:, None, None, None] + row[:, None, None, None] * c * step_c \
-        + col[:, None, None, None] * r * step_r + normal[:, None, None, None] * offsets[f]
-    gy = dose(*points).transpose(2, 1, 0)
+def rtdose(path, orientation="HFS", *, bits=32, **options) -> str:
+    """An RT Dose of ``linear_dose`` on the X, Y, Z grid, stored in ``orientation``; its path."""
+    zz, yy, xx = np.meshgrid(Z, Y, X, indexing="ij")
     scaling = 1e-4 if bits == 32 else 1e-3
-    stored = np.rint(gy * (100.0 if units == "CGY" else 1.0) / scaling)
-    ds = _file(Dataset(), "1.2.840.10008.5.1.4.1.1.481.2", syntax)
-    ds.Modality = "RTDOSE"
-    ds.ImagePositionPatient = [float(v) for v in corner]
-    ds.ImageOrientationPatient = [float(v) for v in (*row, *col)]
-    ds.PixelSpacing = [float(step_r), float(step_c)]
-    ds.GridFrameOffsetVector = [float(v) for v in (corner[2] + normal[2] * offsets if absolute else offsets)]
-    ds.Rows, ds.Columns, ds.NumberOfFrames = rows, columns, Z.size
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated = ds.BitsStored = bits
-    ds.HighBit, ds.PixelRepresentation = bits - 1, int(signed)
-    ds.DoseUnits, ds.DoseType, ds.DoseSummationType = units, "PHYSICAL", "PLAN"
-    ds.DoseGridScaling = scaling
-    order = ">" if syntax == ExplicitVRBigEndian else "<"
-    ds.PixelData = stored.astype(f"{order}{'i' if signed else 'u'}{bits // 8}").tobytes()
-    return ds
-
-
-def contour_item(points, kind="CLOSED_PLANAR"):
-    item = Dataset()
-    item.ContourGeometricType = kind
-    item.NumberOfContourPoints = len(points)
-    item.ContourData = [float(v) for v in np.asarray(points, dtype=float).ravel()]
-    return item
+    files.rtdose(linear_dose(xx, yy, zz), X, Y, Z, path=path, orientation=orientation, bits=bits, scaling=scaling,
+                 encoding=options.pop("encoding", Encoding.IMPLICIT_LITTLE), patient=PATIENT, **options)  # fmt: skip
+    return str(path)
 
 
 def square(z, half=5.0, centre=(0.0, 0.0)):
@@ -96,27 +43,8 @@ def square(z, half=5.0, centre=(0.0, 0.0)):
     return [(cx - half, cy - half, z), (cx + half, cy - half, z), (cx + half, cy + half, z), (cx - half, cy + half, z)]
 
 
-def rtstruct(rois, syntax=ImplicitVRLittleEndian):
-    """An RT Structure Set of ``rois``: ``[(number, name, [contour items])]``."""
-    ds = _file(Dataset(), "1.2.840.10008.5.1.4.1.1.481.3", syntax)
-    ds.Modality = "RTSTRUCT"
-    ds.StructureSetROISequence = Sequence()
-    ds.ROIContourSequence = Sequence()
-    for number, name, contours in rois:
-        roi = Dataset()
-        roi.ROINumber, roi.ROIName = number, name
-        ds.StructureSetROISequence.append(roi)
-        item = Dataset()
-        item.ReferencedROINumber = number
-        item.ROIDisplayColor = [255, 0, 0]
-        if contours:
-            item.ContourSequence = Sequence(contours)
-        ds.ROIContourSequence.append(item)
-    return ds
-
-
-def save(ds: Dataset, path) -> str:
-    ds.save_as(path, enforce_file_format=True)
+def rtstruct(path, rois, **options) -> str:
+    files.rtstruct(rois, path=path, encoding=options.pop("encoding", Encoding.IMPLICIT_LITTLE), patient=PATIENT, **options)
     return str(path)
 
 
@@ -133,14 +61,14 @@ def kernels(request, monkeypatch):
 
 def test_breast_dose_geometry_and_units():
     dose = read_rtdose(BREAST / "rtdose.dcm")
-    ds = pydicom.dcmread(BREAST / "rtdose.dcm")
+    ds = files.dataset(BREAST / "rtdose.dcm")
     assert dose.dose.shape == (98, 129, 194)
-    assert dose.dose.dtype == np.float64 and dose.dose.flags.c_contiguous
+    assert dose.dose.dtype == np.float32 and dose.dose.flags.c_contiguous
     np.testing.assert_allclose(dose.x[[0, -1]], [-228.6541915, -228.6541915 + 193 * 2.5])
     np.testing.assert_allclose(dose.y[[0, -1]], [-419.2444776, -419.2444776 + 128 * 2.5])
     np.testing.assert_allclose(np.diff(dose.z), 3.0)
     assert dose.z[0] == pytest.approx(-122.4407)
-    np.testing.assert_array_equal(dose.dose, ds.pixel_array * float(ds.DoseGridScaling))
+    np.testing.assert_array_equal(dose.dose, (ds.pixel_array * float(ds.DoseGridScaling)).astype(np.float32))
 
 
 def test_breast_reference_dvhs_follow_the_standard():
@@ -155,34 +83,17 @@ def test_breast_reference_dvhs_follow_the_standard():
     assert 0 < heart.dose_at_volume(95) < heart.dose_at_volume(5) < heart.edges[-1]
 
 
-def _dvh_item(widths, volumes, dvh_type="CUMULATIVE", units="GY", scaling=None, number=7):
-    item = Dataset()
-    referenced = Dataset()
-    referenced.ReferencedROINumber = number
-    referenced.DVHROIContributionType = "INCLUDED"
-    item.DVHReferencedROISequence = Sequence([referenced])
-    item.DVHType, item.DoseUnits, item.DoseType, item.DVHVolumeUnits = dvh_type, units, "PHYSICAL", "CM3"
-    if scaling is not None:
-        item.DVHDoseScaling = scaling
-    item.DVHNumberOfBins = len(widths)
-    item.DVHData = [float(v) for pair in zip(widths, volumes) for v in pair]
-    item.DVHMeanDose = 2.0
-    return item
-
-
 @pytest.mark.parametrize(
     "item",
     [
-        _dvh_item([1, 1, 1, 1], [10, 10, 5, 0]),
-        _dvh_item([1, 1, 1, 1], [0, 5, 5, 0], dvh_type="DIFFERENTIAL"),
-        _dvh_item([50, 50, 50, 50], [10, 10, 5, 0], units="CGY", scaling=2.0),
+        StoredDVH(7, [1, 1, 1, 1], [10, 10, 5, 0], mean=2.0),
+        StoredDVH(7, [1, 1, 1, 1], [0, 5, 5, 0], kind="DIFFERENTIAL", mean=2.0),
+        StoredDVH(7, [50, 50, 50, 50], [10, 10, 5, 0], units="CGY", dose_scaling=2.0, mean=2.0),
     ],
     ids=["cumulative", "differential", "cGy-scaled"],
 )
 def test_stored_dvh_bins_widths_and_volumes(tmp_path, item):
-    ds = rtdose()
-    ds.DVHSequence = Sequence([item])
-    dvh = read_rtdose(save(ds, tmp_path / "dose.dcm")).reference_dvhs[7]
+    dvh = read_rtdose(rtdose(tmp_path / "dose.dcm", dvhs=[item])).reference_dvhs[7]
     np.testing.assert_allclose(dvh.edges, [0, 1, 2, 3, 4])
     np.testing.assert_allclose(dvh.cumulative, [10, 10, 5, 0, 0])
     assert dvh.volume_cc == 10
@@ -190,13 +101,13 @@ def test_stored_dvh_bins_widths_and_volumes(tmp_path, item):
     assert dvh.dose_at_volume(50) == pytest.approx(2.0)
     assert dvh.dose_at_volume(75) == pytest.approx(1.5)
     assert dvh.volume_at_dose(2.5) == pytest.approx(25.0)
-    assert dvh.stored_mean == pytest.approx(2.0 * (0.01 if item.DoseUnits == "CGY" else 1.0))
+    assert dvh.stored_mean == pytest.approx(2.0 * (0.01 if item.units == "CGY" else 1.0))
 
 
 @pytest.mark.parametrize("orientation", ORIENTATIONS)
 @pytest.mark.parametrize("bits,signed", [(32, False), (16, True)])
 def test_every_axial_orientation_gives_the_same_patient_dose(tmp_path, kernels, orientation, bits, signed):
-    dose = read_rtdose(save(rtdose(orientation, bits=bits, signed=signed), tmp_path / "dose.dcm"))
+    dose = read_rtdose(rtdose(tmp_path / "dose.dcm", orientation, bits=bits, signed=signed))
     np.testing.assert_allclose(dose.x, X)
     np.testing.assert_allclose(dose.y, Y)
     np.testing.assert_allclose(dose.z, Z)
@@ -204,36 +115,52 @@ def test_every_axial_orientation_gives_the_same_patient_dose(tmp_path, kernels, 
     np.testing.assert_allclose(dose.dose, linear_dose(xx, yy, zz), atol=1e-3 if bits == 16 else 1e-4)
 
 
-@pytest.mark.parametrize("syntax", [ExplicitVRLittleEndian, ExplicitVRBigEndian])
+@pytest.mark.parametrize("syntax", [Encoding.EXPLICIT_LITTLE, Encoding.EXPLICIT_BIG])
 def test_explicit_and_big_endian_encodings_read_alike(tmp_path, syntax):
-    implicit = read_rtdose(save(rtdose("HFP", bits=16, signed=True), tmp_path / "implicit.dcm"))
-    other = read_rtdose(save(rtdose("HFP", bits=16, signed=True, syntax=syntax), tmp_path / "other.dcm"))
+    implicit = read_rtdose(rtdose(tmp_path / "implicit.dcm", "HFP", bits=16, signed=True))
+    other = read_rtdose(rtdose(tmp_path / "other.dcm", "HFP", bits=16, signed=True, encoding=syntax))
     np.testing.assert_array_equal(other.dose, implicit.dose)
     np.testing.assert_array_equal(other.x, implicit.x)
 
 
 @pytest.mark.parametrize("orientation", ["HFS", "FFS"])
 def test_absolute_frame_offsets_equal_relative_ones(tmp_path, orientation):
-    relative = read_rtdose(save(rtdose(orientation), tmp_path / "relative.dcm"))
-    absolute = read_rtdose(save(rtdose(orientation, absolute=True), tmp_path / "absolute.dcm"))
+    relative = read_rtdose(rtdose(tmp_path / "relative.dcm", orientation))
+    absolute = read_rtdose(rtdose(tmp_path / "absolute.dcm", orientation, absolute_offsets=True))
     np.testing.assert_array_equal(relative.z, absolute.z)
     np.testing.assert_array_equal(relative.dose, absolute.dose)
 
 
 def test_centigray_is_converted_to_gray(tmp_path):
-    gy = read_rtdose(save(rtdose(units="GY"), tmp_path / "gy.dcm"))
-    cgy = read_rtdose(save(rtdose(units="CGY"), tmp_path / "cgy.dcm"))
+    gy = read_rtdose(rtdose(tmp_path / "gy.dcm", units="GY"))
+    cgy = read_rtdose(rtdose(tmp_path / "cgy.dcm", units="CGY"))
     np.testing.assert_allclose(cgy.dose, gy.dose, rtol=1e-6)
 
 
-@pytest.mark.parametrize("syntax", [ImplicitVRLittleEndian, ExplicitVRBigEndian])
+@pytest.mark.parametrize("syntax", [Encoding.IMPLICIT_LITTLE, Encoding.EXPLICIT_BIG])
 def test_a_grid_read_in_memory_equals_the_mapped_one(tmp_path, monkeypatch, syntax):
-    path = save(rtdose("FFP", syntax=syntax), tmp_path / "dose.dcm")
+    path = rtdose(tmp_path / "dose.dcm", "FFP", encoding=syntax)
     in_memory = read_rtdose(path)
-    monkeypatch.setattr("coverage_sdk.dicom.DEFER_SIZE", 64)
+    monkeypatch.setattr("coverage_sdk.dose.dicom.DEFER_SIZE", 64)
     mapped = read_rtdose(path)
     np.testing.assert_array_equal(mapped.dose, in_memory.dose)
     np.testing.assert_array_equal(mapped.z, in_memory.z)
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+@pytest.mark.parametrize("defer", [64, 1 << 20], ids=["mapped", "in-memory"])
+def test_a_grid_scaled_a_frame_at_a_time_equals_one_scaled_whole(tmp_path, monkeypatch, kernels, orientation, defer):
+    """The stored frames are scaled a few at a time (peak memory); in every orientation, mapped
+    or in memory, the result is the grid scaled in one piece."""
+    path = rtdose(tmp_path / "dose.dcm", orientation, bits=32)
+    whole = read_rtdose(path)
+    monkeypatch.setattr("coverage_sdk.dose.dicom.DEFER_SIZE", defer)
+    monkeypatch.setattr("coverage_sdk.dose.dicom.SCALE_CHUNK_BYTES", 1)
+    framed = read_rtdose(path)
+    np.testing.assert_array_equal(framed.dose, whole.dose)
+    assert framed.known_dose_range == whole.known_dose_range == (whole.dose.min(), whole.dose.max())
+    for a, b in zip((framed.x, framed.y, framed.z), (whole.x, whole.y, whole.z)):
+        np.testing.assert_array_equal(a, b)
 
 
 def _expect_input_error(read, path, location: str | None):
@@ -243,7 +170,7 @@ def _expect_input_error(read, path, location: str | None):
     assert error.source == str(path)
     assert error.location == location or (location and location in (error.location or ""))
     assert str(path) in str(error)
-    assert PATIENT not in str(error) and "ID-0042" not in str(error) and "boost" not in str(error).lower()
+    assert PATIENT[0] not in str(error) and PATIENT[1] not in str(error) and "boost" not in str(error).lower()
     return error
 
 
@@ -254,15 +181,6 @@ def _corrupt(path: str, marker: bytes, replacement: bytes) -> str:
         f.seek(0)
         f.write(data)
     return path
-
-
-def _with(ds: Dataset, **changes) -> Dataset:
-    for keyword, value in changes.items():
-        if value is None:
-            delattr(ds, keyword)
-        else:
-            setattr(ds, keyword, value)
-    return ds
 
 
 @pytest.mark.parametrize(
@@ -289,7 +207,7 @@ def _with(ds: Dataset, **changes) -> Dataset:
     ],
 )
 def test_bad_rtdose_is_an_input_error_naming_the_tag(tmp_path, changes, location):
-    path = _corrupt(save(_with(rtdose(), **changes), tmp_path / "dose.dcm"), b"0.000925", b"0.0009x5")
+    path = _corrupt(rtdose(tmp_path / "dose.dcm", changes=changes), b"0.000925", b"0.0009x5")
     _expect_input_error(read_rtdose, path, location)
 
 
@@ -329,7 +247,7 @@ def test_breast_structure_set():
     assert structures.markers == {}
     assert structures.by_number(5) is structures["Heart"]
     heart = structures["Heart"]
-    ds = pydicom.dcmread(BREAST / "rtss.dcm")
+    ds = files.dataset(BREAST / "rtss.dcm")
     (item,) = [r for r in ds.ROIContourSequence if r.ReferencedROINumber == 5]
     expected = sorted(
         ((float(c.ContourData[2]), np.array(c.ContourData, dtype=float).reshape(-1, 3)[:, :2]) for c in item.ContourSequence),
@@ -344,42 +262,27 @@ def test_breast_structure_set():
 def _synthetic_rois():
     hole = [(x, y, 0.0) for x, y, _ in square(0.0, half=2.0)]
     return [
-        (1, "Target", [contour_item(square(3.0)), contour_item(square(0.0)), contour_item(hole),
-                       contour_item(square(0.0, 1.0, (20.0, 0.0)))]),
-        (2, "Empty", []),
-        (3, "Marker", [contour_item([(1.0, 2.0, 3.0)], kind="POINT")]),
-        (4, "Target", [contour_item(square(6.0))]),
-        (7, "Mixed", [contour_item(square(-3.0)), contour_item([(0.0, 0.0, 9.0)], kind="POINT")]),
+        ROI(1, "Target", [square(3.0), square(0.0), hole, square(0.0, 1.0, (20.0, 0.0))]),
+        ROI(2, "Empty"),
+        ROI(3, "Marker", [Contour([(1.0, 2.0, 3.0)], kind="POINT")]),
+        ROI(4, "Target", [square(6.0)]),
+        ROI(7, "Mixed", [square(-3.0), Contour([(0.0, 0.0, 9.0)], kind="POINT")]),
     ]
 
 
-def _undefined_lengths(ds: Dataset, nested_only: bool) -> Dataset:
-    for item in ds.ROIContourSequence:
-        if "ContourSequence" in item:
-            item["ContourSequence"].is_undefined_length = True
-            for contour in item.ContourSequence:
-                contour.is_undefined_length_sequence_item = True
-        item.is_undefined_length_sequence_item = True
-    ds["ROIContourSequence"].is_undefined_length = not nested_only
-    return ds
-
-
 @pytest.mark.parametrize(
-    "syntax,undefined",
+    "syntax,lengths",
     [
-        (ImplicitVRLittleEndian, None),
-        (ExplicitVRLittleEndian, None),
-        (ImplicitVRLittleEndian, "nested"),
-        (ExplicitVRLittleEndian, "nested"),
-        (ExplicitVRLittleEndian, "all"),
-        (ExplicitVRBigEndian, None),
+        (Encoding.IMPLICIT_LITTLE, Lengths.DEFINED),
+        (Encoding.EXPLICIT_LITTLE, Lengths.DEFINED),
+        (Encoding.IMPLICIT_LITTLE, Lengths.NESTED_UNDEFINED),
+        (Encoding.EXPLICIT_LITTLE, Lengths.NESTED_UNDEFINED),
+        (Encoding.EXPLICIT_LITTLE, Lengths.UNDEFINED),
+        (Encoding.EXPLICIT_BIG, Lengths.DEFINED),
     ],
 )
-def test_synthetic_structure_set_in_every_encoding(tmp_path, kernels, syntax, undefined):
-    ds = rtstruct(_synthetic_rois(), syntax)
-    if undefined:
-        _undefined_lengths(ds, nested_only=undefined == "nested")
-    structures = read_rtstruct(save(ds, tmp_path / "rtss.dcm"))
+def test_synthetic_structure_set_in_every_encoding(tmp_path, kernels, syntax, lengths):
+    structures = read_rtstruct(rtstruct(tmp_path / "rtss.dcm", _synthetic_rois(), encoding=syntax, lengths=lengths))
     assert list(structures) == ["Target", "Empty", "Mixed"]
     target = structures["Target"]
     assert target.number == 1 and target.kind == "CLOSED_PLANAR"
@@ -398,24 +301,21 @@ def test_synthetic_structure_set_in_every_encoding(tmp_path, kernels, syntax, un
 @pytest.mark.parametrize(
     "contour,location",
     [
-        ({"ContourData": [1.0, 2.0, 3.0, 4.0]}, "(3006,0050) ContourData"),
-        ({"ContourData": [0.0, 0.0, 1.0, 5.0, 0.0, 1.0, 5.0, 5.0, 2.0]}, "(3006,0050) ContourData"),
-        ({"ContourData": [1.0, 2.0, 12345.675]}, "(3006,0050) ContourData"),
-        ({"ContourData": [1.0, 2.0, 12345.125]}, "(3006,0050) ContourData"),
+        ([1.0, 2.0, 3.0, 4.0], "(3006,0050) ContourData"),
+        ([0.0, 0.0, 1.0, 5.0, 0.0, 1.0, 5.0, 5.0, 2.0], "(3006,0050) ContourData"),
+        ([1.0, 2.0, 12345.675], "(3006,0050) ContourData"),
+        ([1.0, 2.0, 12345.125], "(3006,0050) ContourData"),
     ],
     ids=["not-triplets", "not-planar", "not-a-number", "nan"],
 )
 def test_bad_contours_are_input_errors(tmp_path, kernels, contour, location):
-    item = contour_item(square(0.0))
-    for keyword, value in contour.items():
-        setattr(item, keyword, value)
-    ds = rtstruct([(1, "Target", [contour_item(square(1.0)), item])])
-    path = _corrupt(save(ds, tmp_path / "rtss.dcm"), b"12345.675", b"12345.6x5")
+    path = rtstruct(tmp_path / "rtss.dcm", [ROI(1, "Target", [square(1.0), contour])])
+    path = _corrupt(path, b"12345.675", b"12345.6x5")
     _expect_input_error(read_rtstruct, _corrupt(path, b"12345.125", b"nan      "), location)
 
 
 def test_malformed_sequence_bytes_are_an_input_error(tmp_path):
-    path = save(rtstruct(_synthetic_rois()), tmp_path / "rtss.dcm")
+    path = rtstruct(tmp_path / "rtss.dcm", _synthetic_rois())
     data = bytearray((tmp_path / "rtss.dcm").read_bytes())
     at = data.index(b"\xfe\xff\x00\xe0", data.index(b"\x06\x30\x39\x00"))
     data[at + 4 : at + 8] = (10**6).to_bytes(4, "little")
@@ -425,8 +325,9 @@ def test_malformed_sequence_bytes_are_an_input_error(tmp_path):
 
 @pytest.mark.parametrize("nested_only", [True, False], ids=["walker", "pydicom"])
 def test_undefined_lengths_read_like_the_original_breast_file(tmp_path, nested_only):
-    ds = _undefined_lengths(pydicom.dcmread(BREAST / "rtss.dcm"), nested_only=nested_only)
-    reencoded = read_rtstruct(save(ds, tmp_path / "rtss.dcm"))
+    lengths = Lengths.NESTED_UNDEFINED if nested_only else Lengths.UNDEFINED
+    files.write(files.dataset(BREAST / "rtss.dcm"), tmp_path / "rtss.dcm", lengths=lengths)
+    reencoded = read_rtstruct(tmp_path / "rtss.dcm")
     original = read_rtstruct(BREAST / "rtss.dcm")
     assert list(reencoded) == list(original)
     for name, structure in original.items():

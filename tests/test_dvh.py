@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from coverage_sdk.dvh import compute_dvh
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.dose.dvh import compute_dvh
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 
 def _grid(dose=None, n=20):

@@ -7,9 +7,9 @@ import pytest
 from compiled import compiled_kernel
 from hypothesis import given, settings, strategies as st
 
-from coverage_sdk import dvh as dvh_module
+from coverage_sdk.dose import dvh as dvh_module
 from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
-from coverage_sdk.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure
 
 compiled_raster, compiled_dvh = compiled_kernel("_raster"), compiled_kernel("_dvh")
 
@@ -61,3 +61,26 @@ def test_two_threads_give_the_one_thread_histogram(monkeypatch):
         two = dvh_module.compute_dvh(grid, roi, threads=2)
         assert two.mean == pytest.approx(one.mean, rel=1e-12)
         np.testing.assert_allclose(two.cumulative_cc, one.cumulative_cc, rtol=0, atol=1e-12 * one.volume_cc)
+
+
+@pytest.mark.parametrize("twin", [False, True], ids=["compiled", "twin"])
+def test_a_float32_grid_gives_the_float64_histogram(monkeypatch, twin):
+    """Readers hold the dose as float32; the kernels read either type, and a float32 grid gives
+    the DVH of its float64 copy (the same doses, so the same numbers to rounding)."""
+    kernels = {"_raster": twin_raster, "_dvh": twin_dvh} if twin else {"_raster": compiled_raster, "_dvh": compiled_dvh}
+    monkeypatch.setattr(dvh_module, "kernel", kernels.__getitem__)
+    axis, z = np.arange(-15.0, 16.0, 1.5), np.arange(-12.0, 13.0, 2.0)
+    dose = (np.float32(3.1) + np.sin(axis[None, None, :] / 4) + 0.05 * axis[None, :, None] ** 2 / 8
+            + 0.1 * z[:, None, None]).astype(np.float32)
+    single = DoseGrid(np.ascontiguousarray(np.broadcast_to(dose, (z.size, axis.size, axis.size))), axis, axis, z)
+    double = DoseGrid(single.dose.astype(np.float64), axis, axis, z)
+    assert single.dose.dtype == np.float32 and double.dose.dtype == np.float64
+    angle = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    for radius in (2.5, 9.0):
+        ring = np.c_[0.4 + radius * np.cos(angle), -0.3 + radius * np.sin(angle)]
+        roi = Structure.from_contours("r", 1, [(level, ring) for level in np.arange(-9.0, 9.5, 1.5)])
+        a, b = dvh_module.compute_dvh(single, roi), dvh_module.compute_dvh(double, roi)
+        assert a.volume_cc == b.volume_cc
+        assert (a.min, a.max) == (b.min, b.max)
+        assert a.mean == pytest.approx(b.mean, rel=1e-12)
+        np.testing.assert_allclose(a.cumulative_cc, b.cumulative_cc, rtol=0, atol=1e-12 * b.volume_cc)

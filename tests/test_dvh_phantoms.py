@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from compiled import compiled_kernel
-from phantoms import METRICS, all_cases, dose_grid, errors, structure, table
+from phantoms import METRICS, across_cases, all_cases, dose_grid, errors, structure, table
 
-from coverage_sdk import dvh as dvh_module
+from coverage_sdk.dose import dvh as dvh_module
 from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
 from coverage_sdk._kernels import extension_status
-from coverage_sdk.dvh import compute_dvh
+from coverage_sdk.dose.dvh import compute_dvh
 
 CASES = all_cases()
 
@@ -26,6 +26,22 @@ def test_accuracy_against_closed_forms():
         values = np.array([row[name] for row in rows])
         assert np.percentile(values, 90) <= 1.5, name
         assert values.max() <= 3.0, name
+
+
+def test_cylinders_across_the_slices_as_they_are_today():
+    """Cylinders lying across the slices (issue 17), radius 5, 12 and 20 mm, contours every 1, 2
+    and 3 mm: slabs of constant section miss the circular profile between planes and near the
+    end planes, so volumes come out up to 5 % small (12 mm at 3 mm). Issue 17 asks for 1 % p90
+    and 2 % worst, which needs an interpolation between planes that the SDK does not have yet;
+    this test holds today's level so that a change is seen, and says where it stands."""
+    cases = across_cases() if extension_status() == "compiled" else across_cases()[::3]
+    rows = [errors(case, compute_dvh(dose_grid(case), structure(case))) for case in cases]
+    print(f"\n{len(rows)} cylinders across the slices\n{table(rows)}")
+    volume = np.array([row["volume"] for row in rows])
+    assert 4.0 <= np.percentile(volume, 90) <= 5.0 and volume.max() <= 5.5
+    for name in METRICS[1:]:
+        values = np.array([row[name] for row in rows])
+        assert np.percentile(values, 90) <= 2.0 and values.max() <= 3.0, name
 
 
 @pytest.mark.parametrize("case", CASES[::41], ids=lambda c: c.label)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from coverage_sdk import icd10
-from coverage_sdk.model import SarcomaLocation, TumorSite
+from coverage_sdk.policy import icd10
+from coverage_sdk.policy.model import SarcomaLocation, TumorSite
 
 
 @pytest.mark.parametrize(

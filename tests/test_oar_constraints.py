@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
-from coverage_sdk.constraints import parse_constraint
-from coverage_sdk.oar_constraints import (
-    _library, canonical_organ, looser_than_published, organ_key, published_constraints, source_name,
+from coverage_sdk import default_host, hookimpl
+from coverage_sdk.dose.constraints import parse_constraint
+from coverage_sdk.dose.constraint_library import (
+    PublishedConstraint, canonical_organ, looser_than_published, organ_key, published_constraints, source_name,
 )  # fmt: skip
 
 
@@ -30,7 +33,7 @@ def test_aliases_and_sides():
 
 
 def test_every_row_follows_the_grammar_and_cites_its_source():
-    rows = _library()
+    rows = default_host().oar_constraints()
     assert len(rows) >= 30
     for row in rows:
         constraint = parse_constraint(row.constraint)
@@ -105,3 +108,14 @@ def test_source_names(text, family, kind, protocol):
 @pytest.mark.parametrize("text", [None, "", "vendor template", "TG-101", "Emami 1991"])
 def test_sources_not_recognised(text):
     assert source_name(text) is None
+
+
+def test_a_plugin_contributes_rows_to_the_library(host):
+    row = PublishedConstraint("Brainstem", "Dmax <= 60 Gy", "CORSAIR", None, "test setting", None, "a test citation")
+    plugin = types.ModuleType("corsair_rows")
+    plugin.coverage_sdk_oar_constraints = hookimpl(lambda: [row])
+    before = published_constraints("Brain Stem", host=host)
+    host.register(plugin, "corsair_rows")
+    after = published_constraints("Brain Stem", host=host)
+    assert after == [*before, row] or after == [row, *before]
+    assert looser_than_published("Brainstem", "Dmax < 70 Gy", "CORSAIR", host=host) == row

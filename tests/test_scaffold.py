@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
@@ -12,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from coverage_sdk import InputError, load_case
-from coverage_sdk.scaffold import FILES, add_parser, create_plugin
+from coverage_sdk.cli import main
+from coverage_sdk.scaffold import FILES, create_plugin
 from coverage_sdk.testing import CHECKS, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,10 +20,7 @@ GUIDE = ROOT / "docs" / "writing-a-plugin.md"
 
 
 def new_plugin(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="coverage-sdk")
-    add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["new-plugin", *argv])
-    return args.func(args)
+    return main(["new-plugin", *argv])
 
 
 def test_the_project_has_every_part_named_after_the_policy_id(tmp_path, capsys):
@@ -62,15 +59,15 @@ def test_an_existing_folder_with_files_is_not_overwritten(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
-def test_the_generated_tests_pass_and_run_the_conformance_suite(tmp_path):
-    """The generated project, "installed" through a .dist-info folder on PYTHONPATH, passes its own pytest."""
-    root = create_plugin(tmp_path / "acme-iort-plugin", "acme-iort")
+def _run_generated_tests(tmp_path: Path, root: Path, policy_id: str) -> str:
+    """The generated project, "installed" through a .dist-info folder on PYTHONPATH, runs its own pytest."""
+    package, entry = f"coverage_sdk_{policy_id.replace('-', '_')}", policy_id.replace("-", "_")
     site = tmp_path / "site"
-    info = site / "coverage_sdk_acme_iort-0.1.0.dist-info"
+    info = site / f"{package}-0.1.0.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: coverage-sdk-acme-iort\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text("[coverage_sdk]\nacme_iort = coverage_sdk_acme_iort.plugin\n")
-    env = {**os.environ, "COVERAGE_SDK_LOAD_PLUGINS": "acme_iort"}
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: coverage-sdk-{policy_id}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(f"[coverage_sdk]\n{entry} = {package}.plugin\n")
+    env = {**os.environ, "COVERAGE_SDK_LOAD_PLUGINS": entry}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(site), str(root / "src"), env.get("PYTHONPATH"))))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True
@@ -78,7 +75,37 @@ def test_the_generated_tests_pass_and_run_the_conformance_suite(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     for check in CHECKS:
         assert re.search(rf"test_conformance\[{check}\] PASSED", done.stdout), check
-    assert "test_policy.py::test_unknown_margins_are_insufficient_information_naming_the_fact PASSED" in done.stdout
+    return done.stdout
+
+
+def test_the_generated_tests_pass_and_run_the_conformance_suite(tmp_path):
+    out = _run_generated_tests(tmp_path, create_plugin(tmp_path / "acme-iort-plugin", "acme-iort"), "acme-iort")
+    assert "test_policy.py::test_unknown_margins_are_insufficient_information_naming_the_fact PASSED" in out
+
+
+SBRT_DOCUMENT = """Gamma Health Medical Policy 41: Stereotactic Body Radiation Therapy
+
+Policy
+
+SBRT may be considered **medically necessary** for early-stage non-small cell lung cancer in patients who are
+medically inoperable.
+
+SBRT is considered investigational for all other indications.
+"""
+
+
+def test_a_project_from_the_payers_document_cites_it_and_sends_every_request_to_review(tmp_path, capsys):
+    document = tmp_path / "sbrt.txt"
+    document.write_text(SBRT_DOCUMENT)
+    root = tmp_path / "gamma-sbrt"
+    argv = ["--policy-id", "gamma-sbrt", "--title", "Stereotactic Body Radiation Therapy", "--codes", "77373,77435"]
+    assert new_plugin(str(root), *argv, "--document", str(document), "--effective-from", "2025-03-01") == 0
+    assert (root / "policy" / "gamma-sbrt.txt").read_text() == SBRT_DOCUMENT
+    text = "\n".join(p.read_text() for p in root.rglob("*") if p.is_file() and p.name != "gamma-sbrt.txt")
+    assert "rectal" not in (root / "src" / "coverage_sdk_gamma_sbrt" / "policy.py").read_text().lower()
+    assert "Intraoperative" not in text and "2025-03-01" in text
+    out = _run_generated_tests(tmp_path, root, "gamma-sbrt")
+    assert "test_policy.py::test_every_request_goes_to_clinical_review PASSED" in out
 
 
 def _blocks(language: str) -> list[str]:
@@ -107,3 +134,19 @@ def test_the_guides_pyproject_snippet_is_what_new_plugin_writes(tmp_path):
     (snippet,) = _blocks("toml")
     generated = (create_plugin(tmp_path / "p", "acme-iort") / "pyproject.toml").read_text()
     assert snippet in generated
+
+
+def test_title_and_codes_reach_every_file(tmp_path, capsys):
+    root = tmp_path / "sbrt"
+    assert new_plugin(str(root), "--policy-id", "gamma-sbrt", "--title", "Stereotactic Body Radiation Therapy", "--codes", "77373,77435") == 0
+    text = "\n".join(p.read_text() for p in root.rglob("*") if p.is_file())
+    assert "Intraoperative Radiation Therapy" not in text and "77424" not in text and "77425" not in text
+    assert "Stereotactic Body Radiation Therapy" in (root / "src" / "coverage_sdk_gamma_sbrt" / "policy.py").read_text()
+    assert "('77373', '77435')" in (root / "src" / "coverage_sdk_gamma_sbrt" / "policy.py").read_text()
+    assert '"code": "77435"' in next((root / "examples").glob("*.json")).read_text()
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--codes", "7737"), ("--codes", ","), ("--title", 'a "quoted" title')])
+def test_bad_title_or_codes_are_bad_input(tmp_path, capsys, flag, value):
+    assert new_plugin(str(tmp_path / "x"), "--policy-id", "x-y", flag, value) == 2
+    assert flag in capsys.readouterr().err

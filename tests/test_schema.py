@@ -8,14 +8,14 @@ import jsonschema
 import pytest
 
 import coverage_sdk as cs
-from coverage_sdk.schema import case_schema, shipped_case_schema
+from coverage_sdk.policy.schema import case_schema, shipped_case_schema
 from repo_paths import EXAMPLES, SHARED
 
 VALIDATOR = jsonschema.Draft202012Validator(case_schema(), format_checker=jsonschema.FormatChecker())
 
 
 def test_shipped_schema_is_generated_from_the_model():
-    assert shipped_case_schema() == case_schema(), "run: python -m coverage_sdk.schema"
+    assert shipped_case_schema() == case_schema(), "run: python -m coverage_sdk.policy.schema"
     jsonschema.Draft202012Validator.check_schema(case_schema())
 
 

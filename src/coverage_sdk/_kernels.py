@@ -1,19 +1,26 @@
-"""Chooses between the compiled kernels (``coverage_sdk._name``) and their numpy twins.
+"""Chooses between the compiled kernels (``coverage_sdk._name``) and their numpy twins, and
+how many threads the compiled ones use.
 
 The twins in ``coverage_sdk._fallback`` are used when ``COVERAGE_SDK_PUREPYTHON=1``, and when the
 extension was not built (no compiler at install time): then with a one-line ``RuntimeWarning``,
 once per process, or an ``ImportError`` where ``COVERAGE_SDK_REQUIRE_COMPILED=1``. Every kernel
 module has a twin.
+
+The compiled kernels' OpenMP threads wait passively (``OMP_WAIT_POLICY=passive``, set before
+the first kernel loads unless the host set it): a spinning thread that waits for work holds a
+core that another process wants, and on a shared machine that made the SDK 10-20x slower.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import warnings
+from pathlib import Path
 from types import ModuleType
 
-KERNELS = ("_tristate", "_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
+KERNELS = ("_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
 
 
 def pure_python_requested() -> bool:
@@ -22,6 +29,64 @@ def pure_python_requested() -> bool:
 
 def compiled_required() -> bool:
     return os.environ.get("COVERAGE_SDK_REQUIRE_COMPILED", "") not in ("", "0")
+
+
+THREADS_VARIABLE = "COVERAGE_SDK_THREADS"
+
+
+def cgroup_cpus(root: Path = Path("/")) -> float | None:
+    """The CPU quota of this process's cgroup in CPUs (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``),
+    or None without one; ``root`` is the file system root the paths are read under."""
+    try:
+        lines = (root / "proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":
+            files = [(root / "sys/fs/cgroup" / path.lstrip("/") / "cpu.max", None)]
+        elif "cpu" in controllers.split(","):
+            folder = root / "sys/fs/cgroup" / controllers / path.lstrip("/")
+            files = [(folder / "cpu.cfs_quota_us", folder / "cpu.cfs_period_us")]
+        else:
+            continue
+        for quota_file, period_file in files:
+            try:
+                if period_file is None:
+                    quota, period = quota_file.read_text().split()[:2]
+                else:
+                    quota, period = quota_file.read_text().strip(), period_file.read_text().strip()
+            except (OSError, ValueError):
+                continue
+            if quota not in ("max", "-1") and int(period) > 0:
+                return int(quota) / int(period)
+    return None
+
+
+def available_cpus() -> int:
+    """The CPUs this process may use: its affinity mask, capped by its cgroup's CPU quota."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    quota = cgroup_cpus()
+    if quota is not None:
+        cpus = min(cpus, max(1, math.ceil(quota)))
+    return max(1, cpus)
+
+
+def default_threads() -> int:
+    """``COVERAGE_SDK_THREADS`` when set (an integer from 1 to 256), else :func:`available_cpus`."""
+    text = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not text:
+        return available_cpus()
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 256:
+        raise ValueError(f"{THREADS_VARIABLE}={text!r}: expected an integer from 1 to 256")
+    return value
 
 
 _warned = False
@@ -46,6 +111,7 @@ def _fall_back(name: str, error: ImportError) -> None:
 
 def _load(name: str) -> tuple[ModuleType, bool]:
     if not pure_python_requested():
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         try:
             return importlib.import_module(f"coverage_sdk.{name}"), True
         except ImportError as error:

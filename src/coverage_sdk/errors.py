@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
-class InputError(ValueError):
+
+class CoverageSDKError(Exception):
+    """The base of every error the SDK raises on purpose."""
+
+
+class InputError(CoverageSDKError, ValueError):
     """Input that does not meet the contract: names the file, the place in it, and what was expected.
 
-    ``location`` is a JSON path (``tumor.margin_status``) or a DICOM tag
-    (``(3004,000E) DoseGridScaling``); neither ever carries patient data.
+    ``source`` is the file (or ``--flag``) at fault; ``location`` the place in it, a JSON path
+    (``tumor.margin_status``) or a DICOM tag (``(3004,000E) DoseGridScaling``); ``pointer`` the
+    same place in case JSON as an RFC 6901 JSON pointer (``/tumor/margin_status``); ``problems``
+    each problem as an InputError of its own when there are several. None of them ever
+    carries patient data.
     """
 
-    def __init__(self, message: str, *, source: str | None = None, location: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, source: str | None = None, location: str | None = None, pointer: str | None = None,
+        problems: Sequence[InputError] = (),
+    ) -> None:  # fmt: skip
         self.message = message
         self.source = source
         self.location = location
+        self.pointer = pointer
+        self.problems = tuple(problems)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -21,5 +35,5 @@ class InputError(ValueError):
         return f"{where}: {self.message}" if where else self.message
 
 
-class PluginError(RuntimeError):
-    """A policy plugin raised while evaluating a case; reported in that policy's determination."""
+class PluginError(CoverageSDKError, RuntimeError):
+    """A plugin failed or answered outside the contract; reported in that policy's determination."""

@@ -19,9 +19,9 @@ import attrs
 import pluggy
 
 if TYPE_CHECKING:
-    from .authoring import Policy
-    from .model import Case, Determination
-    from .oar_constraints import PublishedConstraint
+    from coverage_sdk.policy.authoring import Policy
+    from coverage_sdk.policy.model import Case, Determination
+    from coverage_sdk.dose.constraint_library import PublishedConstraint
 
 hookspec = pluggy.HookspecMarker("coverage_sdk")
 hookimpl = pluggy.HookimplMarker("coverage_sdk")
@@ -53,7 +53,7 @@ def coverage_sdk_policies() -> Sequence[Policy]:
     """Return the policies this plugin provides.
 
     Results from all plugins are concatenated; a policy id must be unique across installed
-    plugins. Each policy is usually a :class:`coverage_sdk.authoring.Policy`; any object with
+    plugins. Each policy is usually a :class:`coverage_sdk.policy.authoring.Policy`; any object with
     ``id``, ``title``, ``services``, ``versions``, ``applies_to_services(case) -> bool`` and
     ``evaluate(case, audit) -> Determination`` will do (docs/writing-a-plugin.md).
     """

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
 from coverage_sdk import structure_case
-from coverage_sdk.model import Audit, Determination, Result
+from coverage_sdk.policy.model import Audit, Determination, Result
 from coverage_sdk_bcbsm_bcn_iort import POLICY
 
-REPO = Path(__file__).resolve().parents[3]
-DOCUMENT = REPO.parent / "shared" / "policies" / "bcbsm-bcn-iort.txt"
+DOCUMENT = files("coverage_sdk_bcbsm_bcn_iort") / "data" / "bcbsm-bcn-iort.txt"
 AUDIT = Audit("test", "coverage-sdk-bcbsm-bcn-iort", "test", "0" * 64, "2026-01-01T00:00:00+00:00")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from coverage_sdk.model import Result
+from coverage_sdk.policy.model import Result
 from coverage_sdk_bcbsm_bcn_iort import POLICY
 
 NCCN = "2024-09-02"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 import pytest
 
 import coverage_sdk
-from coverage_sdk.model import Outcome
+from coverage_sdk.policy.model import Outcome
 from coverage_sdk.testing import normalise
 from coverage_sdk_bcbsm_bcn_iort import POLICY
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "examples" / "cases").glob("bcbsm-*.json"))
+EXAMPLES = sorted((files("coverage_sdk_bcbsm_bcn_iort") / "data" / "examples").glob("*.json"))
 EXPECTED = {
     "bcbsm-rectal-t4-positive-margins.json": (Outcome.MEDICALLY_NECESSARY, []),
     "bcbsm-rectal-t4-negative-margins.json": (Outcome.INVESTIGATIONAL, []),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from coverage_sdk.model import Outcome, Result
+from coverage_sdk.policy.model import Outcome, Result
 
 MN, INV, INSUFFICIENT = Outcome.MEDICALLY_NECESSARY, Outcome.INVESTIGATIONAL, Outcome.INSUFFICIENT_INFORMATION
 

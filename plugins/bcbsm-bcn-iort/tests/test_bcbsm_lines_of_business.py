@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coverage_sdk.model import Outcome, Result
+from coverage_sdk.policy.model import Outcome, Result
 
 RECTAL = dict(site="rectum", t_stage="T4", margin_status="close", distant_metastases=False)
 COLON_T2 = dict(site="colon", t_stage="T2", recurrent=False, distant_metastases=False)

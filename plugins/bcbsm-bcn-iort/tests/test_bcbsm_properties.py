@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coverage_sdk.model import Outcome
+from coverage_sdk.policy.model import Outcome
 
 SITES = ["rectum", "colon", "cervix", "endometrium", "uterine_sarcoma", "pancreas", "soft_tissue_sarcoma", "ovary", "head_and_neck"]
 UNDECIDED = {Outcome.INSUFFICIENT_INFORMATION, Outcome.CLINICAL_REVIEW}

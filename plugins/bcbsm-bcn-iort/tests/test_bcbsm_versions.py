@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from coverage_sdk.model import Outcome, Result
+from coverage_sdk.policy.model import Outcome, Result
 from coverage_sdk_bcbsm_bcn_iort import POLICY
 
 MN, INV = Outcome.MEDICALLY_NECESSARY, Outcome.INVESTIGATIONAL

@@ -1,13 +1,13 @@
 """The coverage_sdk conformance suite, run on Policy 278."""
 
-from pathlib import Path
+from importlib.resources import files
 
 from coverage_sdk.testing import conformance_tests
 
-REPO = Path(__file__).resolve().parents[3]
+DATA = files("coverage_sdk_bcbsma_278_iort") / "data"
 
 test_conformance = conformance_tests(
     "bcbsma-278-iort",
-    policy_text=REPO.parent / "shared" / "policies" / "bcbsma-278-iort.txt",
-    examples=sorted((REPO / "examples" / "cases").glob("bcbsma-*.json")),
+    policy_text=DATA / "bcbsma-278-iort.txt",
+    examples=sorted((DATA / "examples").glob("*.json")),
 )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 import pytest
 
 import coverage_sdk as cs
-from coverage_sdk.model import Audit, Outcome, Result
+from coverage_sdk.policy.model import Audit, Outcome, Result
 from coverage_sdk.testing import normalise
 from coverage_sdk_bcbsma_278_iort import POLICY
 
-DOCUMENT = Path(__file__).resolve().parents[3].parent / "shared" / "policies" / "bcbsma-278-iort.txt"
+DOCUMENT = files("coverage_sdk_bcbsma_278_iort") / "data" / "bcbsma-278-iort.txt"
 AUDIT = Audit("0", "test", "0", "sha", "now")
 
 RECTAL_T4_CLOSE = {

@@ -1,4 +1,4 @@
-"""Cases for the BCBSNC extremity-sarcoma IMRT policy, and the DICOM phantom of examples/make_phantom.py."""
+"""Cases for the BCBSNC extremity-sarcoma IMRT policy, and the DICOM phantom of make_phantom.py."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import attrs
 import pytest
 
 from coverage_sdk import structure_case
-from coverage_sdk.model import Audit, Determination
+from coverage_sdk.policy.model import Audit, Determination
+from coverage_sdk.testing.fixtures import cli, python_cli
 from coverage_sdk_bcbsnc_imrt_extremity_sarcoma import POLICY
 
-PLUGIN = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 AUDIT = Audit("test", "coverage-sdk-bcbsnc-imrt-extremity-sarcoma", "test", "0" * 64, "2025-01-01T00:00:00+00:00")
 
 BASE = {
@@ -78,7 +79,7 @@ def trail():
 
 
 def _load_make_phantom():
-    spec = importlib.util.spec_from_file_location("make_phantom", PLUGIN / "examples" / "make_phantom.py")
+    spec = importlib.util.spec_from_file_location("make_phantom", HERE / "make_phantom.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -86,13 +87,13 @@ def _load_make_phantom():
 
 @pytest.fixture(scope="session")
 def make_phantom():
-    """The module examples/make_phantom.py."""
+    """The module make_phantom.py beside these tests."""
     return _load_make_phantom()
 
 
 @pytest.fixture(scope="session")
 def phantom_dir(tmp_path_factory, make_phantom) -> Path:
-    """The phantom's three DICOM files, written afresh by examples/make_phantom.py."""
+    """The phantom's three DICOM files, written afresh by make_phantom.py."""
     directory = tmp_path_factory.mktemp("phantom")
     make_phantom.write(directory)
     return directory

@@ -1,21 +1,21 @@
-"""End to end from DICOM: the phantom of examples/make_phantom.py decided through ``coverage-sdk evaluate``;
+"""End to end from DICOM: the phantom of make_phantom.py decided through ``coverage-sdk evaluate``;
 the reported plan values against the closed forms of shared/spec/bone-circumference.md."""
 
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
 from coverage_sdk import load_case
 from coverage_sdk.cli import main
-from coverage_sdk.model import Audit, Outcome
+from coverage_sdk.policy.model import Audit, Outcome
 from coverage_sdk_bcbsnc_imrt_extremity_sarcoma import POLICY
 
-PLUGIN = Path(__file__).resolve().parents[1]
-REPO = PLUGIN.parents[1]
-EXAMPLES = sorted((REPO / "examples" / "cases").glob("bcbsnc-*.json"))
+DATA = files("coverage_sdk_bcbsnc_imrt_extremity_sarcoma") / "data" / "examples"
+EXAMPLES = sorted(DATA.glob("*.json"))
 POLICY_ID = "bcbsnc-imrt-extremity-sarcoma"
 
 
@@ -124,7 +124,7 @@ def test_an_roi_without_contours_is_bad_input(capsys, tmp_path, make_phantom, em
 
 
 def test_the_committed_phantom_is_what_the_script_writes(phantom_dir):
-    committed = PLUGIN / "examples" / "phantom"
+    committed = DATA / "phantom"
     names = sorted(p.name for p in committed.glob("*.dcm"))
     assert names == ["rtdose-3dcrt.dcm", "rtdose-imrt.dcm", "rtstruct.dcm"]
     for name in names:

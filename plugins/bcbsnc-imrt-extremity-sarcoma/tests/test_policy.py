@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
+from importlib.resources import files
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coverage_sdk import InputError
-from coverage_sdk.model import Outcome, Result
+from coverage_sdk.policy.model import Outcome, Result
 from coverage_sdk_bcbsnc_imrt_extremity_sarcoma import POLICY
 from coverage_sdk_bcbsnc_imrt_extremity_sarcoma.policy import SERVICE_CODES_SOURCE, THRESHOLDS, UNITS_77338
 
-DOCUMENT = Path(__file__).resolve().parents[4] / "shared" / "policies" / "bcbsnc-imrt-extremity-sarcoma.txt"
+DOCUMENT = files("coverage_sdk_bcbsnc_imrt_extremity_sarcoma") / "data" / "bcbsnc-imrt-extremity-sarcoma.txt"
 MN, NMN, NA, INSUFFICIENT = (
     Outcome.MEDICALLY_NECESSARY, Outcome.NOT_MEDICALLY_NECESSARY, Outcome.NOT_APPLICABLE, Outcome.INSUFFICIENT_INFORMATION,
 )  # fmt: skip

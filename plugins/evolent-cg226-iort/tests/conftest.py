@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import coverage_sdk
-from coverage_sdk.model import Audit, Determination, Result
+from coverage_sdk.policy.model import Audit, Determination, Result
 from coverage_sdk_evolent_cg226_iort import POLICY
 
 AUDIT = Audit("test", "coverage-sdk-evolent-cg226-iort", "test", "0" * 64, "2024-01-01T00:00:00+00:00")

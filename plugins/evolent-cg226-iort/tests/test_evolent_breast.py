@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coverage_sdk.model import Outcome
+from coverage_sdk.policy.model import Outcome
 
 FAILING = [
     ("breast-age-50", {"patient.age_years": 49}, "the patient is 49 years old"),

@@ -1,13 +1,13 @@
 """The coverage_sdk conformance suite, run on Evolent CG_226."""
 
-from pathlib import Path
+from importlib.resources import files
 
 from coverage_sdk.testing import conformance_tests
 
-REPO = Path(__file__).resolve().parents[3]
+DATA = files("coverage_sdk_evolent_cg226_iort") / "data"
 
 test_conformance = conformance_tests(
     "evolent-cg226-iort",
-    policy_text=REPO.parent / "shared" / "policies" / "evolent-cg226-iort.txt",
-    examples=sorted((REPO / "examples" / "cases").glob("evolent-*.json")),
+    policy_text=DATA / "evolent-cg226-iort.txt",
+    examples=sorted((DATA / "examples").glob("*.json")),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coverage_sdk.model import Result
+from coverage_sdk.policy.model import Result
 from coverage_sdk_evolent_cg226_iort import POLICY
 
 MET, NOT_MET, UNKNOWN = Result.MET, Result.NOT_MET, Result.UNKNOWN

@@ -7,18 +7,18 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
+from importlib.resources import files
 
 import pytest
 
 import coverage_sdk
-from coverage_sdk.model import Outcome
-from coverage_sdk.plugins import PluginHost
+from coverage_sdk.policy.model import Outcome
+from coverage_sdk.host.manager import PluginHost
 from coverage_sdk_evolent_cg226_iort import POLICY
 
-REPO = Path(__file__).resolve().parents[3]
-DOCUMENT = REPO.parent / "shared" / "policies" / "evolent-cg226-iort.txt"
-EXAMPLES = REPO / "examples" / "cases"
+DATA = files("coverage_sdk_evolent_cg226_iort") / "data"
+DOCUMENT = DATA / "evolent-cg226-iort.txt"
+EXAMPLES = DATA / "examples"
 IORT_PLUGINS = "evolent_cg226_iort,bcbsma_278_iort,bcbsm_bcn_iort"
 
 EXAMPLE_OUTCOMES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coverage_sdk.model import Outcome
+from coverage_sdk.policy.model import Outcome
 
 MN, INV, REVIEW, INSUFFICIENT, NA = (
     Outcome.MEDICALLY_NECESSARY, Outcome.INVESTIGATIONAL, Outcome.CLINICAL_REVIEW, Outcome.INSUFFICIENT_INFORMATION,

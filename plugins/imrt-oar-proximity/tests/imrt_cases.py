@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 import coverage_sdk as cs
-from coverage_sdk.model import Audit
+from coverage_sdk.policy.model import Audit
 from coverage_sdk_imrt_oar_proximity import POLICY
 
 AUDIT = Audit("0", "coverage-sdk-imrt-oar-proximity", "0", "sha", "now")

@@ -1,4 +1,4 @@
-"""RT Dose and RT Structure Set files built with pydicom for the tests, with values known exactly.
+"""RT Dose and RT Structure Set files for the tests, with values known exactly.
 
 The dose rises linearly along x, ``gy_per_mm * (x + 50)`` Gy, on a 2 mm grid covering
 x, y, z in [-50, 50] mm. ROIs are square prisms along x: ``x0..x1``, y in [-10, 10], contours
@@ -9,68 +9,26 @@ across y and z, so every DVH statistic follows from the x extent alone.
 from __future__ import annotations
 
 import numpy as np
-import pydicom
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-RT_DOSE = "1.2.840.10008.5.1.4.1.1.481.2"
-RT_STRUCT = "1.2.840.10008.5.1.4.1.1.481.3"
+from coverage_sdk.testing.dicom import ROI, rtdose, rtstruct
+
 AXIS = np.arange(-50.0, 50.0 + 1e-9, 2.0)
 PLANES = np.arange(-10.0, 10.0 + 1e-9, 2.0)
 HEIGHT_MM, WIDTH_MM = 22.0, 20.0
 
 
-def _file(sop_class: str, modality: str) -> Dataset:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = sop_class, meta.MediaStorageSOPInstanceUID, modality
-    ds.FrameOfReferenceUID = "1.2.3.4"
-    return ds
-
-
 def write_rtdose(path, gy_per_mm: float) -> None:
-    ds = _file(RT_DOSE, "RTDOSE")
-    z, y, x = np.meshgrid(AXIS, AXIS, AXIS, indexing="ij")
-    scaling = 1e-4
-    pixels = np.round(gy_per_mm * (x + 50.0) / scaling).astype("<u4")
-    ds.Rows, ds.Columns, ds.NumberOfFrames = AXIS.size, AXIS.size, AXIS.size
-    ds.ImagePositionPatient = [AXIS[0], AXIS[0], AXIS[0]]
-    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-    ds.PixelSpacing = [2.0, 2.0]
-    ds.GridFrameOffsetVector = list(AXIS - AXIS[0])
-    ds.DoseGridScaling, ds.DoseUnits, ds.DoseType, ds.DoseSummationType = scaling, "GY", "PHYSICAL", "PLAN"
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 32, 32, 31, 0
-    ds.PixelData = pixels.tobytes()
-    pydicom.dcmwrite(path, ds, enforce_file_format=True)
+    dose = np.broadcast_to(gy_per_mm * (AXIS + 50.0), (AXIS.size, AXIS.size, AXIS.size))
+    rtdose(dose, AXIS, AXIS, AXIS, path=path, scaling=1e-4)
 
 
 def write_rtstruct(path, prisms: dict[str, tuple[float, float]]) -> None:
     """``prisms``: ROI name -> (x0, x1) in mm."""
-    ds = _file(RT_STRUCT, "RTSTRUCT")
-    rois, contours = Sequence(), Sequence()
+    rois = []
     for number, (name, (x0, x1)) in enumerate(prisms.items(), start=1):
-        roi = Dataset()
-        roi.ROINumber, roi.ROIName, roi.ReferencedFrameOfReferenceUID = number, name, "1.2.3.4"
-        rois.append(roi)
-        item = Dataset()
-        item.ReferencedROINumber = number
-        item.ContourSequence = Sequence()
-        for z in PLANES:
-            contour = Dataset()
-            contour.ContourGeometricType = "CLOSED_PLANAR"
-            square = [(x0, -10.0), (x1, -10.0), (x1, 10.0), (x0, 10.0)]
-            contour.NumberOfContourPoints = len(square)
-            contour.ContourData = [float(v) for px, py in square for v in (px, py, z)]
-            item.ContourSequence.append(contour)
-        contours.append(item)
-    ds.StructureSetROISequence, ds.ROIContourSequence = rois, contours
-    pydicom.dcmwrite(path, ds, enforce_file_format=True)
+        square = [(x0, -10.0), (x1, -10.0), (x1, 10.0), (x0, 10.0)]
+        rois.append(ROI(number, name, [[(px, py, z) for px, py in square] for z in PLANES]))
+    rtstruct(rois, path=path)
 
 
 def prism_statistics(x0: float, x1: float, gy_per_mm: float) -> dict[str, float]:

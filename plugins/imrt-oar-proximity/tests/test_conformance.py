@@ -1,13 +1,13 @@
 """The SDK's conformance suite on this plugin, every check."""
 
-from pathlib import Path
+from importlib.resources import files
 
 from coverage_sdk.testing import conformance_tests
 
-REPO = Path(__file__).resolve().parents[3]
+DATA = files("coverage_sdk_imrt_oar_proximity") / "data"
 
 test_conformance = conformance_tests(
     "imrt-oar-proximity",
-    policy_text=REPO.parent / "shared" / "policies" / "imrt-organs-at-risk.txt",
-    examples=sorted((REPO / "examples" / "cases").glob("imrt-*.json")),
+    policy_text=DATA / "imrt-oar-proximity.txt",
+    examples=sorted((DATA / "examples").glob("*.json")),
 )

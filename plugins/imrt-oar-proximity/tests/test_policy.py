@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from importlib.resources import files
 
 import pytest
 from imrt_cases import DOCUMENTS, EXAMPLE_ROWS, decide, example_case, trail
 
 import coverage_sdk as cs
-from coverage_sdk.model import Outcome, Result
+from coverage_sdk.policy.model import Outcome, Result
 from coverage_sdk_imrt_oar_proximity import POLICY
 
-REPO = Path(__file__).resolve().parents[3]
-DOCUMENT = REPO.parent / "shared" / "policies" / "imrt-organs-at-risk.txt"
+DATA = files("coverage_sdk_imrt_oar_proximity") / "data"
+DOCUMENT = DATA / "imrt-oar-proximity.txt"
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ def test_services_and_dates():
 
 
 def test_the_example_case_file_is_medically_necessary(cli_json):
-    dets = cli_json(REPO / "examples" / "cases" / "imrt-policy-example.json")
+    dets = cli_json(DATA / "examples" / "imrt-policy-example.json")
     assert [d["outcome"] for d in dets] == ["medically_necessary"]
     assert [r["conclusion"] for r in dets[0]["summary_table"]] == [row[-1] for row in EXAMPLE_ROWS]
 

@@ -5,14 +5,14 @@ of its plane's slab; along z the dose is piecewise linear between the slab's nod
 node-to-node piece is a uniform dose distribution between its two end doses. A whole cell
 inside on consecutive planes is one column through their slabs, bending only at dose planes
 (half as many pieces). Pieces are accumulated exactly at the bin edges ``n * h``: ``P`` holds
-steps, ``A - B*n`` the linear parts (see ``coverage_sdk.dvh._histogram``).
+steps, ``A - B*n`` the linear parts (see ``coverage_sdk.dose.dvh._histogram``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .interp import trilinear
+from coverage_sdk._fallback.interp import trilinear
 
 
 def _ramps(mass, da, db, h, n_edges):

@@ -10,6 +10,6 @@ It becomes one test per check (``test_conformance[entry_point]``, ...). ``python
 coverage_sdk.testing.alone ID...`` asserts that exactly those policies are installed.
 """
 
-from .conformance import CHECKS, Conformance, ConformanceFailure, conformance_tests, normalise
+from coverage_sdk.testing.conformance import CHECKS, Conformance, ConformanceFailure, conformance_tests, normalise
 
 __all__ = ["CHECKS", "Conformance", "ConformanceFailure", "conformance_tests", "normalise"]

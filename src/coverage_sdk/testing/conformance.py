@@ -16,26 +16,27 @@ import importlib.resources
 import json
 import os
 import re
+import sys
+import types
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from ..converter import get_converter, unstructure
-from ..engine import evaluate
-from ..errors import InputError
-from ..model import Determination, Outcome
-from ..plugins import GROUP, InstalledPolicy, PluginHost
-from . import probes
-from .probes import Example, Probe
+from coverage_sdk.policy.converter import get_converter, unstructure
+from coverage_sdk.host.evaluate import evaluate
+from coverage_sdk.errors import InputError
+from coverage_sdk.policy.model import Determination, Outcome
+from coverage_sdk.host.manager import GROUP, POLICY_ID, InstalledPolicy, PluginHost
+from coverage_sdk.testing import determinism, probes
+from coverage_sdk.testing.probes import Example, Probe
 
 CHECKS = (
     "entry_point", "metadata", "unique_ids", "versions", "criteria", "citations", "not_applicable",
     "unknown_facts", "clinical_review", "determinism", "round_trip", "examples",
 )  # fmt: skip
 UNDECIDED = frozenset({Outcome.INSUFFICIENT_INFORMATION, Outcome.CLINICAL_REVIEW})
-POLICY_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SHOWN = 10
 
 
@@ -58,10 +59,14 @@ def _fail(headline: str, problems: list[str]) -> None:
         raise ConformanceFailure(f"{headline}\n{shown}{more}")
 
 
-def _stable_json(det: Determination) -> str:
-    data = unstructure(det)
-    data["audit"]["evaluated_at"] = ""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+_stable_json = determinism.stable_json
+
+
+def _differences(label: str, before: str, after: str, how: str) -> list[str]:
+    if before == after:
+        return []
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), "first", how, n=0, lineterm="")
+    return [f"{label} ({how}): " + " | ".join(line.strip() for line in list(diff)[2:8])]
 
 
 def _refines(less: Determination, more: Determination) -> bool:
@@ -117,6 +122,9 @@ class Conformance:
         for item in installed:
             if item.policy.id == self.policy_id:
                 return item
+        if self._cache.get("not installed"):
+            raise ConformanceFailure(f"policy {self.policy_id!r} is not installed (the first failing check says why)")
+        self._cache["not installed"] = True
         found = ", ".join(i.policy.id for i in installed) or "none"
         broken = "".join(f"; plugin {b.name} ({b.distribution}) failed to load: {b.error}" for b in self.plugin_host.broken)
         raise ConformanceFailure(
@@ -437,17 +445,28 @@ class Conformance:
         _fail(f"policy {self.policy_id!r}: requires_clinical_review is wrong", problems)
 
     def check_determinism(self) -> None:
-        """The same case gives byte-identical determination JSON (``audit.evaluated_at`` aside),
-        also when the cases are evaluated again in the reverse order."""
+        """The same case gives byte-identical determination JSON (``audit.evaluated_at`` aside):
+        again in this process, in reverse order, and in fresh processes under other hash seeds
+        (``PYTHONHASHSEED``), when the plugin is an importable module."""
         __tracebackhide__ = True
         first = [item for kind in ("versions", "minimal", "examples", "foreign", "unversioned") for item in self._evaluated(kind)]
         problems = []
         for probe, det in reversed(first):
-            before, after = _stable_json(det), _stable_json(self._evaluate(probe))
-            if before != after:
-                diff = difflib.unified_diff(before.splitlines(), after.splitlines(), "first", "second", n=0, lineterm="")
-                problems.append(f"{probe.label}: " + " | ".join(line.strip() for line in list(diff)[2:8]))
+            problems += _differences(probe.label, _stable_json(det), _stable_json(self._evaluate(probe)), "again")
+        module = self._plugin_module()
+        if module is not None:
+            distribution = (self.installed.distribution, self.installed.version)
+            text = determinism.request(module, distribution, [p for p in sys.path if p], self.policy_id, [p.case for p, _ in first])
+            for seed in determinism.SEEDS:
+                again = determinism.in_fresh_process(text, seed, dict(os.environ))
+                for (probe, det), other in zip(first, again):
+                    problems += _differences(probe.label, _stable_json(det), other, f"PYTHONHASHSEED={seed}")
         _fail(f"policy {self.policy_id!r}: the same case gave different determinations", problems)
+
+    def _plugin_module(self) -> str | None:
+        plugin = self.plugin_host.pm.get_plugin(self.installed.plugin)
+        name = getattr(plugin, "__name__", None)
+        return name if isinstance(plugin, types.ModuleType) and getattr(plugin, "__file__", None) else None
 
     def check_round_trip(self) -> None:
         """Every determination survives JSON text and back through the public converter
@@ -501,7 +520,7 @@ def _schema_validator() -> Any:
     ``load_case`` is the contract's own validator (the schema is generated from the same
     model); the schema adds a check of the examples that does not go through Python.
     """
-    resource = importlib.resources.files("coverage_sdk").joinpath("schema", "case.schema.json")
+    resource = importlib.resources.files("coverage_sdk").joinpath("data", "case.schema.json")
     try:
         import jsonschema
     except ImportError:

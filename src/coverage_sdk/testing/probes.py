@@ -16,9 +16,9 @@ from typing import Any
 
 import attrs
 
-from ..converter import load_case, structure_case
-from ..errors import InputError
-from ..model import Case, Procedure, ProcedureSystem
+from coverage_sdk.policy.converter import load_case, structure_case
+from coverage_sdk.errors import InputError
+from coverage_sdk.policy.model import Case, Procedure, ProcedureSystem
 
 FIXED_FIELDS = ("case_id", "date_of_service", "procedures")
 # Lists whose entries are facts: without an entry, less is known.
@@ -57,7 +57,7 @@ def read_example(path: Path) -> Example:
 
 
 def service_codes(services: Any) -> list[tuple[str, ProcedureSystem]]:
-    """``(code, system)`` for every code of a :class:`~coverage_sdk.authoring.ServiceCodes`."""
+    """``(code, system)`` for every code of a :class:`~coverage_sdk.policy.authoring.ServiceCodes`."""
     return (
         [(c, ProcedureSystem.CPT) for c in services.cpt]
         + [(c, ProcedureSystem.HCPCS) for c in services.hcpcs]

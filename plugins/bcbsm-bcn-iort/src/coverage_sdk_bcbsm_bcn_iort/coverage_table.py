@@ -9,9 +9,9 @@ policy's criteria do not decide: the request goes to clinical review under Medic
 
 from __future__ import annotations
 
-from coverage_sdk.authoring import Rule, is_
-from coverage_sdk.model import LineOfBusiness as LOB
-from coverage_sdk.model import Outcome
+from coverage_sdk.policy.authoring import Rule, is_
+from coverage_sdk.policy.model import LineOfBusiness as LOB
+from coverage_sdk.policy.model import Outcome
 
 from .source import BCN_COVERAGE, cite
 

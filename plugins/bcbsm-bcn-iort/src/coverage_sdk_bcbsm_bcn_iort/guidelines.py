@@ -10,9 +10,9 @@ the adverse reasons name what that site requires.
 
 from __future__ import annotations
 
-from coverage_sdk.authoring import Criterion, Otherwise, Rule, all_of, any_of, criterion, false, is_, true
-from coverage_sdk.model import IortRole, MarginStatus, Outcome, PriorRadiationType, Resectability, SarcomaLocation
-from coverage_sdk.model import TumorSite as Site
+from coverage_sdk.policy.authoring import Criterion, Otherwise, Rule, all_of, any_of, criterion, false, is_, true
+from coverage_sdk.policy.model import IortRole, MarginStatus, Outcome, PriorRadiationType, Resectability, SarcomaLocation
+from coverage_sdk.policy.model import TumorSite as Site
 
 from .source import EXCLUSIONARY, INCLUSIONARY, cite
 

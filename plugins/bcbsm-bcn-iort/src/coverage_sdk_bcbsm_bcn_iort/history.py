@@ -8,9 +8,9 @@ that names no change of status, so its criteria are those of 3/1/09.
 
 from __future__ import annotations
 
-from coverage_sdk.authoring import Otherwise, Rule, all_of, any_of, is_
-from coverage_sdk.model import Outcome, SarcomaLocation
-from coverage_sdk.model import TumorSite as Site
+from coverage_sdk.policy.authoring import Otherwise, Rule, all_of, any_of, is_
+from coverage_sdk.policy.model import Outcome, SarcomaLocation
+from coverage_sdk.policy.model import TumorSite as Site
 
 from .source import HISTORY, cite
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coverage_sdk.authoring import Policy, ServiceCodes, Version
+from coverage_sdk.policy.authoring import Policy, ServiceCodes, Version
 
 from . import coverage_table, guidelines, history
 from .source import DOCUMENT

@@ -1,6 +1,6 @@
 """The source document and how its sections are cited (shared/policies/bcbsm-bcn-iort.txt)."""
 
-from coverage_sdk.authoring import citer
+from coverage_sdk.policy.authoring import citer
 
 DOCUMENT = "bcbsm-bcn-iort.txt"
 

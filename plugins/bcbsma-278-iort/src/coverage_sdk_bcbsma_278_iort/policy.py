@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coverage_sdk.authoring import (
+from coverage_sdk.policy.authoring import (
     Otherwise, Policy, PriorAuthRule, Rule, ServiceCodes, Version, all_of, any_of, citer, coded, is_, true,
 )  # fmt: skip
-from coverage_sdk.model import LineOfBusiness as LOB
-from coverage_sdk.model import MarginStatus, Outcome, Setting, TumorSite
+from coverage_sdk.policy.model import LineOfBusiness as LOB
+from coverage_sdk.policy.model import MarginStatus, Outcome, Setting, TumorSite
 
 cite = citer("BCBSMA Medical Policy 278, Intraoperative Radiotherapy")
 

@@ -3,10 +3,11 @@
 Source: shared/policies/bcbsnc-imrt-extremity-sarcoma.txt. IMRT is medically necessary when
 the 3D plan irradiates a large share of the femur or humerus cortex circumference (>= 40 Gy)
 or of a joint space (>= 35 Gy) and the IMRT plan lowers that share by enough absolute
-percentage points; otherwise it is not medically necessary. The history gives two versions:
-from 2016-05-31 (the effective date of the new policy) 50 % and 20 points, from 2019-05-28
-25 % and 15 points. Earlier dates of service are ``not_applicable``. The plan values come
-from the plans' DICOM or their submitted metrics (:mod:`.plan_metrics`).
+percentage points; otherwise it is not medically necessary. The history gives two versions of
+the one rule, as two sets of thresholds (the version's ``parameters``): from 2016-05-31 (the
+effective date of the new policy) 50 % and 20 points, from 2019-05-28 25 % and 15 points.
+Earlier dates of service are ``not_applicable``. The plan values come from the plans' DICOM or
+their submitted metrics (:mod:`.plan_metrics`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from collections.abc import Callable
 
 import attrs
 
-from coverage_sdk.authoring import (
-    Answer, Citation, Criterion, Otherwise, Policy, Rule, ServiceCodes, UnitLimit, Version, all_of, any_of, citer,
-    criterion, is_, not_,
+from coverage_sdk.policy.authoring import (
+    Citation, Criterion, Otherwise, Policy, Rule, ServiceCodes, UnitLimit, Version, all_of, any_of, citer, criterion,
+    is_, not_,
 )  # fmt: skip
-from coverage_sdk.facts import Facts
-from coverage_sdk.model import Case, Outcome, PlanTechnique, Result, SarcomaLocation, SummaryRow, TumorSite
+from coverage_sdk.policy.facts import Facts
+from coverage_sdk.policy.model import Case, Outcome, PlanTechnique, SarcomaLocation, SummaryRow, TumorSite
 
 from . import plan_metrics
 from .plan_metrics import BONE, JOINT, PLAN_NAMES, Metric
@@ -44,7 +45,8 @@ THREE_D, IMRT = PlanTechnique.THREE_D_CRT, PlanTechnique.IMRT
 
 @attrs.frozen
 class Thresholds:
-    """The numbers of one version, and the sentences that state them."""
+    """The numbers of one version, and the sentences that state them: the parameter
+    ``policy_thresholds`` of that version."""
 
     effective_from: dt.date
     minimum_3d_pct: float
@@ -79,80 +81,33 @@ THRESHOLDS = (
 
 MINIMUM_3D = "policy_thresholds.minimum_3d_pct"
 MINIMUM_REDUCTION = "policy_thresholds.minimum_reduction_points"
+AT_LEAST_3D = "{policy_thresholds.minimum_3d_pct:g}"
+AT_LEAST_POINTS = "{policy_thresholds.minimum_reduction_points:g}"
+YEAR = "{policy_thresholds.effective_from.year}"
+SECTION = "{policy_thresholds.section}"
 
 
-def thresholds_on(day: dt.date) -> Thresholds | None:
-    """The thresholds of the version in force on ``day`` (None before the policy)."""
-    return next((t for t in reversed(THRESHOLDS) if t.effective_from <= day), None)
-
-
-def _threshold(name: str, case: Case) -> float | None:
-    found = thresholds_on(case.date_of_service)
-    return None if found is None else getattr(found, name)
-
-
-# --- plan values: a leaf condition that says how to supply what is missing ---------------------
-
-
-_LOCATIONS = {metric.path(t): (metric, t) for metric in (BONE, JOINT) for t in PLAN_NAMES}
-
-
-@attrs.frozen
-class PlanCondition:
-    """A test over plan values. Unknown names each missing plan value and how to supply it;
-    ``shown`` facts (the version's thresholds, the reduction, where each value comes from) are
-    evidence only and never make the criterion unknown."""
-
-    values: tuple[str, ...]
-    shown: tuple[str, ...]
-    test: Callable[..., bool]
-    describe: Callable[..., str]
-
-    @property
-    def needs(self) -> tuple[str, ...]:
-        return self.values + self.shown
-
-    def evaluate(self, facts: Facts) -> Answer:
-        known = [facts.get(path) for path in self.values]
-        missing = tuple(
-            (path, plan_metrics.locate(facts.case, *_LOCATIONS[path])) for path, v in zip(self.values, known) if v is None
-        )
-        if missing:
-            return Answer(Result.UNKNOWN, missing)
-        return Answer(Result.MET if self.test(*known) else Result.NOT_MET)
-
-    def explain(self, facts: Facts) -> str:
-        return self.describe(*[facts.get(path) for path in self.values])
-
-
-def _three_d_at_least(metric: Metric, dose: str, thing: str, t: Thresholds, quote: str) -> Criterion:
-    bound = t.minimum_3d_pct
-    return Criterion(
-        f"{metric.role}-3d-ge-{bound:g}pct",
-        f"The 3D plan gives >= {dose} to at least {bound:g} % of {thing}.",
-        cite(t.section, quote),
-        PlanCondition(
-            (metric.path(THREE_D),), (MINIMUM_3D,), lambda v: v >= bound,
-            lambda v: f"the 3D plan gives >= {dose} to {v:g} % of {thing} (at least {bound:g} % is required)",
-        ),
-        interpretation=MEASURED,
+def _three_d_at_least(metric: Metric, dose: str, thing: str, quote: str) -> Criterion:
+    return criterion(
+        f"{metric.role}-3d-ge-{AT_LEAST_3D}pct",
+        f"The 3D plan gives >= {dose} to at least {AT_LEAST_3D} % of {thing}.",
+        cite(SECTION, quote), (metric.path(THREE_D), MINIMUM_3D), lambda value, bound: value >= bound,
+        lambda value, bound: f"the 3D plan gives >= {dose} to {value:g} % of {thing} (at least {bound:g} % is required)",
+        required=(metric.path(THREE_D),), why_unknown=plan_metrics.unknown, interpretation=MEASURED,
     )  # fmt: skip
 
 
-def _reduction_at_least(metric: Metric, t: Thresholds, quote: str) -> Criterion:
-    bound = t.minimum_reduction_points
+def _reduction_at_least(metric: Metric, quote: str) -> Criterion:
     drop = plan_metrics.drop
-    return Criterion(
-        f"{metric.role}-reduction-ge-{bound:g}-points",
-        f"The IMRT plan lowers that percentage by at least {bound:g} percentage points.",
-        cite(t.section, quote),
-        PlanCondition(
-            (metric.path(THREE_D), metric.path(IMRT)), (metric.reduction_path, MINIMUM_REDUCTION, metric.sources_path),
-            lambda before, after: drop(before, after) >= bound,
-            lambda before, after: f"the IMRT plan lowers the {metric.role} percentage from {before:g} % to {after:g} %, "
-            f"by {drop(before, after):g} percentage points (at least {bound:g} are required)",
-        ),
-        interpretation=ABSOLUTE_POINTS,
+    return criterion(
+        f"{metric.role}-reduction-ge-{AT_LEAST_POINTS}-points",
+        f"The IMRT plan lowers that percentage by at least {AT_LEAST_POINTS} percentage points.",
+        cite(SECTION, quote),
+        (metric.path(THREE_D), metric.path(IMRT), metric.reduction_path, MINIMUM_REDUCTION, metric.sources_path),
+        lambda before, after, reduction, bound, sources: drop(before, after) >= bound,
+        lambda before, after, reduction, bound, sources: f"the IMRT plan lowers the {metric.role} percentage from "
+        f"{before:g} % to {after:g} %, by {drop(before, after):g} percentage points (at least {bound:g} are required)",
+        required=(metric.path(THREE_D), metric.path(IMRT)), why_unknown=plan_metrics.unknown, interpretation=ABSOLUTE_POINTS,
     )  # fmt: skip
 
 
@@ -194,65 +149,71 @@ outside_scope = not_(
     interpretation="The service codes are shared by every IMRT policy; a request for another tumor is not_applicable here.",
 )  # fmt: skip
 
+bone_sparing = all_of(
+    f"bone-sparing-{YEAR}",
+    f"Femur or humerus: the 3D plan gives >= 40 Gy to at least {AT_LEAST_3D} % of the cortex circumference "
+    f"and IMRT lowers that by at least {AT_LEAST_POINTS} percentage points.",
+    cite(SECTION, "{policy_thresholds.bone_3d}"), femur_or_humerus,
+    _three_d_at_least(BONE, "40 Gy", "the bone cortex circumference", "{policy_thresholds.bone_3d}"),
+    _reduction_at_least(BONE, "{policy_thresholds.bone_reduction}"),
+)  # fmt: skip
+joint_sparing = all_of(
+    f"joint-sparing-{YEAR}",
+    f"Joint: the 3D plan gives >= 35 Gy to at least {AT_LEAST_3D} % of the joint space "
+    f"and IMRT lowers that by at least {AT_LEAST_POINTS} percentage points.",
+    cite(SECTION, "{policy_thresholds.joint_3d}"), named_joint,
+    _three_d_at_least(JOINT, "35 Gy", "the joint space", "{policy_thresholds.joint_3d}"),
+    _reduction_at_least(JOINT, "{policy_thresholds.joint_reduction}"),
+)  # fmt: skip
+covered = any_of(
+    f"medically-necessary-{YEAR}", "IMRT spares the femur or humerus, or a joint space, enough.",
+    cite(SECTION, "Intensity-modulated radiation therapy (IMRT) may be considered medically necessary for the treatment of sarcoma of the extremities when the following criteria are met:"),
+    bone_sparing, joint_sparing,
+)  # fmt: skip
+
+RULES = (
+    Rule(
+        outside_scope, Outcome.NOT_APPLICABLE,
+        "This policy decides IMRT for sarcoma of the extremities only; the tumor in this request is not an "
+        "extremity sarcoma, so another IMRT policy applies.",
+    ),
+    Rule(
+        covered, Outcome.MEDICALLY_NECESSARY,
+        f"IMRT is medically necessary: compared with the 3D plan it lowers the share of the femur or humerus "
+        f"cortex circumference (>= 40 Gy) or of the joint space (>= 35 Gy) by at least "
+        f"{AT_LEAST_POINTS} percentage points, from a 3D share of at least {AT_LEAST_3D} %.",
+        requirement=(
+            f"BCBSNC covers IMRT for extremity sarcoma when the 3D plan gives >= 40 Gy to at least {AT_LEAST_3D} % "
+            f"of the femur or humerus cortex circumference, or >= 35 Gy to at least {AT_LEAST_3D} % of a shoulder, "
+            f"elbow, wrist, hip, knee or ankle joint space, and the IMRT plan lowers that percentage by at least "
+            f"{AT_LEAST_POINTS} percentage points"
+        ),
+    ),
+)  # fmt: skip
+OTHERWISE = Otherwise(
+    Outcome.NOT_MEDICALLY_NECESSARY,
+    "IMRT for this extremity sarcoma is not medically necessary under this policy: the plans do not show the "
+    "required sparing of the femur or humerus or of a joint space.",
+    id="not-covered-otherwise",
+    text="IMRT is not medically necessary when the criteria above are not met.",
+    citation=cite(NOT_COVERED, "Intensity modulated radiation therapy (IMRT) is considered not medically necessary and therefore not covered when above criteria are not met."),
+)  # fmt: skip
+
 
 def _version(t: Thresholds) -> Version:
-    statement = cite(t.section, "Intensity-modulated radiation therapy (IMRT) may be considered medically necessary for the treatment of sarcoma of the extremities when the following criteria are met:")
-    year = t.effective_from.year
-    bone = all_of(
-        f"bone-sparing-{year}",
-        f"Femur or humerus: the 3D plan gives >= 40 Gy to at least {t.minimum_3d_pct:g} % of the cortex circumference "
-        f"and IMRT lowers that by at least {t.minimum_reduction_points:g} percentage points.",
-        cite(t.section, t.bone_3d), femur_or_humerus,
-        _three_d_at_least(BONE, "40 Gy", "the bone cortex circumference", t, t.bone_3d),
-        _reduction_at_least(BONE, t, t.bone_reduction),
-    )  # fmt: skip
-    joint = all_of(
-        f"joint-sparing-{year}",
-        f"Joint: the 3D plan gives >= 35 Gy to at least {t.minimum_3d_pct:g} % of the joint space "
-        f"and IMRT lowers that by at least {t.minimum_reduction_points:g} percentage points.",
-        cite(t.section, t.joint_3d), named_joint,
-        _three_d_at_least(JOINT, "35 Gy", "the joint space", t, t.joint_3d),
-        _reduction_at_least(JOINT, t, t.joint_reduction),
-    )  # fmt: skip
-    covered = any_of(f"medically-necessary-{year}", "IMRT spares the femur or humerus, or a joint space, enough.", statement, bone, joint)
-    requirement = (
-        f"BCBSNC covers IMRT for extremity sarcoma when the 3D plan gives >= 40 Gy to at least {t.minimum_3d_pct:g} % "
-        f"of the femur or humerus cortex circumference, or >= 35 Gy to at least {t.minimum_3d_pct:g} % of a shoulder, "
-        f"elbow, wrist, hip, knee or ankle joint space, and the IMRT plan lowers that percentage by at least "
-        f"{t.minimum_reduction_points:g} percentage points"
-    )
     return Version(
         effective_from=t.effective_from,
-        summary=f"3D >= {t.minimum_3d_pct:g} % (bone >= 40 Gy, joint >= 35 Gy) and IMRT lower by >= {t.minimum_reduction_points:g} points.",
-        rules=(
-            Rule(
-                outside_scope, Outcome.NOT_APPLICABLE,
-                "This policy decides IMRT for sarcoma of the extremities only; the tumor in this request is not an "
-                "extremity sarcoma, so another IMRT policy applies.",
-            ),
-            Rule(
-                covered, Outcome.MEDICALLY_NECESSARY,
-                f"IMRT is medically necessary: compared with the 3D plan it lowers the share of the femur or humerus "
-                f"cortex circumference (>= 40 Gy) or of the joint space (>= 35 Gy) by at least "
-                f"{t.minimum_reduction_points:g} percentage points, from a 3D share of at least {t.minimum_3d_pct:g} %.",
-                requirement=requirement,
-            ),
-        ),
-        otherwise=Otherwise(
-            Outcome.NOT_MEDICALLY_NECESSARY,
-            "IMRT for this extremity sarcoma is not medically necessary under this policy: the plans do not show the "
-            "required sparing of the femur or humerus or of a joint space.",
-            id="not-covered-otherwise",
-            text="IMRT is not medically necessary when the criteria above are not met.",
-            citation=cite(NOT_COVERED, "Intensity modulated radiation therapy (IMRT) is considered not medically necessary and therefore not covered when above criteria are not met."),
-        ),
-    )  # fmt: skip
+        summary=f"3D >= {AT_LEAST_3D} % (bone >= 40 Gy, joint >= 35 Gy) and IMRT lower by >= {AT_LEAST_POINTS} points.",
+        rules=RULES,
+        otherwise=OTHERWISE,
+        parameters={"policy_thresholds": t},
+    )
 
 
 def _summary(facts: Facts) -> list[SummaryRow]:
     """One row per structure the request names: each plan's value, the reduction, the sources."""
     case = facts.case
-    t = thresholds_on(case.date_of_service)
+    t = facts.get("policy_thresholds")
     structures = case.radiation.structures if case.radiation else None
     rows = []
     for metric, dose, kind in ((BONE, "40 Gy", "bone_kind"), (JOINT, "35 Gy", "joint_kind")):
@@ -282,10 +243,7 @@ def _summary(facts: Facts) -> list[SummaryRow]:
 
 
 def _derived() -> dict[str, Callable[[Case], object]]:
-    facts: dict[str, Callable[[Case], object]] = {
-        MINIMUM_3D: functools.partial(_threshold, "minimum_3d_pct"),
-        MINIMUM_REDUCTION: functools.partial(_threshold, "minimum_reduction_points"),
-    }
+    facts: dict[str, Callable[[Case], object]] = {}
     for metric in (BONE, JOINT):
         for technique in PLAN_NAMES:
             facts[metric.path(technique)] = functools.partial(plan_metrics.value, metric=metric, technique=technique)

@@ -18,13 +18,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from coverage_sdk.authoring import (
-    Citation, Criterion, Otherwise, Rule, ServiceCodes, UnitLimit, Version, all_of, any_of, citer, criterion,
+from coverage_sdk.policy.authoring import (
+    Citation, Criterion, Otherwise, Policy, Rule, ServiceCodes, UnitLimit, Version, all_of, any_of, citer, criterion,
 )  # fmt: skip
-from coverage_sdk.facts import plain
-from coverage_sdk.model import IortRole, IortTechnique, MarginStatus, NodeStatus, Outcome, Resectability, TumorSite
-
-from .authoring import SitePolicy, SiteRule, judged
+from coverage_sdk.policy.facts import plain
+from coverage_sdk.policy.model import IortRole, IortTechnique, MarginStatus, NodeStatus, Outcome, Resectability, TumorSite
 
 cite = citer("Evolent Clinical Guideline CG_226, Intraoperative Radiation Therapy (IORT)")
 
@@ -118,11 +116,12 @@ def _is_electronic_brachytherapy(device: str | None, technique: IortTechnique | 
     return False
 
 
-electronic_brachytherapy = judged(
+electronic_brachytherapy = criterion(
     "electronic-brachytherapy",
     "IORT is delivered by electronic brachytherapy (such as Intrabeam, Xoft or Papillon systems).",
     ELECTRONIC_BRACHYTHERAPY, ("radiation.iort.device", "radiation.iort.technique"), _is_electronic_brachytherapy,
     lambda device, technique: f"the device is {device or 'not given'} and the technique is {_words(technique) if technique else 'not given'} (electronic-brachytherapy)",
+    required=(),
     interpretation=(
         "Applies at every site: the sentence names a modality, not a site. A device whose name contains Intrabeam, Xoft, "
         "Axxent, Papillon or Xofig (the document's spelling, read as Xoft: Xofig is a radium-223 drug, not an IORT system), "
@@ -153,10 +152,10 @@ def _is_not_dcis(histology: str | None, invasive: bool | None) -> bool | None:
     return True if invasive is True else None
 
 
-not_dcis = judged(
+not_dcis = criterion(
     "breast-not-dcis", "The cancer is not ductal carcinoma in situ (DCIS).", AGE_AND_INVASIVE,
     ("tumor.histology", "tumor.invasive"), _is_not_dcis,
-    lambda histology, invasive: f"the histology is {histology or 'not given'} (breast-not-dcis)",
+    lambda histology, invasive: f"the histology is {histology or 'not given'} (breast-not-dcis)", required=(),
     interpretation="A DCIS histology fails; an invasive carcinoma is not DCIS, so with invasive = yes the histology is not needed.",
 )  # fmt: skip
 t1 = _t_stage(
@@ -299,12 +298,12 @@ ELECTRONIC_BRACHYTHERAPY_RULE = Rule(
     "experimental, investigational and/or unproven; this request names an electronic brachytherapy device or technique. "
     "Another IORT technique (for breast cancer, electron-beam IORT) may be requested instead.",
 )  # fmt: skip
-PANCREATIC_REVIEW_RULE = SiteRule(
+PANCREATIC_REVIEW_RULE = Rule(
     pancreatic_physician_review, Outcome.CLINICAL_REVIEW,
     "Before January 2024, Evolent CG_226 required physician review of IORT for pancreatic cancer; a physician reviewer decides this request.",
-    sites={TumorSite.PANCREAS},
+    scope=pancreatic_site,
 )  # fmt: skip
-BREAST_RULE = SiteRule(
+BREAST_RULE = Rule(
     breast, Outcome.MEDICALLY_NECESSARY,
     "This request meets Evolent CG_226 for breast cancer: single-fraction electron-beam IORT for a patient 50 or older "
     "with an invasive T1, clinically node-negative cancer and negative surgical margins.",
@@ -313,9 +312,9 @@ BREAST_RULE = SiteRule(
         "age or older with invasive cancer (not DCIS), T stage T1 (Tis, being in situ, does not qualify), clinically node "
         "negative, with negative surgical margins"
     ),
-    sites={TumorSite.BREAST},
+    scope=breast_site,
 )  # fmt: skip
-CERVICAL_RULE = SiteRule(
+CERVICAL_RULE = Rule(
     all_of(
         "cervical-indication", "IORT for cervical cancer (the cervical paragraph, or the boost paragraph).", CERVICAL_STATEMENT,
         cervical_site, any_of("cervical-or-boost", "The cervical paragraph or the boost paragraph is met.", CERVICAL_STATEMENT, cervical, boost),
@@ -324,9 +323,9 @@ CERVICAL_RULE = SiteRule(
     "This request meets Evolent CG_226 for cervical cancer (a central recurrence after previous radiation therapy, or a "
     "boost for a tumor at high risk of recurring or with positive margins), in a single fraction.",
     requirement=f"Evolent CG_226 covers IORT for cervical cancer only for a central local or regional recurrence after previous radiation therapy, {BOOST_REQUIREMENT}, {SINGLE}",
-    sites={TumorSite.CERVIX},
+    scope=cervical_site,
 )  # fmt: skip
-COLON_RULE = SiteRule(
+COLON_RULE = Rule(
     all_of(
         "colon-indication", "IORT for colon cancer (the colon paragraph, or the boost paragraph).", COLON_RECURRENT,
         colon_site, any_of("colon-or-boost", "The colon paragraph or the boost paragraph is met.", COLON_RECURRENT, colon, boost),
@@ -335,9 +334,9 @@ COLON_RULE = SiteRule(
     "This request meets Evolent CG_226 for colon cancer (a boost for a recurrent cancer, a T4 penetrating or perforating "
     "tumor with close or positive margins, or a tumor at high risk of recurring or with positive margins), in a single fraction.",
     requirement=f"Evolent CG_226 covers IORT for colon cancer only as a boost for recurrent cancer or for a T4 tumor with penetration or perforation and close or positive margins, {BOOST_REQUIREMENT}, {SINGLE}",
-    sites={TumorSite.COLON},
+    scope=colon_site,
 )  # fmt: skip
-RECTAL_RULE = SiteRule(
+RECTAL_RULE = Rule(
     all_of(
         "rectal-indication", "IORT for rectal cancer (the rectal paragraph, or the boost paragraph).", RECTAL_STATEMENT,
         rectal_site, any_of("rectal-or-boost", "The rectal paragraph or the boost paragraph is met.", RECTAL_STATEMENT, rectal, boost),
@@ -346,24 +345,27 @@ RECTAL_RULE = SiteRule(
     "This request meets Evolent CG_226 for rectal cancer (close or positive margins with a T4 lesion or recurrent disease, "
     "or a boost for a tumor at high risk of recurring or with positive margins), in a single fraction.",
     requirement=f"Evolent CG_226 covers IORT for rectal cancer only with positive or close margins and a T4 lesion or recurrent disease, {BOOST_REQUIREMENT}, {SINGLE}",
-    sites={TumorSite.RECTUM},
+    scope=rectal_site,
 )  # fmt: skip
-BOOST_RULE = SiteRule(
+pancreatic_or_sarcoma_site = _site(
+    "pancreatic-or-sarcoma-site", "The cancer is a pancreatic cancer or a soft tissue sarcoma.", BOOST_STATEMENT,
+    TumorSite.PANCREAS, TumorSite.SOFT_TISSUE_SARCOMA,
+)
+BOOST_RULE = Rule(
     all_of(
         "pancreatic-or-sarcoma-boost", "IORT for pancreatic cancer or soft tissue sarcoma (the boost paragraph).", BOOST_STATEMENT,
-        _site("pancreatic-or-sarcoma-site", "The cancer is a pancreatic cancer or a soft tissue sarcoma.", BOOST_STATEMENT, TumorSite.PANCREAS, TumorSite.SOFT_TISSUE_SARCOMA),
-        boost,
+        pancreatic_or_sarcoma_site, boost,
     ),
     Outcome.MEDICALLY_NECESSARY,
     "This request meets Evolent CG_226: IORT as a boost at surgery for a tumor at high risk of recurring or with positive margins, in a single fraction.",
     requirement=f"Evolent CG_226 covers IORT for pancreatic cancer and soft tissue sarcoma as a boost at surgery only when the tumor has a high risk of recurring or positive margins, {SINGLE}",
-    sites={TumorSite.PANCREAS, TumorSite.SOFT_TISSUE_SARCOMA},
+    scope=pancreatic_or_sarcoma_site,
 )  # fmt: skip
-PANCREATIC_CASE_BY_CASE_RULE = SiteRule(
+PANCREATIC_CASE_BY_CASE_RULE = Rule(
     pancreatic_case_by_case, Outcome.CLINICAL_REVIEW,
     "Evolent CG_226 reviews IORT for pancreatic cancer case by case when the resection may leave a close or involved margin; a physician reviewer decides this request.",
     requirement=f"Evolent CG_226 otherwise considers IORT for pancreatic cancer, case by case, only for a resection that may leave a close or involved margin, {SINGLE}",
-    sites={TumorSite.PANCREAS},
+    scope=pancreatic_site,
 )  # fmt: skip
 
 OTHERWISE = Otherwise(
@@ -387,7 +389,7 @@ VERSION_2024 = Version(
     otherwise=OTHERWISE,
 )  # fmt: skip
 
-POLICY = SitePolicy(
+POLICY = Policy(
     id="evolent-cg226-iort",
     title="Intraoperative Radiation Therapy (Evolent Clinical Guideline CG_226)",
     payer="Evolent",

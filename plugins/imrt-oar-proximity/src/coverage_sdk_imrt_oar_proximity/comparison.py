@@ -11,23 +11,69 @@ its JSON path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
 
-from coverage_sdk import tristate
-from coverage_sdk.authoring import Answer
+from coverage_sdk.dose import plan_values
+from coverage_sdk.dose.constraint_library import looser_than_published, source_name
+from coverage_sdk.dose.plan_values import PlanDose, PlanValue
 from coverage_sdk.errors import InputError
-from coverage_sdk.facts import Facts
-from coverage_sdk.model import Case, Plan, PlanTechnique, Result, SummaryRow
-from coverage_sdk.oar_constraints import looser_than_published, source_name
-from coverage_sdk.plancompare import PlanDose, disagree, dvh_value, find_roi, metric_key, parsed, summary_row
+from coverage_sdk.policy import logic
+from coverage_sdk.policy.facts import Facts
+from coverage_sdk.policy.model import Case, Plan, PlanTechnique, Result, SummaryRow
+from coverage_sdk_imrt_oar_proximity.compare_plans import metric_key, parsed, summary_row, unit_of
 
 FACT = "oar.comparison"
 PLAN_NAMES = {PlanTechnique.THREE_D_CRT: "3D", PlanTechnique.IMRT: "IMRT"}
-METRIC_ALIASES = {"Dmax": ("Dmax", "Max"), "Dmean": ("Dmean", "Mean"), "Dmin": ("Dmin", "Min")}
+
+
+def evidence(found: PlanValue) -> dict[str, Any]:
+    """One plan's value as the trail shows it: submitted, computed, which one counts, and any problem."""
+    out: dict[str, Any] = {"plan": found.plan, "metric": found.metric, "submitted": found.submitted}
+    if found.roi is not None:
+        out["roi"] = found.roi
+        out["computed"] = found.computed
+    if found.problem is not None:
+        out["dicom_problem"] = found.problem
+    if found.computed is not None and found.submitted is not None:
+        out["disagreement"] = found.disagrees
+    out["value"] = found.value
+    out["value_from"] = found.source
+    return out
+
+
+@attrs.frozen
+class ConstraintRow:
+    """One organ-at-risk constraint of the summary analysis, with each plan's value (None: no such plan).
+
+    ``missing``: what keeps the row undecided, as (JSON path, reason).
+    """
+
+    organ: str
+    constraint: str
+    source: str | None
+    source_recognised: str | None
+    looser_than_published: str | None
+    plans: dict[str, PlanValue | None]
+    summary: SummaryRow
+    missing: tuple[tuple[str, str], ...]
+
+    def result(self) -> Result:
+        """Met when the row's source is one the policy accepts and only the IMRT plan meets it (Kleene)."""
+        source = Result.UNKNOWN if not self.source else _bool(self.source_recognised is not None)
+        return logic.all_of([source, _bool(self.summary.only_imrt_meets)])
+
+    def evidence(self) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "organ": self.organ, "constraint": self.constraint, "source": self.source,
+            "source_recognised": self.source_recognised, "looser_than_published": self.looser_than_published,
+            "plans": {name: None if found is None else evidence(found) for name, found in self.plans.items()},
+            "value_3d": s.value_3d, "value_imrt": s.value_imrt, "met_3d": s.met_3d, "met_imrt": s.met_imrt,
+            "only_imrt_meets": s.only_imrt_meets, "conclusion": s.conclusion, "missing": [list(m) for m in self.missing],
+        }  # fmt: skip
 
 
 def _plans(case: Case) -> dict[str, tuple[int, Plan]]:
@@ -42,54 +88,36 @@ def _dicom(case: Case, index: int, plan: Plan) -> PlanDose | str | None:
     """The plan's dose and structures, a sentence saying why they cannot be read, or None (no DICOM)."""
     if plan.dicom is None:
         return None
-    base = Path(case.base_dir or ".")
     try:
-        return PlanDose.read(plan.label, base / plan.dicom.rtdose, base / plan.dicom.rtstruct)
+        return plan_values.read_plan(case, plan)
     except InputError as exc:
         return f"radiation.plans[{index}].dicom could not be read: {exc}"
 
 
-def _submitted(plan: Plan, organ: str, metric: str) -> float | None:
-    if not plan.metrics:
-        return None
-    structure = find_roi(list(plan.metrics), organ)
-    values = plan.metrics.get(structure, {}) if structure else {}
-    for name in METRIC_ALIASES.get(metric, (metric,)):
-        for key, value in values.items():
-            if key.lower() == name.lower():
-                return float(value)
-    return None
-
-
-def _plan_value(index: int, plan: Plan, dicom: PlanDose | str | None, organ: str, constraint: str) -> dict[str, Any]:
-    """One plan's value for one constraint: submitted, computed, which one counts, and any problem."""
+def _plan_value(index: int, plan: Plan, dicom: PlanDose | str | None, organ: str, constraint: str) -> PlanValue:
+    """One plan's value for one constraint: submitted, computed, and any problem with the DICOM."""
     rule = parsed(constraint)
     metric = metric_key(rule)
-    entry: dict[str, Any] = {"plan": plan.label, "metric": metric, "submitted": _submitted(plan, organ, metric)}
+    found = PlanValue(plan.label, metric, submitted=plan_values.submitted(plan, organ, metric), percent=unit_of(rule) == "%")
     if isinstance(dicom, str):
-        entry["dicom_problem"] = dicom
-    elif dicom is not None:
-        roi = find_roi(list(dicom.structures), organ)
-        if roi is None:
-            entry["dicom_problem"] = f"no ROI in radiation.plans[{index}].dicom.rtstruct stands for {organ!r}"
-        else:
-            entry["roi"] = roi
-            try:
-                entry["computed"] = dvh_value(dicom.dvh(roi), rule)
-            except ValueError as exc:
-                entry["dicom_problem"] = f"the DVH of ROI {roi!r} could not be computed: {exc}"
-            if entry.get("computed") is None and "dicom_problem" not in entry:
-                entry["dicom_problem"] = f"{metric} is not defined for ROI {roi!r} (structure outside the dose grid or smaller than the volume asked)"
-    computed, submitted = entry.get("computed"), entry["submitted"]
-    if computed is not None and submitted is not None:
-        entry["disagreement"] = disagree(submitted, computed, rule)
-    entry["value"] = computed if computed is not None else submitted
-    entry["value_from"] = "computed from DICOM" if computed is not None else "submitted" if submitted is not None else None
-    return entry
+        return attrs.evolve(found, problem=dicom)
+    if dicom is None:
+        return found
+    roi = plan_values.find_roi(list(dicom.structures), organ)
+    if roi is None:
+        return attrs.evolve(found, problem=f"no ROI in radiation.plans[{index}].dicom.rtstruct stands for {organ!r}")
+    try:
+        computed, _ = dicom.measure(roi, metric)
+    except ValueError as exc:
+        return attrs.evolve(found, roi=roi, problem=f"the DVH of ROI {roi!r} could not be computed: {exc}")
+    if computed is None:
+        problem = f"{metric} is not defined for ROI {roi!r} (structure outside the dose grid or smaller than the volume asked)"
+        return attrs.evolve(found, roi=roi, problem=problem)
+    return attrs.evolve(found, roi=roi, computed=computed)
 
 
-def comparison(case: Case) -> list[dict[str, Any]] | None:
-    """The analysis, one dict per organ-at-risk constraint; None when no constraint is listed."""
+def comparison(case: Case) -> list[ConstraintRow] | None:
+    """The analysis, one row per organ-at-risk constraint; None when no constraint is listed."""
     radiation = case.radiation
     if radiation is None or not radiation.oar_constraints:
         return None
@@ -98,90 +126,71 @@ def comparison(case: Case) -> list[dict[str, Any]] | None:
     rows = []
     for i, item in enumerate(radiation.oar_constraints):
         parsed(item.constraint, f"radiation.oar_constraints[{i}].constraint")
-        missing: list[list[str]] = []
+        missing: list[tuple[str, str]] = []
         named = source_name(item.source)
         if not item.source:
-            missing.append([f"radiation.oar_constraints[{i}].source", f"the constraint {item.constraint!r} for {item.organ} names no source"])
-        values: dict[str, dict[str, Any] | None] = {}
+            missing.append((f"radiation.oar_constraints[{i}].source", f"the constraint {item.constraint!r} for {item.organ} names no source"))
+        values: dict[str, PlanValue | None] = {}
         for name in ("3D", "IMRT"):
             if name not in plans:
-                missing.append(["radiation.plans", f"no {'3D-CRT' if name == '3D' else 'IMRT'} plan is submitted"])
+                missing.append(("radiation.plans", f"no {'3D-CRT' if name == '3D' else 'IMRT'} plan is submitted"))
                 values[name] = None
                 continue
             index, plan = plans[name]
-            entry = _plan_value(index, plan, dicoms[name], item.organ, item.constraint)
-            values[name] = entry
-            if entry["value"] is None:
-                why = entry.get("dicom_problem") or f"radiation.plans[{index}] has no DICOM"
-                missing.append([
-                    f"radiation.plans[{index}].metrics.{item.organ}.{entry['metric']}",
-                    f"the {name} plan's {entry['metric']} for {item.organ} is neither submitted nor computable ({why})",
-                ])  # fmt: skip
-        row = summary_row(item.organ, item.constraint, item.source, *(v["value"] if v else None for v in values.values()))
+            found = values[name] = _plan_value(index, plan, dicoms[name], item.organ, item.constraint)
+            if found.value is None:
+                why = found.problem or f"radiation.plans[{index}] has no DICOM"
+                missing.append((
+                    f"radiation.plans[{index}].metrics.{item.organ}.{found.metric}",
+                    f"the {name} plan's {found.metric} for {item.organ} is neither submitted nor computable ({why})",
+                ))  # fmt: skip
         looser = looser_than_published(item.organ, item.constraint, item.source)
-        rows.append({
-            "organ": item.organ, "constraint": item.constraint, "source": item.source,
-            "source_recognised": f"{named.family}{' ' + named.protocol if named and named.protocol else ''} ({named.kind})" if named else None,
-            "looser_than_published": f"looser than {looser.label}; {looser.citation}" if looser else None,
-            "plans": values, "value_3d": row.value_3d, "value_imrt": row.value_imrt, "met_3d": row.met_3d,
-            "met_imrt": row.met_imrt, "only_imrt_meets": row.only_imrt_meets, "conclusion": row.conclusion,
-            "missing": missing,
-        })  # fmt: skip
+        rows.append(ConstraintRow(
+            item.organ, item.constraint, item.source,
+            f"{named.family}{' ' + named.protocol if named and named.protocol else ''} ({named.kind})" if named else None,
+            f"looser than {looser.label}; {looser.citation}" if looser else None,
+            values,
+            summary_row(item.organ, item.constraint, item.source, *(v.value if v else None for v in values.values())),
+            tuple(missing),
+        ))  # fmt: skip
     return rows
 
 
 def summary_table(facts: Facts) -> list[SummaryRow]:
     """The determination's ``summary_table``: the policy's template, one row per constraint."""
-    return [
-        SummaryRow(r["organ"], r["constraint"], r["source"], r["value_3d"], r["value_imrt"], r["met_3d"], r["met_imrt"],
-                   r["only_imrt_meets"], r["conclusion"])  # fmt: skip
-        for r in facts.get(FACT) or []
-    ]
+    return [row.summary for row in facts.get(FACT) or []]
 
 
 def _bool(value: bool | None) -> Result:
     return Result.UNKNOWN if value is None else Result.MET if value else Result.NOT_MET
 
 
-def row_result(row: Mapping[str, Any]) -> Result:
-    """Met when the row's source is one the policy accepts and only the IMRT plan meets it (Kleene)."""
-    source = Result.UNKNOWN if not row["source"] else _bool(row["source_recognised"] is not None)
-    return tristate.all_of([source, _bool(row["only_imrt_meets"])])
+def only_imrt_meets(rows: Sequence[ConstraintRow] | None) -> bool | None:
+    """At least one organ at risk has an accepted published constraint met by IMRT and not by 3D
+    (Kleene over the rows: None while no row is met and one is undecided, or no row is listed)."""
+    if not rows:
+        return None
+    result = logic.any_of(row.result() for row in rows)
+    return None if result is Result.UNKNOWN else result is Result.MET
 
 
-def _partial(row: Mapping[str, Any]) -> str:
-    return "No (3D meets constraint)" if row["met_3d"] else "No (IMRT does not meet constraint)"
+def undecided(facts: Facts, paths: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """What each undecided row lacks (its source, or a plan's value); or that no constraint is listed."""
+    rows = facts.get(FACT)
+    if not rows:
+        return iter((("radiation.oar_constraints", "no organ-at-risk dose constraint is listed"),))
+    return iter(dict.fromkeys(m for row in rows if row.result() is Result.UNKNOWN for m in row.missing))
 
 
-@attrs.frozen
-class OnlyImrtMeets:
-    """At least one organ at risk has an accepted published constraint met by IMRT and not by 3D.
+def _partial(row: ConstraintRow) -> str:
+    return "No (3D meets constraint)" if row.summary.met_3d else "No (IMRT does not meet constraint)"
 
-    A condition over the rows of ``oar.comparison`` (any number per case): met when one row
-    is met, not met when every row is not met, else unknown naming exactly what each
-    undecided row lacks (its source, or a plan's value).
-    """
 
-    @property
-    def needs(self) -> tuple[str, ...]:
-        return (FACT,)
-
-    def evaluate(self, facts: Facts) -> Answer:
-        rows = facts.get(FACT)
-        if not rows:
-            return Answer(Result.UNKNOWN, (("radiation.oar_constraints", "no organ-at-risk dose constraint is listed"),))
-        results = [row_result(row) for row in rows]
-        result = tristate.any_of(results)
-        if result is not Result.UNKNOWN:
-            return Answer(result)
-        missing = (tuple(m) for row, r in zip(rows, results) if r is Result.UNKNOWN for m in row["missing"])
-        return Answer(Result.UNKNOWN, tuple(dict.fromkeys(missing)))
-
-    def explain(self, facts: Facts) -> str:
-        parts = []
-        for row in facts.get(FACT) or []:
-            if row["source"] and row["source_recognised"] is None:
-                parts.append(f"{row['organ']}: the source {row['source']!r} is not one the policy lists")
-            elif row_result(row) is Result.NOT_MET:
-                parts.append(f"{row['organ']} ({row['constraint']}): {row['conclusion'] or _partial(row)}")
-        return "no organ at risk has a constraint met only with IMRT (" + "; ".join(parts) + ")"
+def why_not(rows: Sequence[ConstraintRow] | None) -> str:
+    parts = []
+    for row in rows or []:
+        if row.source and row.source_recognised is None:
+            parts.append(f"{row.organ}: the source {row.source!r} is not one the policy lists")
+        elif row.result() is Result.NOT_MET:
+            parts.append(f"{row.organ} ({row.constraint}): {row.summary.conclusion or _partial(row)}")
+    return "no organ at risk has a constraint met only with IMRT (" + "; ".join(parts) + ")"

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coverage_sdk.authoring import (
-    Criterion, Otherwise, Policy, Rule, ServiceCodes, Version, all_of, citer, documented,
+from coverage_sdk.policy.authoring import (
+    Otherwise, Policy, Rule, ServiceCodes, Version, all_of, citer, criterion, documented,
 )  # fmt: skip
-from coverage_sdk.model import Documentation, Outcome
+from coverage_sdk.policy.model import Documentation, Outcome
 
-from .comparison import FACT, OnlyImrtMeets, comparison, summary_table
+from . import comparison
+from .comparison import FACT
 
 cite = citer("IMRT for Tumors in Close Proximity to Organs at Risk (effective January 1, 2025)")
 
@@ -57,12 +58,12 @@ required_documentation = all_of(
     cite(DOCUMENTATION, "It is critical that the list of information below is submitted for review to determine if the policy criteria are met."),
     clinical_history, chart_notes, imaging_reports, dvh_comparison,
 )  # fmt: skip
-only_imrt_meets = Criterion(
+only_imrt_meets = criterion(
     "only-imrt-meets-constraint",
     "For at least one organ at risk, a published dose/volume constraint (RTOG, QUANTEC, SWOG or another cooperative "
     "group, CORSAIR, or institutional) is met by the IMRT plan and not by the 3D plan.",
     cite(DOCUMENTATION, "The submitted information must demonstrate the need for IMRT to meet dose constraints not achievable through 3D planning."),
-    condition=OnlyImrtMeets(),
+    (FACT,), comparison.only_imrt_meets, comparison.why_not, required=(), why_unknown=comparison.undecided,
     interpretation=(
         "The summary analysis is the case's radiation.oar_constraints rows with the 3D-CRT and IMRT plans' values "
         "(submitted metrics, or computed from the plans' DICOM, which decides when both exist; a difference over "
@@ -120,6 +121,6 @@ POLICY = Policy(
     document="imrt-organs-at-risk.txt",
     services=ServiceCodes(cpt=("77301", "77338", "77385", "77386"), hcpcs=("G6015", "G6016")),
     versions=(VERSION_2025,),
-    derived={FACT: comparison},
-    summary_table=summary_table,
+    derived={FACT: comparison.comparison},
+    summary_table=comparison.summary_table,
 )

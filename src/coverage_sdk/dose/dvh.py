@@ -1,0 +1,303 @@
+"""Dose-volume histograms of RT structures in a dose grid (shared/spec/interchange.md, ``compute_dvh``).
+
+The structure is the solid its contours stand for under the convention of Nelms et al. (Med
+Phys 2015): each contour plane is a slab reaching half-way to its neighbouring planes, the
+first and last reaching half a contour spacing beyond (a structure on a single plane gets the
+dose grid's plane spacing there). In each plane, polygons combine by even-odd parity (holes,
+several contours; a self-intersecting polygon is filled by parity); grid cells cut by a
+contour are supersampled (3 x 3 to 15 x 15, finer for structures few cells across) with
+interpolated dose; other cells count whole with their voxel-centre dose (subdivided up to
+5 x 5 for small structures). Along z the dose is linear between dose planes and is integrated exactly,
+so contour planes need not coincide with dose planes. The cumulative histogram is exact at
+bin edges 0.01 Gy apart (coarser only above 655 Gy) and interpolated linearly between them.
+
+Defined results rather than crashes: the part of a structure outside the dose grid (a grid
+cell reaches half a voxel beyond the outermost dose points) is reported as
+``volume_outside_cc`` and left out of the histogram; a structure wholly outside has zero
+volume and every statistic is NaN. A dose grid with NaN, infinite or negative doses, fewer
+than two points on an axis or uneven x/y spacing, and a structure without contours or that
+is not CLOSED_PLANAR, raise InputError. One- and two-point contours enclose no area.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import weakref
+
+import attrs
+import numpy as np
+
+from coverage_sdk._kernels import default_threads, kernel
+from coverage_sdk.dose.geometry import DoseGrid, Structure
+from coverage_sdk.errors import InputError
+
+EDGE_SAMPLES = (3, 31)
+EDGE_SAMPLES_ACROSS = 60
+MAX_CELLS_PER_PLANE = 1 << 26
+INNER_CELLS_ACROSS = 20
+PLATEAU_TOLERANCE = 1e-9
+SERIAL_CELLS = 1 << 16
+
+_checked_grids: weakref.WeakKeyDictionary[DoseGrid, float] = weakref.WeakKeyDictionary()
+
+
+def _bin_width(max_dose: float) -> float:
+    return max(0.01, max_dose / 65536)
+
+
+@attrs.frozen(eq=False)
+class DVH:
+    """The dose-volume histogram of one structure; doses in Gy, volumes in cc.
+
+    ``cumulative_cc[n]`` is the volume receiving at least ``dose_edges[n]``; the differential
+    histogram gives the volume between consecutive edges. Statistics interpolate between
+    edges. Undefined statistics are NaN: every statistic of a structure with no volume inside
+    the grid, and ``Dxxcc`` for a structure smaller than ``xx`` cc.
+    """
+
+    roi: str
+    dose_edges: np.ndarray
+    cumulative_cc: np.ndarray
+    volume_cc: float
+    volume_outside_cc: float
+    min: float
+    max: float
+    mean: float
+
+    @property
+    def outside_grid(self) -> bool:
+        """True when part (or all) of the structure lies outside the dose grid."""
+        return self.volume_outside_cc > 0.0
+
+    @property
+    def cumulative_percent(self) -> np.ndarray:
+        if self.volume_cc <= 0:
+            return np.full_like(self.cumulative_cc, np.nan)
+        return 100.0 * self.cumulative_cc / self.volume_cc
+
+    @property
+    def differential_cc(self) -> np.ndarray:
+        """Volume (cc) with dose in ``[dose_edges[n], dose_edges[n + 1])``."""
+        return self.cumulative_cc[:-1] - self.cumulative_cc[1:]
+
+    def dose_at_volume_cc(self, volume_cc: float) -> float:
+        """The minimum dose (Gy) to the hottest ``volume_cc`` of the structure (where the
+        histogram is flat at that volume, the highest such dose)."""
+        if self.volume_cc <= 0 or volume_cc > self.volume_cc * (1 + 1e-12) or volume_cc < 0:
+            return math.nan
+        c = self.cumulative_cc
+        n = int(np.searchsorted(-c, -volume_cc * (1 - PLATEAU_TOLERANCE), side="right")) - 1
+        if n < 0:
+            return self.min
+        if n >= c.size - 1:
+            dose = float(self.dose_edges[-1])
+        else:
+            step = c[n] - c[n + 1]
+            frac = (c[n] - volume_cc) / step if step > 0 else 0.0
+            dose = float(self.dose_edges[n] + frac * (self.dose_edges[n + 1] - self.dose_edges[n]))
+        return min(max(dose, self.min), self.max)
+
+    def volume_at_dose_cc(self, dose_gy: float) -> float:
+        """The volume (cc) receiving at least ``dose_gy``."""
+        if self.volume_cc <= 0:
+            return math.nan
+        return float(np.interp(dose_gy, self.dose_edges, self.cumulative_cc))
+
+    def statistic(self, name: str) -> float:
+        """``Dxx`` (Gy to xx % of the volume), ``Dxxcc``, ``VxxGy`` (%), ``VxxGy_cc``, ``Dmax``,
+        ``Dmin``, ``Dmean`` (aliases ``Max``, ``Min``, ``Mean``), per the spec's metric keys."""
+        text = name.strip()
+        simple = {"dmax": "max", "max": "max", "dmin": "min", "min": "min", "dmean": "mean", "mean": "mean"}
+        if text.lower() in simple:
+            return float(getattr(self, simple[text.lower()])) if self.volume_cc > 0 else math.nan
+        match = _METRIC.fullmatch(text)
+        if not match:
+            raise InputError(
+                f"unknown DVH statistic {name!r}: expected Dmax, Dmin, Dmean, Dxx, Dxxcc, VxxGy or VxxGy_cc"
+            )
+        kind, number, unit = match.group(1).upper(), float(match.group(2)), (match.group(3) or "").lower()
+        if kind == "D" and unit == "":
+            if not 0 <= number <= 100:
+                raise InputError(f"DVH statistic {name!r}: the volume must be 0-100 %")
+            return self.dose_at_volume_cc(self.volume_cc * number / 100) if self.volume_cc > 0 else math.nan
+        if kind == "D" and unit == "cc":
+            return self.dose_at_volume_cc(number)
+        if kind == "V" and unit in ("gy", "gy_cc"):
+            volume = self.volume_at_dose_cc(number)
+            if unit == "gy_cc" or math.isnan(volume):
+                return volume
+            return 100.0 * volume / self.volume_cc
+        raise InputError(f"unknown DVH statistic {name!r}: expected Dxx, Dxxcc, VxxGy or VxxGy_cc")
+
+
+_METRIC = re.compile(r"([DdVv])(\d+(?:\.\d+)?|\.\d+)\s*(cc|Gy_cc|Gy)?", re.IGNORECASE)
+
+
+def _checked_max_dose(dose: DoseGrid, *, again: bool = False) -> float:
+    """The grid's maximum dose, once the grid is checked (remembered per grid; ``again`` checks
+    anew, as when its doses changed since)."""
+    if not isinstance(dose, DoseGrid):
+        raise TypeError(f"expected a DoseGrid, got {type(dose).__name__}")
+    cached = None if again else _checked_grids.get(dose)
+    if cached is not None:
+        return cached
+    d = dose.dose
+    if d.dtype not in (np.float32, np.float64) or not d.flags.c_contiguous or d.ndim != 3:
+        raise InputError("dose grid: dose must be a C-contiguous float32 or float64 3-d array")
+    if min(d.shape) < 2:
+        raise InputError(f"dose grid {dose.source!r}: needs at least two points on every axis, has {d.shape}")
+    for name, axis in (("x", dose.x), ("y", dose.y)):
+        steps = np.diff(axis)
+        if not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
+            raise InputError(f"dose grid {dose.source!r}: {name} positions are not evenly spaced")
+    known = None if again else dose.known_dose_range
+    low, high = known if known is not None else (float(d.min()), float(d.max()))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise InputError(f"dose grid {dose.source!r}: contains NaN or infinite doses")
+    if low < 0:
+        raise InputError(f"dose grid {dose.source!r}: contains negative doses (minimum {low:g} Gy)")
+    _checked_grids[dose] = high
+    return high
+
+
+def _checked_structure(structure: Structure) -> None:
+    if not isinstance(structure, Structure):
+        raise TypeError(f"expected a Structure, got {type(structure).__name__}")
+    if structure.kind != "CLOSED_PLANAR":
+        raise InputError(f"ROI {structure.name!r} is {structure.kind}, not CLOSED_PLANAR: it has no volume")
+    if structure.is_empty:
+        raise InputError(f"ROI {structure.name!r} has no contours")
+    if not np.all(np.isfinite(structure.points)) or not np.all(np.isfinite(structure.z)):
+        raise InputError(f"ROI {structure.name!r} has non-finite contour coordinates")
+
+
+def _planes(
+    structure: Structure, grid_z: np.ndarray, end_caps: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Plane start per contour group, plane z, and each plane's slab [lo, hi]."""
+    plane_offsets = structure.plane_starts()
+    plane_z = structure.z[plane_offsets[:-1]]
+    if plane_z.size == 1:
+        k = min(max(int(np.searchsorted(grid_z, plane_z[0])), 1), grid_z.size - 1)
+        half = np.array([(grid_z[k] - grid_z[k - 1]) / 2])
+        return plane_offsets, plane_z, plane_z - half, plane_z + half
+    mid = (plane_z[1:] + plane_z[:-1]) / 2
+    cap_lo = (plane_z[1] - plane_z[0]) / 2 if end_caps else 0.0
+    cap_hi = (plane_z[-1] - plane_z[-2]) / 2 if end_caps else 0.0
+    lo = np.concatenate(([plane_z[0] - cap_lo], mid))
+    hi = np.concatenate((mid, [plane_z[-1] + cap_hi]))
+    return plane_offsets, plane_z, lo, hi
+
+
+def _nodes(lo: np.ndarray, hi: np.ndarray, grid_z: np.ndarray):
+    """Per plane, the z nodes of the slab's part inside the grid, between which dose is linear,
+    the nodes a column through several slabs bends at, and the slab's part outside the grid."""
+    z_lo = grid_z[0] - (grid_z[1] - grid_z[0]) / 2
+    z_hi = grid_z[-1] + (grid_z[-1] - grid_z[-2]) / 2
+    za, zb = np.maximum(lo, z_lo), np.minimum(hi, z_hi)
+    inside = za < zb
+    first = np.searchsorted(grid_z, za, side="right")
+    last = np.searchsorted(grid_z, zb, side="left")
+    interior = np.where(inside, last - first, 0)
+    counts = np.where(inside, interior + 2, 0)
+    node_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    plane = np.repeat(np.arange(lo.size), counts)
+    rank = np.arange(plane.size) - node_offsets[plane]
+    grid_index = np.clip(first[plane] + rank - 1, 0, grid_z.size - 1)
+    node_pos = np.where(rank == 0, za[plane], np.where(rank == counts[plane] - 1, zb[plane], grid_z[grid_index]))
+    zeval = np.clip(node_pos, grid_z[0], grid_z[-1])
+    k = np.clip(np.searchsorted(grid_z, zeval, side="right") - 1, 0, grid_z.size - 2)
+    f = np.clip((zeval - grid_z[k]) / (grid_z[k + 1] - grid_z[k]), 0.0, 1.0)
+    outside = (hi - lo) - np.where(inside, zb - za, 0.0)
+    # where a column of cells may bend: every node but a slab's first, and its last only on a dose plane
+    keep = (rank > 0) & ((rank < counts[plane] - 1) | (f == 0.0) | (f == 1.0))
+    return node_offsets, node_pos, zeval, k.astype(np.int64), f, keep.astype(np.uint8), outside
+
+
+def _rows(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs by row, then plane (they come by plane, then row), and where each row starts."""
+    order = np.argsort(runs[:, 1], kind="stable")
+    rows = runs[order, 1]
+    if rows.size == 0:
+        return order, np.zeros(1, dtype=np.int64)
+    starts = np.flatnonzero(rows[1:] != rows[:-1]) + 1
+    return order, np.concatenate(([0], starts, [rows.size])).astype(np.int64)
+
+
+def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
+    """Sub-samples per side of edge cells (odd, 3-15) and of interior cells (1-5).
+
+    Both grow only for structures few cells across, where the grid alone is too coarse.
+    """
+    extent = min(np.ptp(points[:, 0]), np.ptp(points[:, 1]))
+    cell = max(dx, dy)
+    if extent <= 0:
+        return EDGE_SAMPLES[0], 1
+    edge = int(min(EDGE_SAMPLES[1], max(EDGE_SAMPLES[0], math.ceil(EDGE_SAMPLES_ACROSS * cell / extent))))
+    inner = int(min(5, max(1, math.ceil(INNER_CELLS_ACROSS * cell / extent))))
+    return edge | 1, inner
+
+
+def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = None, end_caps: bool = True) -> DVH:
+    """The DVH of ``structure`` in ``dose`` (see the module docstring for the conventions).
+
+    ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
+    affinity and cgroup quota) runs the rasterisation and the histogramming in parallel; a
+    structure under ``SERIAL_CELLS`` bounding-box cells (summed over its planes) runs on one.
+    The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at
+    its first and last contour planes, the convention of planning systems that report volumes
+    without end caps (the breast example's stored DVHs are such).
+    """
+    _checked_max_dose(dose)
+    _checked_structure(structure)
+    if threads is None:
+        threads = default_threads()
+    if not isinstance(threads, int) or not 1 <= threads <= 256:
+        raise InputError(f"threads must be an integer from 1 to 256, got {threads!r}")
+
+    dx, dy = dose.spacing
+    xb0, yb0 = float(dose.x[0] - dx / 2), float(dose.y[0] - dy / 2)
+    points = structure.points
+    span = (np.ptp(points[:, 0]) / dx + 3) * (np.ptp(points[:, 1]) / dy + 3)
+    if span > MAX_CELLS_PER_PLANE:
+        raise InputError(
+            f"ROI {structure.name!r} spans {span:.3g} dose-grid cells per plane; is it in the dose grid's frame?"
+        )
+    edge, inner = _sampling(points, dx, dy)
+    plane_offsets, _, lo, hi = _planes(structure, dose.z, end_caps)
+    if span * lo.size < SERIAL_CELLS:
+        threads = 1
+    nodes = _nodes(lo, hi, dose.z)
+
+    runs, cells, masks = kernel("_raster").rasterize(
+        points, structure.offsets, plane_offsets, xb0, dx, yb0, dy, edge, threads
+    )
+    rows = _rows(runs)
+    for again in (False, True):
+        max_dose = _checked_max_dose(dose, again=again)
+        h = _bin_width(max_dose)
+        n_edges = int(math.floor(max_dose / h)) + 3
+        P, A, B, totals = kernel("_dvh").accumulate(
+            dose.dose, dose.x, dose.y, dose.z, runs, cells, masks, edge, inner, xb0, dx, yb0, dy,
+            *nodes[:6], hi - lo, nodes[6], *rows, h, n_edges, threads,
+        )
+        if totals[5] == 0:
+            return _histogram(structure.name, P, A, B, totals, h)
+    raise InputError(f"dose grid {dose.source!r}: its doses changed while the DVH of {structure.name!r} was computed")
+
+
+def _histogram(roi: str, P, A, B, totals, h: float) -> DVH:
+    inside, outside, integral, low, high = (float(v) for v in totals[:5])
+    n = np.arange(P.size)
+    cumulative = P[::-1].cumsum()[::-1] + A.cumsum() - B.cumsum() * n
+    if inside <= 0:
+        return DVH(roi, np.zeros(1), np.zeros(1), 0.0, outside / 1000, math.nan, math.nan, math.nan)
+    cumulative = np.clip(cumulative, 0.0, inside)
+    cumulative[cumulative > inside * (1 - 1e-12)] = inside
+    cumulative[cumulative < inside * 1e-12] = 0.0
+    cumulative = np.minimum.accumulate(cumulative)
+    top = min(int(math.ceil(high / h)) + 1, P.size - 1)
+    return DVH(
+        roi, n[: top + 1] * h, cumulative[: top + 1] / 1000, inside / 1000, outside / 1000, low, high, integral / inside
+    )

@@ -1,0 +1,642 @@
+"""The policy-authoring core: write a policy so that it reads like the policy document.
+
+A policy is a list of dated versions. Each version is an ordered list of rules; a rule
+pairs a criterion with the outcome it gives when met. Criteria are three-valued (met, not
+met, unknown; see :mod:`coverage_sdk.policy.logic`), carry an id, a text and the sentence of
+the document they come from, and combine with :func:`all_of`, :func:`any_of` and
+:func:`not_`. The first rule met decides; a rule that is unknown before any is met makes
+the outcome ``insufficient_information`` and names the missing facts; when none is met the
+version's ``otherwise`` decides. A leaf's test is a :class:`Condition` (facts, documents); a
+leaf may be decided on part of its facts (``required=``); versions that differ only in their
+numbers share their rules and carry ``parameters``; a rule's ``scope`` limits whom its
+requirement is explained to. Example, BCBSMA Policy 278::
+
+    rectal = is_("rectal", "The tumor is a rectal cancer.", cite("Policy", "Rectal cancer ..."),
+                 "tumor.site", TumorSite.RECTUM)
+    ...
+    Version(date(2007, 1, 1), rules=(Rule(all_of(...), Outcome.MEDICALLY_NECESSARY, ...),),
+            otherwise=Otherwise(Outcome.INVESTIGATIONAL, "... investigational for all other ..."))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from coverage_sdk.policy import logic
+from coverage_sdk.policy.facts import Derivation, Facts, label, plain, policy_labels
+from coverage_sdk.policy.model import (
+    Audit, Case, CriterionResult, Determination, LineItem, LineOfBusiness, MissingInformation,
+    Outcome, Procedure, ProcedureSystem, Result, SummaryRow,
+)  # fmt: skip
+
+
+__all__ = [
+    "Answer", "Citation", "Condition", "Criterion", "DocumentCondition", "FactCondition", "Otherwise", "Policy",
+    "PriorAuthRule", "Rule", "ServiceCodes", "UnitLimit", "Version", "all_of", "always", "any_of", "at_least",
+    "at_most", "citer", "coded", "criterion", "documented", "false", "is_", "not_", "true",
+]  # fmt: skip
+
+
+@attrs.frozen
+class Citation:
+    """Where a criterion comes from: the document, its section, and the sentence quoted."""
+
+    document: str
+    section: str
+    quote: str
+
+    def __str__(self) -> str:
+        return f'{self.document}, {self.section}: "{self.quote}"'
+
+
+def citer(document: str) -> Callable[[str, str], Citation]:
+    """``cite = citer("BCBSMA Medical Policy 278")``, then ``cite(section, quote)``."""
+    return lambda section, quote: Citation(document, section, quote)
+
+
+# --- conditions: the test inside a leaf criterion -------------------------------------------
+
+
+@attrs.frozen
+class Answer:
+    """A condition's answer: the result, and for unknown the facts that are missing."""
+
+    result: Result
+    missing: tuple[tuple[str, str], ...] = ()
+
+
+class Condition(Protocol):
+    """The test inside a leaf criterion, whatever it reads (facts, documents, plan values).
+
+    ``needs``: the facts shown as the criterion's evidence; ``evaluate`` answers met, not met
+    or unknown (naming what is missing); ``explain`` says in words why it is not met.
+    """
+
+    @property
+    def needs(self) -> tuple[str, ...]: ...
+
+    def evaluate(self, facts: Facts) -> Answer: ...
+
+    def explain(self, facts: Facts) -> str: ...
+
+
+def _not_given(facts: Facts, paths: Sequence[str]) -> Iterator[tuple[str, str]]:
+    return ((p, f"{label(p)} is not given") for p in paths)
+
+
+@attrs.frozen
+class FactCondition:
+    """A test over the values of ``needs``: True (met), False (not met) or None (undecided).
+
+    Unknown when a fact of ``required`` (all of ``needs`` unless said) is unknown, or when
+    ``test`` returns None; the others reach ``test`` as None, so a criterion can be decided
+    on part of its facts ("electronic brachytherapy" by the device name alone).
+    ``why_unknown(facts, paths)`` names what is missing, by default each unknown fact of
+    ``required`` (or of ``needs`` when nothing is required). ``describe`` turns the values
+    into words for a reason ("margin status is negative").
+    """
+
+    needs: tuple[str, ...] = attrs.field(converter=tuple)
+    test: Callable[..., bool | None]
+    describe: Callable[..., str]
+    required: tuple[str, ...] = attrs.field(
+        converter=tuple, default=attrs.Factory(lambda self: self.needs, takes_self=True)
+    )  # fmt: skip
+    why_unknown: Callable[[Facts, Sequence[str]], Iterable[tuple[str, str]]] = _not_given
+
+    def evaluate(self, facts: Facts) -> Answer:
+        values = [facts.get(path) for path in self.needs]
+        known = dict(zip(self.needs, values))
+        if any(known[path] is None for path in self.required) or (decided := self.test(*values)) is None:
+            unknown = [path for path in self.required or self.needs if known[path] is None]
+            return Answer(Result.UNKNOWN, tuple(self.why_unknown(facts, unknown)))
+        return Answer(Result.MET if decided else Result.NOT_MET)
+
+    def explain(self, facts: Facts) -> str:
+        return self.describe(*[facts.get(path) for path in self.needs])
+
+
+def _words(value: Any) -> str:
+    value = plain(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value).replace("_", " ")
+
+
+@attrs.frozen
+class DocumentCondition:
+    """A document the policy requires; absent means unknown, reported as missing information."""
+
+    item: Any
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return ("documentation",)
+
+    def evaluate(self, facts: Facts) -> Answer:
+        if self.item in facts.get("documentation"):
+            return Answer(Result.MET)
+        name = plain(self.item)
+        return Answer(Result.UNKNOWN, ((f"documentation.{name}", f"the {_words(name)} document was not submitted"),))
+
+    def explain(self, facts: Facts) -> str:
+        return f"the {_words(self.item)} document was not submitted"
+
+
+# --- criteria ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Criterion:
+    """A node of the criteria tree: a leaf with a condition, or ``all``/``any``/``not`` of parts."""
+
+    id: str
+    text: str
+    citation: Citation
+    condition: Condition | None = None
+    combine: str | None = None
+    parts: tuple[Criterion, ...] = ()
+    interpretation: str | None = None
+
+    def walk(self) -> Iterator[Criterion]:
+        yield self
+        for part in self.parts:
+            yield from part.walk()
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p for c in self.walk() if c.condition for p in c.condition.needs))
+
+
+def criterion(
+    id: str, text: str, citation: Citation, needs: Sequence[str], test: Callable[..., bool | None],
+    describe: Callable[..., str] | None = None, *, required: Sequence[str] | None = None,
+    why_unknown: Callable[[Facts, Sequence[str]], Iterable[tuple[str, str]]] = _not_given,
+    interpretation: str | None = None,
+) -> Criterion:  # fmt: skip
+    """A leaf criterion with any test over the values of ``needs`` (see :class:`FactCondition`).
+
+    ``required=()`` decides on part of the facts: ``test`` gets None for an unknown fact and
+    returns None while the facts it has do not decide.
+    """
+    needs = tuple(needs)
+    describe = describe or (lambda *values: "; ".join(f"{label(p)} is {_words(v)}" for p, v in zip(needs, values)))
+    required = needs if required is None else tuple(required)
+    return Criterion(id, text, citation, FactCondition(needs, test, describe, required, why_unknown), interpretation=interpretation)
+
+
+def always(id: str, text: str, citation: Citation, *, interpretation: str | None = None) -> Criterion:
+    """Met for every request ("Prior authorization is required for all requests")."""
+    return criterion(id, text, citation, (), lambda: True, lambda: "it applies to every request", interpretation=interpretation)
+
+
+def is_(id: str, text: str, citation: Citation, path: str, *values: Any, interpretation: str | None = None) -> Criterion:
+    """Met when the fact at ``path`` is one of ``values``."""
+    accepted = frozenset(values)
+    return criterion(id, text, citation, (path,), lambda value: value in accepted, interpretation=interpretation)
+
+
+def true(id: str, text: str, citation: Citation, path: str, *, interpretation: str | None = None) -> Criterion:
+    """Met when the yes/no fact at ``path`` is yes."""
+    return criterion(id, text, citation, (path,), lambda value: value is True, interpretation=interpretation)
+
+
+def false(id: str, text: str, citation: Citation, path: str, *, interpretation: str | None = None) -> Criterion:
+    """Met when the yes/no fact at ``path`` is no."""
+    return criterion(id, text, citation, (path,), lambda value: value is False, interpretation=interpretation)
+
+
+def at_least(id: str, text: str, citation: Citation, path: str, bound: float, **kw: Any) -> Criterion:
+    return criterion(id, text, citation, (path,), lambda value: value >= bound, **kw)
+
+
+def at_most(id: str, text: str, citation: Citation, path: str, bound: float, **kw: Any) -> Criterion:
+    return criterion(id, text, citation, (path,), lambda value: value <= bound, **kw)
+
+
+def coded(id: str, text: str, citation: Citation, codes: Sequence[str], **kw: Any) -> Criterion:
+    """Met when a submitted ICD-10-CM diagnosis is one of ``codes`` (or lies under one)."""
+    from coverage_sdk.policy.icd10 import matches
+
+    return criterion(
+        id, text, citation, ("diagnoses",), lambda submitted: any(matches(c, codes) for c in submitted),
+        lambda submitted: f"the diagnosis codes submitted ({', '.join(submitted)}) are not among {', '.join(codes)}",
+        **kw,
+    )  # fmt: skip
+
+
+def documented(id: str, text: str, citation: Citation, item: Any) -> Criterion:
+    """Met when the document ``item`` was submitted; unknown (and missing) otherwise."""
+    return Criterion(id, text, citation, DocumentCondition(item))
+
+
+def all_of(id: str, text: str, citation: Citation, *parts: Criterion, interpretation: str | None = None) -> Criterion:
+    return Criterion(id, text, citation, combine="all", parts=parts, interpretation=interpretation)
+
+
+def any_of(id: str, text: str, citation: Citation, *parts: Criterion, interpretation: str | None = None) -> Criterion:
+    return Criterion(id, text, citation, combine="any", parts=parts, interpretation=interpretation)
+
+
+def not_(id: str, text: str, citation: Citation, part: Criterion, *, interpretation: str | None = None) -> Criterion:
+    return Criterion(id, text, citation, combine="not", parts=(part,), interpretation=interpretation)
+
+
+# --- evaluation of a criteria tree --------------------------------------------------------------
+
+
+@attrs.define
+class Evaluation:
+    """Results by criterion id, the trail in evaluation order, and unknowns by leaf."""
+
+    facts: Facts
+    results: dict[str, Result] = attrs.Factory(dict)
+    trail: list[CriterionResult] = attrs.Factory(list)
+    unknowns: dict[str, tuple[tuple[str, str], ...]] = attrs.Factory(dict)
+
+    def evaluate(self, node: Criterion, parent: str | None = None) -> Result:
+        if node.id in self.results:
+            return self.results[node.id]
+        position = len(self.trail)
+        if node.condition is not None:
+            answer = node.condition.evaluate(self.facts)
+            result = answer.result
+            if answer.missing:
+                self.unknowns[node.id] = answer.missing
+            evidence = self.facts.evidence(node.condition.needs)
+        else:
+            results = [self.evaluate(part, node.id) for part in node.parts]
+            combine = {"all": logic.all_of, "any": logic.any_of}.get(node.combine)
+            result = combine(results) if combine else logic.not_(results[0])
+            evidence = {part.id: results[i].value for i, part in enumerate(node.parts)}
+        self.results[node.id] = result
+        record = CriterionResult(node.id, node.text, str(node.citation), result, evidence, node.interpretation, parent)
+        self.trail.insert(position, record)
+        return result
+
+    def missing(self, node: Criterion) -> list[tuple[str, str]]:
+        """The unknown facts that keep ``node`` from being decided (not those that do not matter)."""
+        if self.results.get(node.id) is not Result.UNKNOWN:
+            return []
+        if node.condition is not None:
+            return [(f, f"{reason}; needed for: {node.text}") for f, reason in self.unknowns.get(node.id, ())]
+        return [m for part in node.parts for m in self.missing(part)]
+
+    def why_not(self, node: Criterion) -> list[str]:
+        """Phrases saying why ``node`` is not met, from the leaves that make it so."""
+        result = self.results.get(node.id)
+        if node.condition is not None:
+            return [node.condition.explain(self.facts)] if result is Result.NOT_MET else []
+        if node.combine == "not":
+            return [f"{node.parts[0].text[0].lower()}{node.parts[0].text[1:].rstrip('.')} applies"]
+        return [phrase for part in node.parts if self.results.get(part.id) is Result.NOT_MET for phrase in self.why_not(part)]
+
+
+# --- policies -----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Rule:
+    """When ``when`` is met the outcome is ``outcome`` and ``reason`` says why.
+
+    ``requirement`` (for favourable rules) says in a provider's words what the rule asks,
+    and is used to explain an adverse outcome when the rule is not met; with a ``scope``
+    (e.g. "the tumor is a pancreatic cancer or a soft tissue sarcoma") only to a case the
+    scope is met for, so a breast case is not told what rectal cancer needs.
+    """
+
+    when: Criterion
+    outcome: Outcome
+    reason: str
+    requirement: str | None = None
+    scope: Criterion | None = None
+
+
+@attrs.frozen
+class Otherwise:
+    """The outcome when no rule is met; with ``id``/``text``/``citation`` it joins the trail."""
+
+    outcome: Outcome
+    reason: str
+    id: str | None = None
+    text: str | None = None
+    citation: Citation | None = None
+    interpretation: str | None = None
+
+
+class _Template(dict):
+    def __missing__(self, key: str) -> Any:
+        raise KeyError(f"no version parameter {key!r}")
+
+
+def _fill(text: str | None, parameters: Mapping[str, Any]) -> Any:
+    return text.format_map(_Template(parameters)) if text and "{" in text else text
+
+
+def _bind_citation(citation: Citation | None, parameters: Mapping[str, Any]) -> Citation | None:
+    if citation is None:
+        return None
+    return Citation(citation.document, _fill(citation.section, parameters), _fill(citation.quote, parameters))
+
+
+def _bind_criterion(node: Criterion, parameters: Mapping[str, Any]) -> Criterion:
+    return attrs.evolve(
+        node, id=_fill(node.id, parameters), text=_fill(node.text, parameters),
+        citation=_bind_citation(node.citation, parameters), interpretation=_fill(node.interpretation, parameters),
+        parts=tuple(_bind_criterion(part, parameters) for part in node.parts),
+    )  # fmt: skip
+
+
+def _bind_rule(rule: Rule, parameters: Mapping[str, Any]) -> Rule:
+    return attrs.evolve(
+        rule, when=_bind_criterion(rule.when, parameters), reason=_fill(rule.reason, parameters),
+        requirement=_fill(rule.requirement, parameters),
+        scope=None if rule.scope is None else _bind_criterion(rule.scope, parameters),
+    )  # fmt: skip
+
+
+def _bind_otherwise(otherwise: Otherwise, parameters: Mapping[str, Any]) -> Otherwise:
+    return attrs.evolve(
+        otherwise, reason=_fill(otherwise.reason, parameters), id=_fill(otherwise.id, parameters),
+        text=_fill(otherwise.text, parameters), citation=_bind_citation(otherwise.citation, parameters),
+        interpretation=_fill(otherwise.interpretation, parameters),
+    )  # fmt: skip
+
+
+@attrs.frozen
+class Version:
+    """The criteria in force from ``effective_from`` to ``effective_to`` (inclusive; open if None).
+
+    ``parameters``: the numbers and sentences of this version where one rule is written for
+    several versions (BCBSNC's 50 % and 20 points from 2016, 25 % and 15 points from 2019).
+    Conditions read them as facts (``policy_thresholds.minimum_3d_pct`` for the parameter
+    ``policy_thresholds``), and ``{policy_thresholds.minimum_3d_pct:g}`` in an id, text,
+    citation, reason, requirement or summary is filled in with them.
+    """
+
+    effective_from: dt.date
+    rules: tuple[Rule, ...]
+    otherwise: Otherwise
+    effective_to: dt.date | None = None
+    summary: str = ""
+    parameters: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.parameters:
+            object.__setattr__(self, "rules", tuple(_bind_rule(rule, self.parameters) for rule in self.rules))
+            object.__setattr__(self, "otherwise", _bind_otherwise(self.otherwise, self.parameters))
+            object.__setattr__(self, "summary", _fill(self.summary, self.parameters))
+
+    @property
+    def name(self) -> str:
+        return self.effective_from.isoformat()
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+@attrs.frozen
+class PriorAuthRule:
+    """Prior authorization is ``required`` (True/False) when ``when`` is met."""
+
+    when: Criterion
+    required: bool
+
+
+@attrs.frozen
+class UnitLimit:
+    """At most ``max_units`` of ``code`` are approved per ``period`` (a line-item limit)."""
+
+    code: str
+    max_units: int
+    period: str
+    citation: Citation
+
+
+@attrs.frozen
+class ServiceCodes:
+    """The procedure codes a policy decides; a case with none of them is ``not_applicable``."""
+
+    cpt: tuple[str, ...] = ()
+    hcpcs: tuple[str, ...] = ()
+    icd10_pcs: tuple[str, ...] = ()
+
+    def covers(self, code: str, system: ProcedureSystem) -> bool:
+        if system is ProcedureSystem.ICD10_PCS:
+            return code.upper() in self.icd10_pcs
+        return code.upper() in self.cpt or code.upper() in self.hcpcs
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.cpt + self.hcpcs + self.icd10_pcs
+
+
+def _missing_label(field: str) -> str:
+    if field.startswith("documentation."):
+        return f"the {field.split('.', 1)[1].replace('_', ' ')} document"
+    return label(field)
+
+
+def _merge_missing(missing: Sequence[tuple[str, str]]) -> list[MissingInformation]:
+    """One entry per field, its reasons joined in order."""
+    reasons: dict[str, list[str]] = {}
+    for field, reason in missing:
+        if reason not in reasons.setdefault(field, []):
+            reasons[field].append(reason)
+    return [MissingInformation(field, " ".join(r if r.endswith(".") else r + "." for r in texts)) for field, texts in reasons.items()]
+
+
+def _close_versions(versions: Sequence[Version]) -> tuple[Version, ...]:
+    ordered = tuple(sorted(versions, key=lambda v: v.effective_from))
+    closed = []
+    for current, following in zip(ordered, (*ordered[1:], None)):
+        if following is not None and current.effective_to is None:
+            current = attrs.evolve(current, effective_to=following.effective_from - dt.timedelta(days=1))
+        closed.append(current)
+    return tuple(closed)
+
+
+@attrs.frozen
+class Policy:
+    """One payer policy: its services, its dated versions, prior-auth rules and unit limits.
+
+    ``lines_of_business``: the products the policy covers, where it says; a case of another
+    product is ``not_applicable``. ``derived``: facts computed from the case (e.g. plan
+    metrics from DICOM). ``labels``: how reasons name this policy's own facts (derived ones,
+    ``extensions.*``), e.g. ``{"extensions.medically_inoperable": "medically inoperable"}``.
+    ``summary_table``: rows for plan-comparison policies.
+    """
+
+    id: str
+    title: str
+    payer: str
+    document: str
+    payer_id: str | None = attrs.field(default=None, kw_only=True)
+    services: ServiceCodes
+    versions: tuple[Version, ...] = attrs.field(converter=_close_versions)
+    prior_authorization: tuple[PriorAuthRule, ...] = ()
+    unit_limits: tuple[UnitLimit, ...] = ()
+    lines_of_business: frozenset[LineOfBusiness] | None = None
+    derived: Mapping[str, Derivation] = attrs.Factory(dict)
+    summary_table: Callable[[Facts], list[SummaryRow]] | None = None
+    labels: Mapping[str, str] = attrs.Factory(dict)
+
+    def __attrs_post_init__(self) -> None:
+        for earlier, later in zip(self.versions, self.versions[1:]):
+            if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+                raise ValueError(f"{self.id}: versions {earlier.name} and {later.name} overlap")
+        seen: dict[str, Criterion] = {}
+        for node in self.criteria():
+            if seen.setdefault(node.id, node) is not node and seen[node.id] != node:
+                raise ValueError(f"{self.id}: two different criteria share the id {node.id!r}")
+
+    def criteria(self) -> Iterator[Criterion]:
+        """Every criterion of every version and prior-auth rule."""
+        for version in self.versions:
+            for rule in version.rules:
+                yield from rule.when.walk()
+                if rule.scope is not None:
+                    yield from rule.scope.walk()
+        for rule in self.prior_authorization:
+            yield from rule.when.walk()
+
+    def version_for(self, day: dt.date) -> Version | None:
+        return next((v for v in self.versions if v.in_force(day)), None)
+
+    def applies_to_services(self, case: Case) -> bool:
+        return any(self.services.covers(p.code, p.system) for p in case.procedures)
+
+    def evaluate(self, case: Case, audit: Audit) -> Determination:
+        with policy_labels(self.labels):
+            return self._evaluate(case, audit)
+
+    def _evaluate(self, case: Case, audit: Audit) -> Determination:
+        version = self.version_for(case.date_of_service)
+        facts = Facts(case, self.derived, version.parameters if version else {})
+        if not self.applies_to_services(case):
+            codes = ", ".join(p.code for p in case.procedures)
+            return self._not_applicable(case, audit, version, f"None of the procedure codes in the request ({codes}) is a service covered by this policy ({', '.join(self.services.all)}).")
+        if version is None:
+            return self._not_applicable(case, audit, None, f"No version of this policy was in force on the date of service, {case.date_of_service.isoformat()}.")
+        if self.lines_of_business and case.line_of_business and case.line_of_business not in self.lines_of_business:
+            return self._not_applicable(case, audit, version, f"This policy does not apply to the member's line of business ({case.line_of_business.value}).")
+
+        evaluation = Evaluation(facts)
+        outcome, reasons, missing = self._decide(version, evaluation)
+        prior_auth = self._prior_authorization(evaluation)
+        rows = self.summary_table(facts) if self.summary_table else []
+        return Determination(
+            case_id=case.case_id,
+            policy_id=self.id,
+            policy_version=version.name,
+            outcome=outcome,
+            requires_clinical_review=outcome.requires_clinical_review,
+            reasons=reasons,
+            criteria=evaluation.trail,
+            missing_information=_merge_missing(missing),
+            prior_authorization_required=prior_auth,
+            line_items=self._line_items(case, outcome),
+            summary_table=rows,
+            audit=audit,
+            payer=self.payer_id,
+            policy_title=self.title,
+        )
+
+    def _decide(self, version: Version, evaluation: Evaluation) -> tuple[Outcome, list[str], list[tuple[str, str]]]:
+        """The first rule met decides, unless an earlier unknown rule could give another outcome."""
+        results = [(rule, evaluation.evaluate(rule.when)) for rule in version.rules]
+        for rule in version.rules:
+            if rule.scope is not None:
+                evaluation.evaluate(rule.scope)
+        unknown: list[Rule] = []
+        decided: tuple[Outcome, list[str]] | None = None
+        for rule, result in results:
+            if result is Result.MET:
+                decided = (rule.outcome, [rule.reason])
+                break
+            if result is Result.UNKNOWN:
+                unknown.append(rule)
+        if decided is None:
+            otherwise = version.otherwise
+            decided = (otherwise.outcome, [otherwise.reason, *self._requirements(version, evaluation)])
+        blocking = [rule for rule in unknown if rule.outcome is not decided[0]]
+        if not blocking:
+            if decided[0] is version.otherwise.outcome and version.otherwise.id and all(r is not Result.MET for _, r in results):
+                otherwise = version.otherwise
+                evaluation.trail.append(CriterionResult(
+                    otherwise.id, otherwise.text or otherwise.reason, str(otherwise.citation), Result.MET,
+                    interpretation=otherwise.interpretation,
+                ))  # fmt: skip
+            return decided[0], decided[1], []
+        missing = [m for rule in blocking for m in evaluation.missing(rule.when)]
+        needed = ", ".join(dict.fromkeys(_missing_label(f) for f, _ in missing))
+        texts = "; ".join(rule.when.text.rstrip(".") for rule in blocking)
+        return Outcome.INSUFFICIENT_INFORMATION, [f"The request cannot be decided yet: {texts} cannot be assessed without: {needed}."], missing
+
+    @staticmethod
+    def _requirements(version: Version, evaluation: Evaluation) -> list[str]:
+        """What each favourable rule asks, and why this case falls short, for the rules in scope."""
+        out = []
+        for rule in version.rules:
+            if not rule.requirement or (rule.scope is not None and evaluation.results.get(rule.scope.id) is not Result.MET):
+                continue
+            why = "; ".join(dict.fromkeys(evaluation.why_not(rule.when)))
+            out.append(f"{rule.requirement}; in this case {why}." if why else f"{rule.requirement}.")
+        return out
+
+    def _prior_authorization(self, evaluation: Evaluation) -> bool | None:
+        decided: bool | None = None
+        for rule in self.prior_authorization:
+            if evaluation.evaluate(rule.when) is Result.MET and decided is None:
+                decided = rule.required
+        return decided
+
+    def _line_items(self, case: Case, outcome: Outcome) -> list[LineItem]:
+        limits = {limit.code: limit for limit in self.unit_limits}
+        items = []
+        for procedure in case.procedures:
+            if not self.services.covers(procedure.code, procedure.system):
+                items.append(_line_item(procedure, None, Outcome.NOT_APPLICABLE, "not a service of this policy"))
+                continue
+            reason = None
+            if outcome is Outcome.MEDICALLY_NECESSARY:
+                approved = procedure.units
+                limit = limits.get(procedure.code.upper())
+                if limit is not None and procedure.units > limit.max_units:
+                    approved = limit.max_units
+                    reason = f"{procedure.units} units requested; the policy allows at most {limit.max_units} per {limit.period}"
+            elif outcome in (Outcome.INSUFFICIENT_INFORMATION, Outcome.CLINICAL_REVIEW, Outcome.NOT_APPLICABLE):
+                approved = None
+            else:
+                approved = 0
+            items.append(_line_item(procedure, approved, outcome, reason))
+        return items
+
+    def _not_applicable(self, case: Case, audit: Audit, version: Version | None, reason: str) -> Determination:
+        return Determination(
+            case_id=case.case_id,
+            policy_id=self.id,
+            policy_version=version.name if version else None,
+            outcome=Outcome.NOT_APPLICABLE,
+            requires_clinical_review=False,
+            reasons=[reason],
+            criteria=[],
+            missing_information=[],
+            prior_authorization_required=None,
+            line_items=[_line_item(p, None, Outcome.NOT_APPLICABLE, None) for p in case.procedures],
+            summary_table=[],
+            audit=audit,
+            payer=self.payer_id,
+            policy_title=self.title,
+        )
+
+
+def _line_item(procedure: Procedure, approved: int | None, outcome: Outcome, reason: str | None) -> LineItem:
+    """A line of the request, keyed by the host's own sequence and trace number."""
+    return LineItem(procedure.code, procedure.units, approved, outcome, reason, procedure.sequence, procedure.trace_number)

@@ -1,0 +1,228 @@
+"""The one cattrs converter between the model and the JSON of the interchange contract.
+
+Structuring is strict: unknown fields, wrong JSON types and values outside a vocabulary are
+errors, reported as :class:`~coverage_sdk.errors.InputError` naming the JSON path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.cols import is_mapping, is_sequence, list_structure_factory, mapping_structure_factory
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.preconf.json import make_converter
+
+from coverage_sdk.policy import model
+from coverage_sdk.errors import InputError
+
+_CASE_CLASSES = (  # leaves first: generated hooks look up their fields' hooks when made
+    model.Patient, model.Procedure, model.PriorService, model.Request, model.Diagnosis, model.Tumor, model.Iort, model.PlanDicom,
+    model.Plan, model.Structures, model.OarConstraint, model.Radiation, model.Case,
+)  # fmt: skip
+
+
+def _strict(kind: type, name: str):
+    def structure(value: Any, _: type) -> Any:
+        if isinstance(value, bool) and kind is not bool:
+            raise TypeError(f"expected {name}, got a boolean")
+        if not isinstance(value, kind):
+            raise TypeError(f"expected {name}, got {_json_type(value)}")
+        return value
+
+    return structure
+
+
+def _json_type(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)  # fmt: skip
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {_json_type(value)}")
+    return float(value)
+
+
+def _structure_date(value: Any, _: type) -> dt.date:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"expected an ISO date (YYYY-MM-DD), got {value!r}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a calendar date ({exc})") from None
+
+
+def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})?", value):
+        raise ValueError(f"expected an ISO date-time (YYYY-MM-DDThh:mm:ss with an optional offset), got {value!r}")
+    try:
+        return dt.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a date-time ({exc})") from None
+
+
+def _container(kind: type, name: str):
+    def check(structure):
+        def structure_checked(value: Any, cls: type) -> Any:
+            if not isinstance(value, kind):
+                raise TypeError(f"expected {name}, got {_json_type(value)}")
+            return structure(value, cls)
+
+        return structure_checked
+
+    return check
+
+
+def _bare_code(structure, value: Any, cls: type) -> Any:
+    """A diagnosis may be given as a bare code string."""
+    return structure({"code": value} if isinstance(value, str) else value, cls)
+
+
+def _structure_enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise ValueError(f"{value!r} is not one of {allowed}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_converter() -> cattrs.Converter:
+    """The converter for every model class: strict in, canonical out."""
+    converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
+    converter.register_structure_hook(str, _strict(str, "a string"))
+    converter.register_structure_hook(int, _strict(int, "an integer"))
+    converter.register_structure_hook(bool, _strict(bool, "true or false"))
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(dt.date, _structure_date)
+    converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+    converter.register_structure_hook(dt.datetime, _structure_datetime)
+    converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    converter.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+    )
+    converter.register_structure_hook_factory(
+        is_sequence, lambda t, c: _container(list, "a list")(list_structure_factory(t, c))
+    )
+    converter.register_structure_hook_factory(
+        is_mapping, lambda t, c: _container(dict, "an object")(mapping_structure_factory(t, c))
+    )
+    for cls in _CASE_CLASSES:
+        overrides = {"base_dir": override(omit=True)} if cls is model.Case else {}
+        structure = _container(dict, "an object")(
+            make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)
+        )
+        if cls is model.Diagnosis:
+            structure = functools.partial(_bare_code, structure)
+        converter.register_structure_hook(cls, structure)
+        converter.register_unstructure_hook(
+            cls, make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **overrides)
+        )
+    return converter
+
+
+Path_ = tuple[str | int, ...]
+
+
+def _dotted(parts: Path_) -> str:
+    """``("procedures", 0, "code")`` -> ``procedures[0].code``, as messages name a place."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _pointer(parts: Path_) -> str:
+    """The RFC 6901 JSON pointer of ``parts`` (``/procedures/0/code``)."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _problems(exc: BaseException, path: Path_) -> list[tuple[Path_, str]]:
+    """Flatten cattrs' exception groups into (place, what was expected) pairs."""
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return [((*path, key), "unknown field") for key in sorted(exc.extra_fields)]
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        found: list[tuple[Path_, str]] = []
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            name = getattr(note, "name", None)
+            child = getattr(note, "index", None) if name is None else name
+            found += _problems(sub, (*path, child))
+        for sub in without:
+            found += _problems(sub, path)
+        return found
+    if isinstance(exc, KeyError):
+        return [(path, "required field is missing")]
+    text = str(exc)
+    attrs_message = re.fullmatch(r"(?:Length of )?'(\w+)' (must .*?)(?:: (.*))?", text)
+    if attrs_message:
+        name, rule, got = attrs_message.groups()
+        return [((*path, name), rule + (f", got {got}" if got else ""))]
+    if isinstance(exc, TypeError) and "required positional argument" in text:
+        return [((*path, name), "required field is missing") for name in re.findall(r"'(\w+)'", text)]
+    return [(path, text)]
+
+
+def structure_case(data: Any, *, source: str | None = None) -> model.Case:
+    """A :class:`~coverage_sdk.policy.model.Case` from parsed JSON.
+
+    Bad input raises :class:`InputError` with ``location`` (the JSON path, ``tumor.margin_status``)
+    and ``pointer`` (``/tumor/margin_status``); with several problems, ``problems`` lists each.
+    """
+    if not isinstance(data, dict):
+        raise InputError(f"expected a JSON object (a Case), got {_json_type(data)}", source=source, location="$", pointer="")
+    try:
+        return get_converter().structure(data, model.Case)
+    except Exception as exc:  # cattrs raises exception groups of any validation error
+        found = [
+            InputError(text, source=source, location=_dotted(parts) or "(top level)", pointer=_pointer(parts))
+            for parts, text in _problems(exc, ())
+        ]
+        if len(found) == 1:
+            raise found[0] from None
+        message = "; ".join(f"{problem.location}: {problem.message}" for problem in found)
+        raise InputError(message, source=source, problems=found) from None
+
+
+def load_case(path: str | os.PathLike[str]) -> model.Case:
+    """Read and validate a Case JSON file; relative DICOM paths resolve against its folder."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", source=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("expected a file, found a directory", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=str(path)) from None
+    case = structure_case(data, source=str(path))
+    return attrs.evolve(case, base_dir=str(path.resolve().parent))
+
+
+def unstructure(obj: Any) -> Any:
+    """JSON-ready data for any model object (a Case, a Determination, a list of them)."""
+    return get_converter().unstructure(obj)
+
+
+def canonical_json(obj: Any) -> str:
+    """Sorted keys, no insignificant whitespace: the bytes behind ``case_sha256``."""
+    return json.dumps(unstructure(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def case_sha256(case: model.Case) -> str:
+    return hashlib.sha256(canonical_json(case).encode("utf-8")).hexdigest()
