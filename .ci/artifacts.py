@@ -10,7 +10,8 @@
         the same install fails, and so does the command in an install without the kernels.
     python .ci/artifacts.py floors WORK
         Every lower bound that pyproject.toml declares, installed exactly (.ci/floors.py): the package
-        is built from its sdist against the build floors, then the core and plugin tests pass.
+        is built from its sdist against the build floors, then the core and plugin tests pass (the
+        plugins' own further requirements at their newest).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def floors(work: Path) -> None:
     pip = (bin_ / "python", "-m", "pip", "install", "--quiet")
     run(*pip, "-r", work / "build.txt")
     run(*pip, "--no-build-isolation", "-c", work / "floors.txt", f"{only(work / 'dist', '*.tar.gz')}[test]")
-    run(*pip, "--no-build-isolation", "--no-deps", *PLUGINS)
+    run(*pip, "--no-build-isolation", "-c", work / "floors.txt", *(f"{plugin}[test]" for plugin in PLUGINS))
     run(bin_ / "python", "-m", "pip", "freeze")
     run(bin_ / "pytest", "-p", "no:cacheprovider", "-q", "tests", "plugins", cwd=REPO, env=TEST_ENV)
 
