@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 
 import pytest
 
@@ -16,3 +18,39 @@ def test_extension_status_is_what_this_environment_expects():
     assert _kernels.extension_status() == expected
     module = _kernels.kernel("_dvh")
     assert module.__name__ == ("coverage_sdk._dvh" if expected == "compiled" else "coverage_sdk._fallback.dvh")
+
+
+@pytest.fixture
+def dvh_not_built(monkeypatch):
+    """As if ``coverage_sdk._dvh`` had not compiled, in a process that has not warned yet."""
+    monkeypatch.setitem(sys.modules, "coverage_sdk._dvh", None)
+    monkeypatch.setattr(_kernels, "_warned", False)
+    monkeypatch.delenv("COVERAGE_SDK_PUREPYTHON", raising=False)
+    monkeypatch.delenv("COVERAGE_SDK_REQUIRE_COMPILED", raising=False)
+
+
+def test_a_kernel_not_built_falls_back_to_its_twin_with_one_warning_of_one_line(dvh_not_built):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert _kernels.kernel("_dvh").__name__ == "coverage_sdk._fallback.dvh"
+        assert _kernels.kernel("_dvh").__name__ == "coverage_sdk._fallback.dvh"
+        assert _kernels.extension_status() == "pure-python"
+    (warning,) = caught
+    assert warning.category is RuntimeWarning
+    assert "coverage_sdk._dvh is not compiled: the numpy twins are used" in str(warning.message)
+    printed = warnings.formatwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    assert len(printed.splitlines()) == 1, printed
+
+
+def test_require_compiled_makes_a_kernel_not_built_an_error(dvh_not_built, monkeypatch):
+    monkeypatch.setenv("COVERAGE_SDK_REQUIRE_COMPILED", "1")
+    with pytest.raises(ImportError, match="coverage_sdk._dvh is not compiled and COVERAGE_SDK_REQUIRE_COMPILED is set"):
+        _kernels.kernel("_dvh")
+
+
+def test_the_twins_asked_for_are_no_fallback(dvh_not_built, monkeypatch):
+    monkeypatch.setenv("COVERAGE_SDK_PUREPYTHON", "1")
+    monkeypatch.setenv("COVERAGE_SDK_REQUIRE_COMPILED", "1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _kernels.kernel("_dvh").__name__ == "coverage_sdk._fallback.dvh"
