@@ -77,7 +77,8 @@ class BuildKernels(build_ext):
         except BUILD_ERRORS as error:
             if REQUIRE_COMPILED:
                 raise
-            self.warn(f"{ext.name} not compiled ({error}); the package uses its numpy twin, about 100x slower")
+            reason = str(error) if len(str(error)) <= 100 else f"{str(error)[:97]}..."
+            self.warn(f"{ext.name} not compiled ({reason}); the package uses its numpy twin, about 100x slower")
 
 
 extensions = [
