@@ -69,7 +69,10 @@ class BuildKernels(build_ext):
         for ext in self.extensions:
             ext.extra_compile_args = optimise + compile_args
             ext.extra_link_args = link_args
+        self.failed = []
         super().build_extensions()
+        # what was not built is no output (an editable install would copy it)
+        self.extensions = [ext for ext in self.extensions if ext not in self.failed]
 
     def build_extension(self, ext):
         try:
@@ -77,6 +80,7 @@ class BuildKernels(build_ext):
         except BUILD_ERRORS as error:
             if REQUIRE_COMPILED:
                 raise
+            self.failed.append(ext)
             reason = str(error) if len(str(error)) <= 100 else f"{str(error)[:97]}..."
             self.warn(f"{ext.name} not compiled ({reason}); the package uses its numpy twin, about 100x slower")
 
