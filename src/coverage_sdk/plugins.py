@@ -7,6 +7,7 @@ policies is kept aside as broken: the others still load, and the failure is repo
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import os
 from collections.abc import Iterable
@@ -56,6 +57,7 @@ class PluginHost:
         pm = pluggy.PluginManager(GROUP)
         pm.add_hookspecs(hookspecs)
         host = cls(pm)
+        host.pm.register(importlib.import_module("coverage_sdk.batch.commands"), name="coverage_sdk.batch")
         if entry_points:
             host.load_entry_points()
         return host
