@@ -1,0 +1,49 @@
+"""The ``batch``, ``synth``, ``impact`` and ``metrics`` commands, added through the
+``coverage_sdk_add_commands`` hook. Exit status: 0 done, 2 bad input, 3 a plugin failed."""
+
+from __future__ import annotations
+
+import argparse
+
+import coverage_sdk as cs
+
+from .chunks import CHUNK_SIZE
+from .engines import ENGINES
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_PLUGIN_FAILED = 0, 1, 2, 3
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .run import run_batch, summary_text
+
+    summary = run_batch(
+        args.inputs, args.out, engine=args.engine, workers=args.workers, scheduler=args.scheduler,
+        policies=args.policy, summary_only=args.summary_only, chunk_size=args.chunk_size,
+    )  # fmt: skip
+    print(summary_text(summary))
+    if summary.errors:
+        print(f"{summary.errors} bad cases: see {args.out}/errors.jsonl")
+    if summary.plugin_failures:
+        return EXIT_PLUGIN_FAILED
+    return EXIT_BAD_INPUT if summary.errors else EXIT_OK
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+@cs.hookimpl
+def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("batch", help="decide many cases on a process pool or a Dask cluster")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="case JSON files, folders of them, JSON Lines (.jsonl, .jsonl.gz)")
+    p.add_argument("--out", required=True, metavar="OUT", help="folder of per-chunk determinations (JSON Lines), errors, summary")
+    p.add_argument("--engine", choices=ENGINES, default="local", help="local: a process pool (default); dask: dask.distributed")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (default: a LocalCluster)")
+    p.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: CPU count)")
+    p.add_argument("--policy", action="append", metavar="ID", help="decide this policy only (repeatable)")
+    p.add_argument("--summary-only", action="store_true", help="write counts only, not the determinations")
+    p.add_argument("--chunk-size", type=_positive, default=CHUNK_SIZE, metavar="N", help=f"cases per task (default {CHUNK_SIZE})")
+    p.set_defaults(func=cmd_batch)
