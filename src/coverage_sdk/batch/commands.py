@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 import coverage_sdk as cs
 
@@ -28,6 +29,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if summary.errors else EXIT_OK
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    import sys
+
+    from .synth import synth_cases, write_cases
+
+    cases = synth_cases(args.n, args.seed)
+    if args.out is None:
+        for case in cases:
+            print(json.dumps(case, sort_keys=True, separators=(",", ":")))
+        return EXIT_OK
+    count = write_cases(cases, args.out)
+    print(f"wrote {count} synthetic cases to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -47,3 +63,9 @@ def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--summary-only", action="store_true", help="write counts only, not the determinations")
     p.add_argument("--chunk-size", type=_positive, default=CHUNK_SIZE, metavar="N", help=f"cases per task (default {CHUNK_SIZE})")
     p.set_defaults(func=cmd_batch)
+
+    p = subparsers.add_parser("synth", help="synthetic metric-only cases for the in-repo policies (JSON Lines)")
+    p.add_argument("n", type=_positive, metavar="N", help="how many cases")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="the same seed gives the same cases (default 0)")
+    p.add_argument("--out", metavar="FILE.jsonl[.gz]", help="write here (default: standard output)")
+    p.set_defaults(func=cmd_synth)
