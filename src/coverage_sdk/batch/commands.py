@@ -44,6 +44,20 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_impact(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .impact import impact_csv, impact_html, impact_text, policy_impact
+
+    report = policy_impact(args.inputs, args.policy, *args.versions)
+    print(impact_text(report, list_cases=None if args.all_cases else 50))
+    if args.csv:
+        Path(args.csv).write_text(impact_csv(report), encoding="utf-8")
+    if args.html:
+        Path(args.html).write_text(impact_html(report), encoding="utf-8")
+    return EXIT_BAD_INPUT if report.errors else EXIT_OK
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -69,3 +83,12 @@ def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="the same seed gives the same cases (default 0)")
     p.add_argument("--out", metavar="FILE.jsonl[.gz]", help="write here (default: standard output)")
     p.set_defaults(func=cmd_synth)
+
+    p = subparsers.add_parser("impact", help="what moves when a policy changes: decide each case under two versions")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="case JSON files, folders of them, JSON Lines (.jsonl, .jsonl.gz)")
+    p.add_argument("--policy", required=True, metavar="ID")
+    p.add_argument("--versions", nargs=2, required=True, metavar=("OLD", "NEW"), help="effective dates, or unique prefixes (2016 2019)")
+    p.add_argument("--csv", metavar="FILE", help="one row per case")
+    p.add_argument("--html", metavar="FILE", help="a page with the chart, the moves and the moved cases")
+    p.add_argument("--all-cases", action="store_true", help="list every moved case in the terminal (default: the first 50)")
+    p.set_defaults(func=cmd_impact)
