@@ -58,6 +58,25 @@ def cmd_impact(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if report.errors else EXIT_OK
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from .metrics import Choices, compute_metrics, metrics_text
+    from .records import read_records
+
+    try:
+        choices = Choices(
+            denominator=args.denominator.split(","), partial=args.partial, appeal_base=args.appeal_base,
+            day_count=args.day_count, timezone=args.timezone,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise cs.InputError(str(exc), location="choices") from None
+    figures = compute_metrics(read_records(args.records), choices)
+    if args.format == "json":
+        print(json.dumps({"choices": cs.unstructure(choices), "figures": cs.unstructure(figures)}, indent=2, sort_keys=True))
+    else:
+        print(metrics_text(figures, choices))
+    return EXIT_OK
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -92,3 +111,17 @@ def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--html", metavar="FILE", help="a page with the chart, the moves and the moved cases")
     p.add_argument("--all-cases", action="store_true", help="list every moved case in the terminal (default: the first 50)")
     p.set_defaults(func=cmd_impact)
+
+    p = subparsers.add_parser("metrics", help="CMS-0057-F prior-authorization figures from decision records")
+    p.add_argument("records", nargs="+", metavar="RECORDS", help="DecisionRecord JSON Lines (.jsonl, .jsonl.gz), JSON files, folders")
+    p.add_argument("--denominator", default="approved,modified,denied", metavar="STATUS,...",
+                   help="final statuses of the requests counted (default: approved,modified,denied)")
+    p.add_argument("--partial", choices=("approved", "denied", "neither"), default="approved",
+                   help="a partial approval (modified) counts as (default: approved)")
+    p.add_argument("--appeal-base", choices=("requests", "denied"), default="requests",
+                   help="approved after appeal as a percent of standard requests (default) or of denied ones")
+    p.add_argument("--day-count", choices=("calendar", "elapsed"), default="calendar",
+                   help="within 7 days by calendar dates (default) or 168 elapsed hours")
+    p.add_argument("--timezone", default="UTC", metavar="ZONE", help="IANA time zone for calendar dates and times without offset (default UTC)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_metrics)
