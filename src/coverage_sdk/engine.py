@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.metadata
 from collections.abc import Iterable
 
@@ -12,7 +13,9 @@ from .model import Audit, Case, Determination, MissingInformation, Outcome
 from .plugins import PluginHost, select
 
 
+@functools.cache
 def sdk_version() -> str:
+    """The installed coverage-sdk version, read once per process (reading it costs about 2 ms)."""
     try:
         return importlib.metadata.version("coverage-sdk")
     except importlib.metadata.PackageNotFoundError:
