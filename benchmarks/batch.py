@@ -1,0 +1,137 @@
+"""The batch benchmark of issue 16, in one run: ``python benchmarks/batch.py``.
+
+Writes N synthetic metric-only cases (default 100,000; ``coverage_sdk.batch.synth``), then
+times, on the same cases and in the same run:
+
+- the single-process loop: :func:`coverage_sdk.batch.chunks.decide_chunk` called on every
+  chunk in this process (the same work, files included, with no engine);
+- ``coverage-sdk batch`` on the local engine and on a Dask LocalCluster, with 1 and 2 worker
+  processes (wall time from the call to the summary, engine start-up included);
+- the per-task overhead of each engine: empty chunks through 1 worker (submit, run, write
+  the chunk's files, return its counts), after a warm-up.
+
+and prints cases/s, the ratio to the single-process loop and the 2-worker / 1-worker ratio.
+``--repeat R`` runs each timing R times and prints min / median / max. The machine's load
+average is printed before and after: on a shared machine the other processes take their share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from coverage_sdk.batch.chunks import CHUNK_SIZE, Chunk, Job, decide_chunk, plan_chunks, worker_host
+from coverage_sdk.batch.engines import make_engine
+from coverage_sdk.batch.inputs import read_cases
+from coverage_sdk.batch.progress import PlainProgress
+from coverage_sdk.batch.run import run_batch
+from coverage_sdk.batch.synth import synth_cases, write_cases
+
+WHEN = "2026-01-01T00:00:00+00:00"
+
+
+class _Silent(PlainProgress):
+    def __init__(self) -> None:
+        super().__init__(open(os.devnull, "w"), interval=3600)
+
+
+def single_process(cases: Path, out: Path) -> float:
+    out.mkdir()
+    worker_host()
+    job = Job(str(out), None, WHEN)
+    started = time.perf_counter()
+    for chunk in plan_chunks(read_cases([cases]), CHUNK_SIZE):
+        decide_chunk(chunk, job)
+    return time.perf_counter() - started
+
+
+def engine_run(cases: Path, out: Path, engine: str, workers: int) -> float:
+    started = time.perf_counter()
+    run_batch([cases], out, engine=engine, workers=workers, evaluated_at=WHEN, progress=_Silent())
+    return time.perf_counter() - started
+
+
+def task_overhead(engine: str, out: Path, tasks: int) -> float:
+    """Seconds per empty task through one worker, after one warm-up task."""
+    out.mkdir()
+    job = Job(str(out), None, WHEN)
+    runner = make_engine(engine, 1)
+    try:
+        runner.result(runner.submit(Chunk(10**6, ()), job))
+        started = time.perf_counter()
+        pending = {runner.submit(Chunk(i, ()), job) for i in range(tasks)}
+        while pending:
+            done, pending = runner.wait_any(pending)
+            for future in done:
+                runner.result(future)
+        return (time.perf_counter() - started) / tasks
+    finally:
+        runner.close()
+
+
+def spread(values: list[float], digits: int = 0) -> str:
+    shown = [min(values), statistics.median(values), max(values)] if len(values) > 1 else values
+    return " / ".join(f"{v:.{digits}f}" for v in shown)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--overhead-tasks", type=int, default=200)
+    parser.add_argument("--engines", default="local,dask")
+    parser.add_argument("--json", metavar="FILE", help="also write the measurements here")
+    args = parser.parse_args()
+    engines = args.engines.split(",")
+    load_before = os.getloadavg()
+    results: dict[str, list[float]] = {}
+    overhead: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="coverage-sdk-batch-bench-") as tmp:
+        root = Path(tmp)
+        cases = root / "cases.jsonl"
+        started = time.perf_counter()
+        write_cases(synth_cases(args.cases, args.seed), cases)
+        print(f"{args.cases} synthetic cases written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        runs = 0
+        for _ in range(args.repeat):
+            runs += 1
+            results.setdefault("single process", []).append(args.cases / single_process(cases, root / f"single-{runs}"))
+            print(f"single process: {results['single process'][-1]:.0f} cases/s", file=sys.stderr)
+            for engine in engines:
+                for workers in (1, 2):
+                    key = f"{engine}, {workers} worker{'s' if workers > 1 else ''}"
+                    rate = args.cases / engine_run(cases, root / f"{engine}-{workers}-{runs}", engine, workers)
+                    results.setdefault(key, []).append(rate)
+                    print(f"{key}: {rate:.0f} cases/s", file=sys.stderr)
+                overhead.setdefault(engine, []).append(task_overhead(engine, root / f"overhead-{engine}-{runs}", args.overhead_tasks))
+    load_after = os.getloadavg()
+
+    single = statistics.median(results["single process"])
+    label = "min / median / max" if args.repeat > 1 else "one run"
+    print(f"coverage-sdk batch benchmark: {args.cases} synthetic metric-only cases, chunks of {CHUNK_SIZE}, {label}")
+    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; load average before "
+          f"{load_before[0]:.2f}, after {load_after[0]:.2f}")  # fmt: skip
+    print(f"\n{'run':22s} {'cases/s':>22s} {'x single process':>17s}")
+    for key, rates in results.items():
+        print(f"{key:22s} {spread(rates):>22s} {statistics.median(rates) / single:16.2f}x")
+    for engine in engines:
+        one, two = (statistics.median(results[f"{engine}, {n} worker{'s' if n > 1 else ''}"]) for n in (1, 2))
+        ms = [1e3 * s for s in overhead[engine]]
+        print(f"\n{engine}: 2 workers / 1 worker = {two / one:.2f}x; per-task overhead {spread(ms, 2)} ms "
+              f"(empty chunk through 1 worker, files written)")  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(json.dumps({"cases": args.cases, "cases_per_second": results, "overhead_seconds": overhead,
+                                               "load_before": load_before, "load_after": load_after}, indent=2))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
