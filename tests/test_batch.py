@@ -195,3 +195,45 @@ def test_synthetic_cases_are_valid_and_deterministic(tmp_path):
     sarcoma = [c for c in first if c["case_id"] and c.get("tumor", {}).get("location", "").startswith("extremity")]
     days = sorted(c["date_of_service"] for c in sarcoma)
     assert days[0] < "2019-05-28" < days[-1]
+
+
+def test_the_plugin_host_is_created_once_per_worker_process(tmp_path, monkeypatch):
+    from coverage_sdk.batch import chunks
+    from coverage_sdk.batch.core import PluginHost
+
+    created = []
+    real = PluginHost.create.__func__
+
+    def counting(cls, **kw):
+        created.append(1)
+        return real(cls, **kw)
+
+    monkeypatch.setattr(PluginHost, "create", classmethod(counting))
+    chunks.worker_host.cache_clear()
+    write_cases(synth_cases(40, seed=2), tmp_path / "cases.jsonl")
+    job = chunks.Job(str(tmp_path), None, WHEN)
+    for chunk in chunks.plan_chunks(read_cases([tmp_path / "cases.jsonl"]), 10):
+        chunks.decide_chunk(chunk, job)
+    chunks.worker_host.cache_clear()
+    assert len(created) == 1
+
+
+def test_progress_is_a_rich_bar_on_a_terminal_and_plain_lines_otherwise():
+    from coverage_sdk.batch.progress import RichProgress, make_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert isinstance(make_progress(Terminal()), RichProgress)
+    stream = io.StringIO()
+    plain = make_progress(stream)
+    assert isinstance(plain, PlainProgress)
+    plain.interval = 0.0
+    plain.start(3000)
+    plain.advance(1000, resumed=True)
+    plain.advance(1000)
+    plain.close()
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("batch: 1000/3000 cases (33.3 %), 0 cases/s, ETA unknown")
+    assert lines[1].startswith("batch: 2000/3000 cases (66.7 %), ") and "ETA 0m00s" in lines[1]
