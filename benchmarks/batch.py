@@ -18,6 +18,7 @@ average is printed before and after: on a shared machine the other processes tak
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -39,7 +40,7 @@ WHEN = "2026-01-01T00:00:00+00:00"
 
 class _Silent(PlainProgress):
     def __init__(self) -> None:
-        super().__init__(open(os.devnull, "w"), interval=3600)
+        super().__init__(io.StringIO(), interval=3600)
 
 
 def single_process(cases: Path, out: Path) -> float:
@@ -100,9 +101,7 @@ def main() -> int:
         started = time.perf_counter()
         write_cases(synth_cases(args.cases, args.seed), cases)
         print(f"{args.cases} synthetic cases written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        runs = 0
-        for _ in range(args.repeat):
-            runs += 1
+        for runs in range(1, args.repeat + 1):
             results.setdefault("single process", []).append(args.cases / single_process(cases, root / f"single-{runs}"))
             print(f"single process: {results['single process'][-1]:.0f} cases/s", file=sys.stderr)
             for engine in engines:

@@ -14,13 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+from repo_paths import EXAMPLES
 
 import coverage_sdk as cs
 from coverage_sdk.batch.inputs import read_cases
 from coverage_sdk.batch.progress import PlainProgress
 from coverage_sdk.batch.run import run_batch
 from coverage_sdk.batch.synth import synth_cases, write_cases
-from repo_paths import EXAMPLES
 
 WHEN = "2026-11-30T12:00:00+00:00"
 GOOD = json.loads((EXAMPLES / "bcbsnc-femur-sparing-met.json").read_text())

@@ -56,7 +56,7 @@ LOG = [
     _record("r1", "standard", "approved", "2026-01-05T09:00:00Z", "2026-01-06T09:00:00Z"),
     _record("r2", "standard", "denied", "2026-01-05T09:00:00Z", "2026-01-12T20:00:00Z", appeal="approved"),
     _record("r3", "standard", "modified", "2026-01-06T03:00:00Z", "2026-01-13T15:00:00Z", extension=True,
-            policy=("p", "2024-01-01", "not_medically_necessary"), code="77469"),  # fmt: skip
+            policy=("p", "2024-01-01", "not_medically_necessary"), code="77469"),
     _record("r4", "standard", "pended", "2026-01-05T09:00:00Z"),
     _record("r5", "standard", "cancelled", "2026-01-05T09:00:00Z", "2026-01-07T09:00:00Z"),
     _record("r6", "expedited", "approved", "2026-02-01T10:00:00Z", "2026-02-02T10:00:00Z", policy=P25_MN),

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import cattrs
 
 import coverage_sdk as cs
 
@@ -177,7 +178,7 @@ def structure_record(data: Any, *, source: str | None = None) -> DecisionRecord:
         raise cs.InputError("expected a JSON object (a DecisionRecord)", source=source, location="$")
     try:
         return cs.get_converter().structure(data, DecisionRecord)
-    except Exception as exc:
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         raise cs.InputError("; ".join(structure_messages(exc, "")), source=source) from None
 
 
