@@ -65,9 +65,9 @@ def task_overhead(engine: str, out: Path, tasks: int) -> float:
     job = Job(str(out), None, WHEN)
     runner = make_engine(engine, 1)
     try:
-        runner.result(runner.submit(Chunk(10**6, ()), job))
+        runner.result(runner.submit(decide_chunk, Chunk(10**6, ()), job))
         started = time.perf_counter()
-        pending = {runner.submit(Chunk(i, ()), job) for i in range(tasks)}
+        pending = {runner.submit(decide_chunk, Chunk(i, ()), job) for i in range(tasks)}
         while pending:
             done, pending = runner.wait_any(pending)
             for future in done:

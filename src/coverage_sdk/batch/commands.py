@@ -49,7 +49,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
 
     from .impact import impact_csv, impact_html, impact_text, policy_impact
 
-    report = policy_impact(args.inputs, args.policy, *args.versions)
+    report = policy_impact(args.inputs, args.policy, *args.versions, engine=args.engine, workers=args.workers, scheduler=args.scheduler)
     print(impact_text(report, list_cases=None if args.all_cases else 50))
     if args.csv:
         Path(args.csv).write_text(impact_csv(report), encoding="utf-8")
@@ -107,6 +107,9 @@ def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="case JSON files, folders of them, JSON Lines (.jsonl, .jsonl.gz)")
     p.add_argument("--policy", required=True, metavar="ID")
     p.add_argument("--versions", nargs=2, required=True, metavar=("OLD", "NEW"), help="effective dates, or unique prefixes (2016 2019)")
+    p.add_argument("--engine", choices=ENGINES, default="local", help="local: a process pool (default); dask: dask.distributed")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (default: a LocalCluster)")
+    p.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: CPU count)")
     p.add_argument("--csv", metavar="FILE", help="one row per case")
     p.add_argument("--html", metavar="FILE", help="a page with the chart, the moves and the moved cases")
     p.add_argument("--all-cases", action="store_true", help="list every moved case in the terminal (default: the first 50)")

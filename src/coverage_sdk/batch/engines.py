@@ -1,5 +1,6 @@
 """Where chunks run: ``local``, a process pool on this machine, or ``dask``, a dask.distributed
-cluster (a LocalCluster, or an existing scheduler's address). Both run :func:`.chunks.decide_chunk`."""
+cluster (a LocalCluster, or an existing scheduler's address). Both run the same task functions
+(:func:`.chunks.decide_chunk` for a batch), called as ``task(chunk, context)``."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import logging
 import multiprocessing
 import os
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, Protocol
 
 import coverage_sdk as cs
 
-from .chunks import Chunk, ChunkResult, Job, decide_chunk
+from .chunks import Chunk
+
+Task = Callable[[Chunk, Any], Any]
 
 ENGINES = ("local", "dask")
 
@@ -21,11 +24,11 @@ ENGINES = ("local", "dask")
 class Engine(Protocol):
     workers: int
 
-    def submit(self, chunk: Chunk, job: Job) -> Any: ...
+    def submit(self, task: Task, chunk: Chunk, context: Any) -> Any: ...
 
     def wait_any(self, futures: Collection[Any]) -> tuple[set[Any], set[Any]]: ...
 
-    def result(self, future: Any) -> ChunkResult: ...
+    def result(self, future: Any) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -38,14 +41,14 @@ class LocalEngine:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self.pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
-    def submit(self, chunk: Chunk, job: Job) -> concurrent.futures.Future:
-        return self.pool.submit(decide_chunk, chunk, job)
+    def submit(self, task: Task, chunk: Chunk, context: Any) -> concurrent.futures.Future:
+        return self.pool.submit(task, chunk, context)
 
     def wait_any(self, futures: Collection[Any]) -> tuple[set[Any], set[Any]]:
         done, pending = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
         return set(done), set(pending)
 
-    def result(self, future: concurrent.futures.Future) -> ChunkResult:
+    def result(self, future: concurrent.futures.Future) -> Any:
         return future.result()
 
     def close(self) -> None:
@@ -76,16 +79,16 @@ class DaskEngine:
         self.workers = sum(self.client.nthreads().values()) or workers
         self._batch = uuid.uuid4().hex[:8]
 
-    def submit(self, chunk: Chunk, job: Job) -> Any:
+    def submit(self, task: Task, chunk: Chunk, context: Any) -> Any:
         return self.client.submit(
-            decide_chunk, chunk, job, key=f"decide-{chunk.name}-{self._batch}", pure=False, priority=int(chunk.heavy)
+            task, chunk, context, key=f"{task.__name__}-{chunk.name}-{self._batch}", pure=False, priority=int(chunk.heavy)
         )
 
     def wait_any(self, futures: Collection[Any]) -> tuple[set[Any], set[Any]]:
         done, pending = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
         return set(done), set(pending)
 
-    def result(self, future: Any) -> ChunkResult:
+    def result(self, future: Any) -> Any:
         outcome = future.result()
         future.release()
         return outcome
@@ -106,3 +109,18 @@ def make_engine(name: str, workers: int | None = None, scheduler: str | None = N
     if name == "dask":
         return DaskEngine(workers, scheduler)
     raise cs.InputError(f"{name!r} is not one of {', '.join(ENGINES)}", location="--engine")
+
+
+def map_unordered(runner: Engine, task: Task, chunks: Iterable[Chunk], context: Any) -> Iterator[Any]:
+    """``task(chunk, context)`` for every chunk, results as they finish; at most two tasks per
+    worker (and two more) are in flight, so input is read as fast as it is decided."""
+    in_flight: set[Any] = set()
+    limit = 2 * runner.workers + 2
+    for chunk in chunks:
+        while len(in_flight) >= limit:
+            done, in_flight = runner.wait_any(in_flight)
+            yield from map(runner.result, done)
+        in_flight.add(runner.submit(task, chunk, context))
+    while in_flight:
+        done, in_flight = runner.wait_any(in_flight)
+        yield from map(runner.result, done)

@@ -22,8 +22,9 @@ import attrs
 
 import coverage_sdk as cs
 
-from .chunks import CaseError
-from .core import InstalledPolicy, PluginHost, select
+from .chunks import CHUNK_SIZE, CaseError, Chunk, plan_chunks, worker_host
+from .core import InstalledPolicy, select
+from .engines import make_engine, map_unordered
 from .inputs import parse_case, read_cases
 
 EVALUATED_AT = "impact"
@@ -113,30 +114,55 @@ def criterion_changes(old: cs.Determination, new: cs.Determination) -> tuple[Cri
     return tuple(changes)
 
 
-def policy_impact(
-    inputs: Iterable[str | os.PathLike[str]], policy_id: str, old_version: str, new_version: str,
-    *, host: PluginHost | None = None,
-) -> ImpactReport:  # fmt: skip
-    """Decide every case of ``inputs`` under both versions of ``policy_id``."""
-    host = host or PluginHost.create()
-    policy = select(host.policies(), [policy_id])[0]
-    old, new = find_version(policy, old_version), find_version(policy, new_version)
+@attrs.frozen
+class ImpactJob:
+    policy_id: str
+    old_version: str
+    new_version: str
+
+
+def impact_chunk(chunk: Chunk, job: ImpactJob) -> tuple[int, list[CaseImpact], list[CaseError]]:
+    """Decide every case of ``chunk`` under both versions (the task engines run)."""
+    host = worker_host()
+    policy = select(host.policies(), [job.policy_id])[0]
+    versions = [find_version(policy, name) for name in (job.old_version, job.new_version)]
     cases, errors = [], []
-    for item in read_cases(inputs):
+    for item in chunk.cases:
         try:
             case = parse_case(item)
             before, after = (
-                cs.evaluate(attrs.evolve(case, date_of_service=v.effective_from), [policy_id], host=host, evaluated_at=EVALUATED_AT)[0]
-                for v in (old, new)
+                cs.evaluate(attrs.evolve(case, date_of_service=v.effective_from), [job.policy_id], host=host, evaluated_at=EVALUATED_AT)[0]
+                for v in versions
             )  # fmt: skip
         except cs.InputError as exc:
             errors.append(CaseError(item.location, exc.message, exc.location))
             continue
-        for det in (before, after):
-            if det.error is not None:
-                errors.append(CaseError(item.location, det.error, policy_id=policy_id))
+        errors += [CaseError(item.location, d.error, policy_id=job.policy_id) for d in (before, after) if d.error is not None]
         cases.append(CaseImpact(case.case_id, item.location, before.outcome, after.outcome, criterion_changes(before, after)))
-    return ImpactReport(policy_id, old.name, new.name, tuple(cases), tuple(errors))
+    return chunk.index, cases, errors
+
+
+def policy_impact(
+    inputs: Iterable[str | os.PathLike[str]], policy_id: str, old_version: str, new_version: str,
+    *, engine: str | None = None, workers: int | None = None, scheduler: str | None = None, chunk_size: int = CHUNK_SIZE,
+) -> ImpactReport:  # fmt: skip
+    """Decide every case of ``inputs`` under both versions of ``policy_id``: in this process
+    (``engine`` None) or in chunks on an engine (``local``, ``dask``)."""
+    policy = select(worker_host().policies(), [policy_id])[0]
+    job = ImpactJob(policy_id, find_version(policy, old_version).name, find_version(policy, new_version).name)
+    chunks = plan_chunks(read_cases(inputs), chunk_size)
+    if engine is None:
+        results = [impact_chunk(chunk, job) for chunk in chunks]
+    else:
+        runner = make_engine(engine, workers, scheduler)
+        try:
+            results = list(map_unordered(runner, impact_chunk, chunks, job))
+        finally:
+            runner.close()
+    results.sort(key=lambda r: r[0])
+    cases = tuple(c for _, found, _ in results for c in found)
+    errors = tuple(e for _, _, found in results for e in found)
+    return ImpactReport(policy_id, job.old_version, job.new_version, cases, errors)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:

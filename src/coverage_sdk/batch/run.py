@@ -12,16 +12,16 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
 
 import coverage_sdk as cs
 
-from .chunks import CHUNK_SIZE, ChunkResult, Job, done_path, plan_chunks, read_done, write_atomic
+from .chunks import CHUNK_SIZE, Chunk, ChunkResult, Job, decide_chunk, done_path, plan_chunks, read_done, write_atomic
 from .core import PluginHost, select
-from .engines import Engine, make_engine
+from .engines import Engine, make_engine, map_unordered
 from .inputs import case_files, count_cases, read_cases
 from .progress import Progress, make_progress
 
@@ -117,30 +117,20 @@ def run_batch(
     return summary
 
 
-def _drive(runner: Engine, job: Job, chunks, summary: Summary, progress: Progress) -> None:
-    in_flight: set = set()
-    limit = 2 * runner.workers + 2
+def _drive(runner: Engine, job: Job, chunks: Iterable[Chunk], summary: Summary, progress: Progress) -> None:
+    def to_decide() -> Iterator[Chunk]:
+        for chunk in chunks:
+            marker = done_path(job.out_dir, chunk)
+            if marker.exists():
+                result = read_done(marker)
+                summary.add(result, resumed=True)
+                progress.advance(result.cases, resumed=True)
+            else:
+                yield chunk
 
-    def collect(done: set) -> None:
-        for future in done:
-            result = runner.result(future)
-            summary.add(result, resumed=False)
-            progress.advance(result.cases)
-
-    for chunk in chunks:
-        marker = done_path(job.out_dir, chunk)
-        if marker.exists():
-            result = read_done(marker)
-            summary.add(result, resumed=True)
-            progress.advance(result.cases, resumed=True)
-            continue
-        while len(in_flight) >= limit:
-            done, in_flight = runner.wait_any(in_flight)
-            collect(done)
-        in_flight.add(runner.submit(chunk, job))
-    while in_flight:
-        done, in_flight = runner.wait_any(in_flight)
-        collect(done)
+    for result in map_unordered(runner, decide_chunk, to_decide(), job):
+        summary.add(result, resumed=False)
+        progress.advance(result.cases)
 
 
 def _gather_errors(out: Path) -> None:
