@@ -87,3 +87,10 @@ def test_unknown_version_is_bad_input(sarcoma_cases, cli):
     path, _ = sarcoma_cases
     code, _, err = cli("impact", str(path), "--policy", POLICY, "--versions", "2015", "2019")
     assert code == 2 and "'2015' names no version of bcbsnc-imrt-extremity-sarcoma (versions: 2016-05-31, 2019-05-28)" in err
+
+
+def test_the_same_report_on_the_dask_engine(sarcoma_cases):
+    pytest.importorskip("distributed")
+    path, _ = sarcoma_cases
+    here = policy_impact([path], POLICY, "2016", "2019")
+    assert policy_impact([path], POLICY, "2016", "2019", engine="dask", workers=2, chunk_size=40) == here
