@@ -19,8 +19,19 @@ import attrs
 
 import coverage_sdk as cs
 
-from .chunks import CHUNK_SIZE, Chunk, ChunkResult, Job, decide_chunk, done_path, plan_chunks, read_done, write_atomic
-from .core import PluginHost, select
+from .chunks import (
+    CHUNK_SIZE,
+    Chunk,
+    ChunkResult,
+    Job,
+    decide_chunk,
+    done_path,
+    plan_chunks,
+    read_done,
+    worker_host,
+    write_atomic,
+)  # fmt: skip
+from .core import select
 from .engines import Engine, make_engine, map_unordered
 from .inputs import case_files, count_cases, read_cases
 from .progress import Progress, make_progress
@@ -93,7 +104,7 @@ def run_batch(
         raise cs.InputError("must be at least 1", location="--chunk-size")
     files = [str(p.resolve()) for p in case_files(inputs)]
     if policies:
-        select(PluginHost.create().policies(), policies)
+        select(worker_host().policies(), policies)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".chunk-*.tmp"):
