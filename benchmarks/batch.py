@@ -11,8 +11,10 @@ times, on the same cases and in the same run:
   the chunk's files, return its counts), after a warm-up.
 
 and prints cases/s, the ratio to the single-process loop and the 2-worker / 1-worker ratio.
-``--repeat R`` runs each timing R times and prints min / median / max. The machine's load
-average is printed before and after: on a shared machine the other processes take their share.
+``--repeat R`` runs the whole round R times (the runs interleave, so a change of load falls on
+all of them) and prints min / median / max. The machine's load average is printed before and
+after, and the single-process loop's rate per CPU-second it used: on a shared machine the other
+processes take their share of the wall time.
 """
 
 from __future__ import annotations
@@ -43,14 +45,15 @@ class _Silent(PlainProgress):
         super().__init__(io.StringIO(), interval=3600)
 
 
-def single_process(cases: Path, out: Path) -> float:
+def single_process(cases: Path, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the loop in this process."""
     out.mkdir()
     worker_host()
     job = Job(str(out), None, WHEN)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for chunk in plan_chunks(read_cases([cases]), CHUNK_SIZE):
         decide_chunk(chunk, job)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def engine_run(cases: Path, out: Path, engine: str, workers: int) -> float:
@@ -95,6 +98,7 @@ def main() -> int:
     load_before = os.getloadavg()
     results: dict[str, list[float]] = {}
     overhead: dict[str, list[float]] = {}
+    cpu_rates: list[float] = []
     with tempfile.TemporaryDirectory(prefix="coverage-sdk-batch-bench-") as tmp:
         root = Path(tmp)
         cases = root / "cases.jsonl"
@@ -102,7 +106,9 @@ def main() -> int:
         write_cases(synth_cases(args.cases, args.seed), cases)
         print(f"{args.cases} synthetic cases written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         for runs in range(1, args.repeat + 1):
-            results.setdefault("single process", []).append(args.cases / single_process(cases, root / f"single-{runs}"))
+            wall, cpu = single_process(cases, root / f"single-{runs}")
+            results.setdefault("single process", []).append(args.cases / wall)
+            cpu_rates.append(args.cases / cpu)
             print(f"single process: {results['single process'][-1]:.0f} cases/s", file=sys.stderr)
             for engine in engines:
                 for workers in (1, 2):
@@ -121,13 +127,14 @@ def main() -> int:
     print(f"\n{'run':22s} {'cases/s':>22s} {'x single process':>17s}")
     for key, rates in results.items():
         print(f"{key:22s} {spread(rates):>22s} {statistics.median(rates) / single:16.2f}x")
+    print(f"\nsingle process, per CPU-second used (what the load does not change): {spread(cpu_rates)} cases/s")
     for engine in engines:
         one, two = (statistics.median(results[f"{engine}, {n} worker{'s' if n > 1 else ''}"]) for n in (1, 2))
         ms = [1e3 * s for s in overhead[engine]]
         print(f"\n{engine}: 2 workers / 1 worker = {two / one:.2f}x; per-task overhead {spread(ms, 2)} ms "
               f"(empty chunk through 1 worker, files written)")  # fmt: skip
     if args.json:
-        Path(args.json).write_text(json.dumps({"cases": args.cases, "cases_per_second": results, "overhead_seconds": overhead,
+        Path(args.json).write_text(json.dumps({"cases": args.cases, "cases_per_second": results, "overhead_seconds": overhead, "single_process_cases_per_cpu_second": cpu_rates,
                                                "load_before": load_before, "load_after": load_after}, indent=2))  # fmt: skip
     return 0
 
