@@ -1,12 +1,8 @@
 """The SDK names the batch package uses that are not part of the top-level API, in one place."""
 
 from coverage_sdk.converter import _messages as structure_messages
-from coverage_sdk.converter import canonical_json
-from coverage_sdk.model import Outcome, RequestType, Result, Urgency
+from coverage_sdk.model import Outcome, RequestType, Urgency
 from coverage_sdk.plugins import InstalledPolicy, PluginHost, select
 from coverage_sdk.schema import _class_schema as class_schema
 
-__all__ = [
-    "InstalledPolicy", "Outcome", "PluginHost", "RequestType", "Result", "Urgency", "canonical_json", "class_schema",
-    "select", "structure_messages",
-]  # fmt: skip
+__all__ = ["InstalledPolicy", "Outcome", "PluginHost", "RequestType", "Urgency", "class_schema", "select", "structure_messages"]

@@ -26,7 +26,9 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from .core import Outcome, RequestType, Urgency
+import coverage_sdk as cs
+
+from .core import RequestType, Urgency
 from .records import AppealOutcome, DecisionRecord, FinalStatus
 
 REQUEST_TYPES = frozenset({RequestType.INITIAL, RequestType.EXTENSION, RequestType.RENEWAL, RequestType.REVISION})
@@ -180,9 +182,9 @@ class _Reader:
             return None
         status = record.decision.status
         outcome = record.recommendation.outcome
-        if outcome is Outcome.MEDICALLY_NECESSARY and (self.approved(status) or self.denied(status)):
+        if outcome is cs.Outcome.MEDICALLY_NECESSARY and (self.approved(status) or self.denied(status)):
             return self.denied(status)
-        if outcome in (Outcome.NOT_MEDICALLY_NECESSARY, Outcome.INVESTIGATIONAL) and (self.approved(status) or self.denied(status)):
+        if outcome in (cs.Outcome.NOT_MEDICALLY_NECESSARY, cs.Outcome.INVESTIGATIONAL) and (self.approved(status) or self.denied(status)):
             return self.approved(status)
         return None
 

@@ -27,7 +27,7 @@ import cattrs
 
 import coverage_sdk as cs
 
-from .core import Outcome, RequestType, Urgency, class_schema, structure_messages
+from .core import RequestType, Urgency, class_schema, structure_messages
 from .inputs import case_files
 
 SCHEMA_FILE = "decision-record.schema.json"
@@ -110,7 +110,7 @@ class RequestInfo:
 class Recommendation:
     """The SDK's recommendation, from the Determination and its audit."""
 
-    outcome: Outcome
+    outcome: cs.Outcome
     policy_id: str
     policy_version: str | None
     sdk_version: str
