@@ -180,3 +180,14 @@ def test_shipped_schema_is_the_model_and_accepts_the_log():
 def test_records_from_a_json_list(tmp_path):
     (tmp_path / "log.json").write_text(json.dumps(LOG[:2]))
     assert [r.record_id for r in read_records([tmp_path])] == ["r1", "r2"]
+
+
+def test_a_recommendation_is_read_from_a_determination():
+    from repo_paths import EXAMPLES
+
+    from coverage_sdk.batch.records import Recommendation
+
+    det = cs.evaluate(cs.load_case(EXAMPLES / "bcbsnc-femur-sparing-met.json"), ["bcbsnc-imrt-extremity-sarcoma"])[0]
+    made = Recommendation.of(det)
+    assert (made.outcome, made.policy_id, made.policy_version) == (cs.Outcome.MEDICALLY_NECESSARY, det.policy_id, "2019-05-28")
+    assert (made.plugin, made.case_sha256) == (det.audit.plugin, det.audit.case_sha256)

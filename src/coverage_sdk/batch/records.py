@@ -118,6 +118,15 @@ class Recommendation:
     plugin_version: str
     case_sha256: str
 
+    @classmethod
+    def of(cls, determination: cs.Determination) -> Recommendation:
+        """The recommendation a Determination makes, for the record a host logs."""
+        audit = determination.audit
+        return cls(
+            determination.outcome, determination.policy_id, determination.policy_version, audit.sdk_version,
+            audit.plugin, audit.plugin_version, audit.case_sha256,
+        )  # fmt: skip
+
 
 def _action_matches(instance: FinalDecision, attribute: attrs.Attribute, value: ActionCode | None) -> None:
     if value is not None and value not in ACTION_CODES[instance.status]:
