@@ -57,7 +57,9 @@ class LocalEngine:
 
 class DaskEngine:
     """A dask.distributed client: on a LocalCluster of ``workers`` single-threaded processes bound
-    to 127.0.0.1, or on the cluster at ``scheduler``. Heavier (DICOM) chunks get a higher priority."""
+    to 127.0.0.1, or on the cluster at ``scheduler``. Heavier (DICOM) chunks get a higher priority.
+    The LocalCluster's own logs are silenced (its shutdown races log heartbeat errors); a task's
+    error comes back through its future."""
 
     def __init__(self, workers: int, scheduler: str | None = None) -> None:
         try:
@@ -71,7 +73,7 @@ class DaskEngine:
         if scheduler is None:
             self.cluster = distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=logging.ERROR,
+                dashboard_address=None, silence_logs=logging.CRITICAL,
             )  # fmt: skip
             self.client = distributed.Client(self.cluster)
         else:
