@@ -33,6 +33,7 @@ DEFAULT_PLUGINS = (
     "coverage_sdk.dose.commands",
     "coverage_sdk.dose.constraint_library",
     "coverage_sdk.scaffold",
+    "coverage_sdk.batch.commands",
 )
 
 
