@@ -202,7 +202,7 @@ class Conformance:
                 probes.with_procedure(e, code, system) for e in examples
             ]
         if kind == "unversioned":
-            days = probes.uncovered_days(self.versions)
+            days = probes.uncovered_days(self.versions, getattr(self.policy, "origin", None))
             return [probes.minimal(self.policy_id, first_code, first_system, d) for d in days] + [
                 probes.on_day(e, d) for d in days for e in examples
             ]
@@ -381,14 +381,22 @@ class Conformance:
 
     def check_not_applicable(self) -> None:
         """A case without any of the policy's procedure codes, and a case dated when no version
-        is in force (before the first, in a gap, after a closed last), is ``not_applicable``."""
+        is in force (before the first, in a gap, after a closed last), is ``not_applicable``;
+        but a date from the policy's ``origin`` on that no encoded version covers is
+        ``clinical_review`` with the warning ``version_not_encoded`` (interchange spec)."""
         __tracebackhide__ = True
         problems = []
+        origin = getattr(self.policy, "origin", None)
         for probe in self._probes("minimal"):
             if not self.policy.applies_to_services(probe.case):
                 problems.append(f"applies_to_services() is false for {probe.label}, a service of the policy")
         for kind, why in (("foreign", "a procedure the policy does not decide"), ("unversioned", "a date no version covers")):
             for probe, det in self._evaluated(kind):
+                if kind == "unversioned" and origin is not None and probe.case.date_of_service >= origin:
+                    codes = [w.code.value for w in det.warnings]
+                    if det.outcome is not Outcome.CLINICAL_REVIEW or "version_not_encoded" not in codes:
+                        problems.append(f"{probe.label} (in the policy's life, text not encoded) gets {det.outcome.value} {codes}, expected clinical_review with version_not_encoded")
+                    continue
                 if det.outcome is not Outcome.NOT_APPLICABLE:
                     problems.append(f"{probe.label} ({why}) gets {det.outcome.value}, expected not_applicable")
                 elif kind == "foreign" and any(item.outcome is not Outcome.NOT_APPLICABLE for item in det.line_items):
