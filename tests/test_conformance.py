@@ -21,7 +21,7 @@ import pytest
 
 from coverage_sdk import Outcome, hookimpl
 from coverage_sdk.policy.authoring import Criterion, Policy, citer, true
-from coverage_sdk.policy.model import MarginStatus, Procedure
+from coverage_sdk.policy.model import MarginStatus, Procedure, Warning, WarningCode
 from coverage_sdk.host.manager import PluginHost
 from coverage_sdk.scaffold import create_plugin
 from coverage_sdk.testing import CHECKS, Conformance, ConformanceFailure, conformance_tests, normalise, probes
@@ -278,6 +278,17 @@ def test_clinical_review_fails_for_a_policy_that_forgets_it(project, good):
         return attrs.evolve(good.evaluate(case, audit), requires_clinical_review=False)
 
     fails(suite(project, Altered(good, evaluate=evaluate)), "clinical_review", "requires_clinical_review is False for outcome insufficient_information")
+
+
+def test_clinical_review_fails_for_an_approval_a_warning_could_change(project, good):
+    def evaluate(case, audit):
+        det = good.evaluate(case, audit)
+        if det.outcome is not Outcome.MEDICALLY_NECESSARY:
+            return det
+        warning = Warning(WarningCode.DIAGNOSIS_CONFLICT, "C50.9 is breast. Read as breast, the outcome would be investigational.")
+        return attrs.evolve(det, warnings=[warning])
+
+    fails(suite(project, Altered(good, evaluate=evaluate)), "clinical_review", "medically_necessary with a warning that could change it")
 
 
 def test_determinism_fails_for_a_policy_whose_answer_changes_between_calls(project, good):

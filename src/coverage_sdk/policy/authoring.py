@@ -28,7 +28,7 @@ import attrs
 
 from coverage_sdk.policy import logic
 from coverage_sdk.policy.facts import Derivation, Facts, label, plain
-from coverage_sdk.policy.findings import Finding, findings
+from coverage_sdk.policy.findings import UNCHANGED, Finding, findings, outcome_words
 from coverage_sdk.policy.model import (
     Audit, Case, CriterionResult, Determination, LineItem, LineOfBusiness, MissingInformation,
     Outcome, PlanTechnique, Procedure, ProcedureSystem, Result, SummaryRow, Warning, WarningCode,
@@ -609,7 +609,7 @@ class Policy:
         warnings, conflicts = [], []
         for finding in found:
             other, _, _ = self._decide(version, Evaluation(Facts(finding.other_reading, self.derived, version.parameters)))
-            same = "the same" if other is outcome else other.value.replace("_", " ")
+            same = UNCHANGED if other is outcome else outcome_words(other)
             message = f"{finding.warning.message} Read as {finding.reading}, the outcome would be {same}."
             warnings.append(attrs.evolve(finding.warning, message=message))
             if outcome is Outcome.MEDICALLY_NECESSARY and other is not outcome:

@@ -21,6 +21,14 @@ from coverage_sdk.policy import icd10
 from coverage_sdk.policy.model import Case, Warning, WarningCode
 
 
+UNCHANGED = "the same"
+
+
+def outcome_words(outcome: object) -> str:
+    """How a warning's message ends: "Read as ..., the outcome would be <this>."."""
+    return str(getattr(outcome, "value", outcome)).replace("_", " ")
+
+
 @attrs.frozen
 class Finding:
     """A warning, and the case read the other way (``reading`` says how in words)."""

@@ -27,6 +27,7 @@ import attrs
 from coverage_sdk.policy.converter import get_converter, unstructure
 from coverage_sdk.host.evaluate import evaluate
 from coverage_sdk.errors import InputError
+from coverage_sdk.policy.findings import UNCHANGED
 from coverage_sdk.policy.model import Determination, Outcome
 from coverage_sdk.host.manager import GROUP, InstalledPolicy, PluginHost
 from coverage_sdk.testing import determinism, probes
@@ -444,12 +445,21 @@ class Conformance:
 
     def check_clinical_review(self) -> None:
         """``requires_clinical_review`` is true exactly for the outcomes other than
-        ``medically_necessary`` and ``not_applicable``."""
+        ``medically_necessary`` and ``not_applicable``; and no ``medically_necessary`` carries a
+        warning whose other reading gives another outcome (its message must end "the outcome
+        would be the same.")."""
         __tracebackhide__ = True
         problems = [
             f"{probe.label} gets {det.outcome.value} with requires_clinical_review={det.requires_clinical_review}"
             for probe, det in self._all()
             if det.requires_clinical_review is not det.outcome.requires_clinical_review
+        ]
+        problems += [
+            f"{probe.label} is medically_necessary with a warning that could change it: {w.code.value}: {w.message}"
+            for probe, det in self._all()
+            if det.outcome is Outcome.MEDICALLY_NECESSARY
+            for w in det.warnings
+            if not w.message.endswith(f"the outcome would be {UNCHANGED}.")
         ]
         _fail(f"policy {self.policy_id!r}: requires_clinical_review is wrong", problems)
 
