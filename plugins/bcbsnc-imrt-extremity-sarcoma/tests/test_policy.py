@@ -125,6 +125,8 @@ def test_the_named_joints_are_examples(make_case, decide, trail, kind):
     assert det.outcome is MN
     named = trail(det)["joint-space"].evidence["radiation.structures.joint_kind_is_a_named_example"]
     assert named is (kind in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"))
+    said = any("not one of the examples the policy names" in reason for reason in det.reasons)
+    assert said is not named
 
 
 def test_a_tibia_with_no_joint_information_asks_only_for_the_joint(make_case, decide):

@@ -297,7 +297,9 @@ class Rule:
     ``requirement`` (for favourable rules) says in a provider's words what the rule asks,
     and is used to explain an adverse outcome when the rule is not met; with a ``scope``
     (e.g. "the tumor is a pancreatic cancer or a soft tissue sarcoma") only to a case the
-    scope is met for, so a breast case is not told what rectal cancer needs.
+    scope is met for, so a breast case is not told what rectal cancer needs. ``remarks``:
+    sentences added to the reasons, each when its criterion is met, where the rule decides
+    (BCBSNC: "the joint is not one of the examples the policy names").
     """
 
     when: Criterion
@@ -305,6 +307,7 @@ class Rule:
     reason: str
     requirement: str | None = None
     scope: Criterion | None = None
+    remarks: tuple[tuple[Criterion, str], ...] = ()
 
 
 @attrs.frozen
@@ -363,6 +366,7 @@ def _bind_rule(rule: Rule, parameters: Mapping[str, Any]) -> Rule:
         rule, when=_bind_criterion(rule.when, parameters), reason=_fill(rule.reason, parameters),
         requirement=_fill(rule.requirement, parameters),
         scope=None if rule.scope is None else _bind_criterion(rule.scope, parameters),
+        remarks=tuple((_bind_criterion(c, parameters), _fill(text, parameters)) for c, text in rule.remarks),
     )  # fmt: skip
 
 
@@ -556,6 +560,8 @@ class Policy:
                 yield from rule.when.walk()
                 if rule.scope is not None:
                     yield from rule.scope.walk()
+                for remark, _ in rule.remarks:
+                    yield from remark.walk()
         for rule in self.prior_authorization:
             yield from rule.when.walk()
 
@@ -642,7 +648,7 @@ class Policy:
         decided: tuple[Outcome, list[str]] | None = None
         for rule, result in results:
             if result is Result.MET:
-                decided = (rule.outcome, [rule.reason])
+                decided = (rule.outcome, [rule.reason, *(text for c, text in rule.remarks if evaluation.evaluate(c) is Result.MET)])
                 break
             if result is Result.UNKNOWN:
                 unknown.append(rule)

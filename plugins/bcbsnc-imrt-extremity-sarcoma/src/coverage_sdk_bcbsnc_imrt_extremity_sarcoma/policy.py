@@ -176,6 +176,19 @@ covered = any_of(
     bone_sparing, joint_sparing,
 )  # fmt: skip
 
+joint_not_named = all_of(
+    f"joint-not-a-named-example-{YEAR}", "The joint space that decides is not one of the examples the policy names.",
+    cite(SECTION, "{policy_thresholds.joint_3d}"), joint_sparing,
+    criterion(
+        "joint-kind-not-named", "The joint is not a shoulder, elbow, wrist, hip, knee or ankle.",
+        cite(COVERED, THRESHOLDS[1].joint_3d), (NAMED_EXAMPLE,), lambda named: named is False, interpretation=JOINTS_READING,
+    ),
+)  # fmt: skip
+JOINT_NOT_NAMED = (
+    "The joint is not one of the examples the policy names (shoulder, elbow, wrist, hip, knee, ankle); "
+    "it is decided on the same numbers, since the list follows \"e.g.\"."
+)
+
 RULES = (
     Rule(
         outside_scope, Outcome.NOT_APPLICABLE,
@@ -193,6 +206,7 @@ RULES = (
             f"elbow, wrist, hip, knee, ankle or other joint space, and the IMRT plan lowers that percentage by at least "
             f"{AT_LEAST_POINTS} percentage points"
         ),
+        remarks=((joint_not_named, JOINT_NOT_NAMED),),
     ),
 )  # fmt: skip
 OTHERWISE = Otherwise(
