@@ -622,9 +622,7 @@ class Policy:
                 conflicts.append(f"{finding.warning.message} Read as {finding.reading}, the outcome would be {same}.")
         if not conflicts:
             return outcome, reasons, warnings
-        review = "A person must decide: the criteria are met on the facts as submitted, but " + " ".join(
-            c[0].lower() + c[1:] for c in conflicts
-        )  # fmt: skip
+        review = "A person must decide: the criteria are met on the facts as submitted, but a warning could change the outcome. " + " ".join(conflicts)
         return Outcome.CLINICAL_REVIEW, [review, *reasons], warnings
 
     def _decide(self, version: Version, evaluation: Evaluation) -> tuple[Outcome, list[str], list[tuple[str, str]]]:
