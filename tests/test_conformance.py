@@ -311,6 +311,21 @@ def test_round_trip_fails_for_evidence_that_is_not_plain_json(project, good, val
     fails(suite(project, Altered(good, evaluate=evaluate)), "round_trip", expected)
 
 
+def test_unknown_facts_accepts_a_conflict_that_knowing_more_reveals(project, good, tmp_path):
+    """With tumor.site rectum, the breast code C50.9 is a conflict a person settles: taking the code
+    away approves, keeping it is clinical_review; that is not deciding on an unknown fact."""
+    case = json.loads(next((project / "examples").glob("*.json")).read_text())
+    case["tumor"]["site"] = "rectum"
+    case["diagnoses"] = ["C50.9"]
+    path = tmp_path / "conflict.json"
+    path.write_text(json.dumps(case))
+    conformance = suite(project, good, examples=[path])
+    (det,) = [det for _, det in conformance._evaluated("examples")]
+    assert det.outcome is Outcome.CLINICAL_REVIEW
+    conformance.run("unknown_facts")
+    conformance.run("clinical_review")
+
+
 def test_examples_fails_for_an_invalid_example_case(project, good, tmp_path):
     case = json.loads(next((project / "examples").glob("*.json")).read_text())
     case["tumor"]["margins"] = "close"

@@ -72,8 +72,10 @@ def _differences(label: str, before: str, after: str, how: str) -> list[str]:
 
 
 def _refines(less: Determination, more: Determination) -> bool:
-    """Knowing more may only decide what knowing less left undecided (or make the policy not apply)."""
-    return less.outcome in UNDECIDED or more.outcome is Outcome.NOT_APPLICABLE or less.outcome is more.outcome
+    """Knowing more may only decide what knowing less left undecided (or make the policy not apply,
+    or reveal a conflict a person must settle: ``clinical_review`` with a warning)."""
+    revealed = more.outcome is Outcome.CLINICAL_REVIEW and bool(more.warnings)
+    return less.outcome in UNDECIDED or more.outcome is Outcome.NOT_APPLICABLE or less.outcome is more.outcome or revealed
 
 
 def _quote_of(citation: str) -> str | None:
