@@ -237,3 +237,10 @@ def test_progress_is_a_rich_bar_on_a_terminal_and_plain_lines_otherwise():
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("batch: 1000/3000 cases (33.3 %), 0 cases/s, ETA unknown")
     assert lines[1].startswith("batch: 2000/3000 cases (66.7 %), ") and "ETA 0m00s" in lines[1]
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read(tmp_path):
+    write_cases(synth_cases(12, seed=4), tmp_path / "cases.jsonl")
+    first = run_batch([tmp_path], tmp_path / "out", workers=1, chunk_size=5, progress=_quiet())
+    again = run_batch([tmp_path], tmp_path / "out", workers=1, chunk_size=5, progress=_quiet())
+    assert first.cases == again.cases == 12 and again.chunks_resumed == 3

@@ -94,3 +94,14 @@ def test_the_same_report_on_the_dask_engine(sarcoma_cases):
     path, _ = sarcoma_cases
     here = policy_impact([path], POLICY, "2016", "2019")
     assert policy_impact([path], POLICY, "2016", "2019", engine="dask", workers=2, chunk_size=40) == here
+
+
+def test_a_bad_case_is_reported_and_the_others_are_decided(sarcoma_cases, tmp_path, cli):
+    path, _ = sarcoma_cases
+    mixed = tmp_path / "mixed.jsonl"
+    lines = path.read_text().splitlines()[:5]
+    mixed.write_text("\n".join([*lines[:2], '{"case_id": "broken"', *lines[2:]]) + "\n")
+    code, out, _ = cli("impact", str(mixed), "--policy", POLICY, "--versions", "2016", "2019", "--workers", "1")
+    assert code == 2
+    assert "5 cases decided under both" in out and "1 could not be read; 0 plugin failures" in out
+    assert f"error: {mixed}:3: malformed JSON" in out

@@ -11,7 +11,7 @@ import coverage_sdk as cs
 from .chunks import CHUNK_SIZE
 from .engines import ENGINES
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_PLUGIN_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_BAD_INPUT, EXIT_PLUGIN_FAILED = 0, 2, 3
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -55,6 +55,8 @@ def cmd_impact(args: argparse.Namespace) -> int:
         Path(args.csv).write_text(impact_csv(report), encoding="utf-8")
     if args.html:
         Path(args.html).write_text(impact_html(report), encoding="utf-8")
+    if report.plugin_failures:
+        return EXIT_PLUGIN_FAILED
     return EXIT_BAD_INPUT if report.errors else EXIT_OK
 
 

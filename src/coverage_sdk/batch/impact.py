@@ -69,6 +69,7 @@ class ImpactReport:
     new_version: str
     cases: tuple[CaseImpact, ...]
     errors: tuple[CaseError, ...]
+    plugin_failures: int = 0
 
     @property
     def moved(self) -> list[CaseImpact]:
@@ -121,12 +122,12 @@ class ImpactJob:
     new_version: str
 
 
-def impact_chunk(chunk: Chunk, job: ImpactJob) -> tuple[int, list[CaseImpact], list[CaseError]]:
+def impact_chunk(chunk: Chunk, job: ImpactJob) -> tuple[int, list[CaseImpact], list[CaseError], int]:
     """Decide every case of ``chunk`` under both versions (the task engines run)."""
     host = worker_host()
     policy = select(host.policies(), [job.policy_id])[0]
     versions = [find_version(policy, name) for name in (job.old_version, job.new_version)]
-    cases, errors = [], []
+    cases, errors, failures = [], [], 0
     for item in chunk.cases:
         try:
             case = parse_case(item)
@@ -137,9 +138,13 @@ def impact_chunk(chunk: Chunk, job: ImpactJob) -> tuple[int, list[CaseImpact], l
         except cs.InputError as exc:
             errors.append(CaseError(item.location, exc.detail, exc.location))
             continue
-        errors += [CaseError(item.location, d.error, policy_id=job.policy_id) for d in (before, after) if d.error is not None]
+        for det in (before, after):
+            if det.error is not None and det.error.startswith("InputError"):
+                errors.append(CaseError(item.location, det.error.removeprefix("InputError: "), policy_id=job.policy_id))
+            elif det.error is not None:
+                failures += 1
         cases.append(CaseImpact(case.case_id, item.location, before.outcome, after.outcome, criterion_changes(before, after)))
-    return chunk.index, cases, errors
+    return chunk.index, cases, errors, failures
 
 
 def policy_impact(
@@ -160,9 +165,9 @@ def policy_impact(
         finally:
             runner.close()
     results.sort(key=lambda r: r[0])
-    cases = tuple(c for _, found, _ in results for c in found)
-    errors = tuple(e for _, _, found in results for e in found)
-    return ImpactReport(policy_id, job.old_version, job.new_version, cases, errors)
+    cases = tuple(c for _, found, _, _ in results for c in found)
+    errors = tuple(e for _, _, found, _ in results for e in found)
+    return ImpactReport(policy_id, job.old_version, job.new_version, cases, errors, sum(r[3] for r in results))
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -176,7 +181,8 @@ def impact_text(report: ImpactReport, *, list_cases: int | None = 50) -> str:
     moved = report.moved
     lines = [
         f"{report.policy_id}: version {report.old_version} -> {report.new_version}",
-        f"{len(report.cases)} cases decided under both; {len(moved)} move; {len(report.errors)} could not be read",
+        (f"{len(report.cases)} cases decided under both; {len(moved)} move; {len(report.errors)} could not be read; "
+         f"{report.plugin_failures} plugin failures"),
         "",
     ]
     if moved:

@@ -99,19 +99,20 @@ def run_batch(
     summary_only: bool = False, chunk_size: int = CHUNK_SIZE, evaluated_at: str | None = None,
     progress: Progress | None = None,
 ) -> Summary:  # fmt: skip
-    """Decide every case of ``inputs`` into ``out``, resuming a batch already started there."""
+    """Decide every case of ``inputs`` into ``out``, resuming a batch already started there;
+    files under ``out`` are never inputs."""
     if chunk_size < 1:
         raise cs.InputError("must be at least 1", location="--chunk-size")
-    files = [str(p.resolve()) for p in case_files(inputs)]
+    out = Path(out).resolve()
+    files = [str(p) for p in map(Path.resolve, case_files(inputs)) if out not in p.parents]
     if policies:
         select(worker_host().policies(), policies)
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".chunk-*.tmp"):
         stale.unlink()
     when = evaluated_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     manifest = _manifest(out, Manifest(files, list(policies) if policies else None, chunk_size, summary_only, when))
-    job = Job(str(out.resolve()), tuple(policies) if policies else None, manifest.evaluated_at, not summary_only)
+    job = Job(str(out), tuple(policies) if policies else None, manifest.evaluated_at, not summary_only)
     progress = progress or make_progress()
     summary = Summary()
     started = time.perf_counter()
