@@ -423,3 +423,21 @@ def test_a_read_dose_is_read_only_with_its_range_recorded(kernels):
 def test_pixel_scaling_refuses_what_the_kernel_cannot_take(stored, factor):
     with pytest.raises(ValueError):
         dicom._dose(stored, factor)
+
+
+# --- the test-file writer ------------------------------------------------------------
+
+
+def test_the_writer_returns_the_bytes_it_writes_and_repeats_itself(tmp_path):
+    zz, yy, xx = np.meshgrid(Z, Y, X, indexing="ij")
+    written = files.rtdose(linear_dose(xx, yy, zz), X, Y, Z, path=tmp_path / "dose.dcm")
+    assert written == (tmp_path / "dose.dcm").read_bytes() == files.rtdose(linear_dose(xx, yy, zz), X, Y, Z)
+    target = read_rtstruct(rtstruct(tmp_path / "rtss.dcm", _synthetic_rois()))["Target"]
+    again = read_rtstruct(rtstruct(tmp_path / "again.dcm", [ROI.from_structure(target)]))["Target"]
+    for name in ("points", "offsets", "z"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(target, name))
+
+
+def test_the_writer_refuses_doses_its_integers_cannot_hold(tmp_path):
+    with pytest.raises(ValueError, match="do not fit"):
+        files.rtdose(np.full((Z.size, Y.size, X.size), 1e3), X, Y, Z, bits=16, scaling=1e-3)
