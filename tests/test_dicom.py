@@ -158,7 +158,7 @@ def test_a_grid_scaled_a_frame_at_a_time_equals_one_scaled_whole(tmp_path, monke
     monkeypatch.setattr("coverage_sdk.dose.dicom.SCALE_CHUNK_BYTES", 1)
     framed = read_rtdose(path)
     np.testing.assert_array_equal(framed.dose, whole.dose)
-    assert framed.known_dose_range == whole.known_dose_range == (whole.dose.min(), whole.dose.max())
+    assert (framed.min_dose, framed.max_dose) == (whole.min_dose, whole.max_dose) == (whole.dose.min(), whole.dose.max())
     for a, b in zip((framed.x, framed.y, framed.z), (whole.x, whole.y, whole.z)):
         np.testing.assert_array_equal(a, b)
 
