@@ -25,7 +25,7 @@ from pydicom.sequence import Sequence
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.errors import InputError
-from coverage_sdk.dose.geometry import DoseGrid, Structure, record_dose_range
+from coverage_sdk.dose.geometry import DoseGrid, HandedDose, Structure
 
 __all__ = ["ReferenceDVH", "StructureSet", "read_rtdose", "read_rtstruct"]
 
@@ -317,23 +317,20 @@ def _dose(stored: np.ndarray, factor: float, out: np.ndarray | None = None) -> t
 
 def _scaled(frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[slice, ...], factor: float):
     """The dose, float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
-    a few megabytes at a time (so the stored values are never all in memory at once), and its
-    extremes."""
+    a few megabytes at a time (so the stored values are never all in memory at once)."""
     nz = shape[0]
     out_shape = (nz, shape[2], shape[1]) if transpose else shape
     dose = np.empty(out_shape, dtype=np.float32)
     step = max(1, SCALE_CHUNK_BYTES // (shape[1] * shape[2] * 4))
-    low, high = math.inf, -math.inf
     for k0 in range(0, nz, step):
         k1 = min(nz, k0 + step)
         s0, s1 = (nz - k1, nz - k0) if flips[0].step == -1 else (k0, k1)
         stored = frames(s0, s1)
         if transpose:
             stored = stored.transpose(0, 2, 1)
-        _, a, b = _dose(stored[flips], factor, dose[k0:k1])
-        low, high = min(low, a), max(high, b)
+        _dose(stored[flips], factor, dose[k0:k1])
         del stored
-    return dose, low, high
+    return dose
 
 
 def read_rtdose(path: str | os.PathLike) -> DoseGrid:
@@ -343,8 +340,8 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     every axis increases; an oblique Image Orientation is an error. Grid Frame Offset Vector
     may be relative (first 0, along the plane normal) or absolute (first = the IPP z).
     ``reference_dvhs`` maps ROI numbers to the stored DVHs of single ROIs with doses in Gy or
-    cGy (:class:`ReferenceDVH`), decoded on first use. The dose array is read-only, its
-    extremes recorded while scaling the stored values (``DoseGrid.known_dose_range``).
+    cGy (:class:`ReferenceDVH`), decoded on first use. The dose array, float32, is handed to
+    the grid without a copy.
     """
     ds, source = _open(path, RT_DOSE_STORAGE, "RTDOSE", defer_size=DEFER_SIZE)
     if ds.get_item(PIXEL_DATA, keep_deferred=True) is None:
@@ -395,9 +392,8 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     transpose = along_row[0] != 0
     x, y = (column_axis, row_axis) if transpose else (row_axis, column_axis)
     flips = tuple(slice(None, None, -1) if axis.size > 1 and axis[1] < axis[0] else slice(None) for axis in (z, y, x))
-    dose, low, high = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
-    grid = DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
-    return record_dose_range(grid, low, high)
+    dose = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
+    return DoseGrid(HandedDose(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
 
 
 # --- RT Structure Set ------------------------------------------------------------------
@@ -615,7 +611,10 @@ def read_rtstruct(path: str | os.PathLike) -> StructureSet:
     volumes, markers, shadowed = {}, {}, []
     for (number, name), a, b in zip(names.items(), firsts, lasts):
         kind = kinds.get(number, "CLOSED_PLANAR")
-        structure = Structure(name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind)
+        try:
+            structure = Structure(name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind)
+        except InputError as exc:
+            raise _fail(source, CONTOUR_DATA, exc.message) from None
         target = volumes if kind == "CLOSED_PLANAR" else markers
         if name in volumes or name in markers:
             shadowed.append(structure)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from coverage_sdk.dose.constraints import parse_constraint
+from coverage_sdk.dose.metrics import Kind, metric
 from coverage_sdk.dose.plan_values import PlanDose, find_roi
 from coverage_sdk.errors import InputError
 from coverage_sdk.policy.model import SummaryRow
@@ -39,6 +40,7 @@ CONCLUSIONS = {  # (met by 3D, met by IMRT) -> the policy's own words
     (True, False): "No (only 3D meets constraint)",
 }
 PLAN_LABELS = ("3D", "IMRT")
+FIXED_POINTS = {Kind.DMAX: (0.0, "X"), Kind.DMIN: (100.0, "X"), Kind.DMEAN: (50.0, "D")}  # (volume %, marker)
 FILES = ("summary.csv", "summary.md", "summary.html", "dvh_comparison.png")
 
 
@@ -51,14 +53,6 @@ def parsed(constraint: str, where: str | None = None) -> Constraint:
         return parse_constraint(constraint)
     except ValueError as exc:
         raise InputError(f"malformed dose constraint {constraint!r}: {exc}", location=where) from None
-
-
-def metric_key(constraint: Constraint) -> str:
-    """The spec's metric key a constraint reads: ``Max`` -> ``Dmax``, ``V20Gy`` in cc -> ``V20Gy_cc``."""
-    metric = {"max": "Dmax", "mean": "Dmean", "min": "Dmin"}.get(constraint.metric.lower(), constraint.metric)
-    if metric[:1].upper() == "V" and constraint.unit.lower() == "cc" and not metric.lower().endswith("_cc"):
-        return f"{metric}_cc"
-    return metric
 
 
 def unit_of(constraint: Constraint) -> str:
@@ -130,7 +124,7 @@ def compare_plans(plans: Mapping[str, PlanDose], constraints: Sequence[Requested
                 raise InputError(f"no ROI for {item.organ!r} in the structure set (ROIs: {known})", location="--constraint")
             rois[item.organ] = roi
             dvhs[(item.organ, label)] = plan.dvh(roi)
-            values[label] = plan.measure(roi, metric_key(parsed(item.constraint)))[0]
+            values[label] = plan.measure(roi, parsed(item.constraint).metric)[0]
         rows.append(summary_row(item.organ, item.constraint, item.source, values["3D"], values["IMRT"]))
     return Comparison(rows, rois, dvhs, list(constraints))
 
@@ -191,23 +185,16 @@ def to_html(rows: Sequence[SummaryRow]) -> str:
 
 def _constraint_point(constraint: Constraint, volume_cc: float) -> tuple[float, float, str] | None:
     """Where a constraint sits on a cumulative DVH in (Gy, %): the limit's dose and volume."""
-    metric = metric_key(constraint)
-    number = metric[1:].removesuffix("_cc").removesuffix("Gy").removesuffix("cc")
-    if metric == "Dmax":
-        return constraint.limit, 0.0, "X"
-    if metric == "Dmin":
-        return constraint.limit, 100.0, "X"
-    if metric == "Dmean":
-        return constraint.limit, 50.0, "D"
-    try:
-        amount = float(number)
-    except ValueError:
-        return None
-    if metric[0] == "V":
+    limited = metric(constraint.metric)
+    if limited.kind in FIXED_POINTS:
+        return (constraint.limit, *FIXED_POINTS[limited.kind])
+    if limited.kind in (Kind.VOLUME_PERCENT, Kind.VOLUME_CC):
         volume = constraint.limit if unit_of(constraint) == "%" else 100.0 * constraint.limit / volume_cc
-        return amount, volume, "X"
-    volume = amount if not metric.endswith("cc") else 100.0 * amount / volume_cc
-    return constraint.limit, volume, "X"
+        return limited.amount, volume, "X"
+    if limited.kind in (Kind.DOSE_TO_PERCENT, Kind.DOSE_TO_CC):
+        volume = limited.amount if limited.kind is Kind.DOSE_TO_PERCENT else 100.0 * limited.amount / volume_cc
+        return constraint.limit, volume, "X"
+    return None
 
 
 def dvh_figure(comparison: Comparison):
