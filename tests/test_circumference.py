@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from compiled import compiled_kernel
 
-from coverage_sdk.dose import circumference as circ
 from coverage_sdk._fallback import circumference as twin
 from coverage_sdk.dose.circumference import BoneCircumferenceReport, bone_circumference, format_report
 from coverage_sdk.errors import InputError

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import attrs
@@ -27,7 +28,6 @@ from coverage_sdk.scaffold import create_plugin
 from coverage_sdk.testing import CHECKS, Conformance, ConformanceFailure, conformance_tests, normalise, probes
 
 POLICY_ID = "acme-iort"
-SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def install(root: Path, site: Path, distribution: str, entry_point: str, module: str) -> None:
@@ -335,8 +335,8 @@ def test_examples_fails_for_an_invalid_example_case(project, good, tmp_path):
 
 
 def test_examples_fails_against_the_json_schema_too(project, good, tmp_path):
-    schema = SRC / "coverage_sdk" / "data" / "case.schema.json"
-    if not schema.exists():
+    schema = resources.files("coverage_sdk") / "data" / "case.schema.json"
+    if not schema.is_file():
         pytest.fail("the Case JSON Schema is missing from the package")
     path = tmp_path / "no-procedures.json"
     path.write_text(json.dumps({"case_id": "x", "date_of_service": "2024-01-01", "procedures": []}))
@@ -356,7 +356,7 @@ def test_examples_fails_without_examples_or_when_none_is_decided(project, good, 
 
 def alone(*args: str, load: str, extra_path: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "COVERAGE_SDK_LOAD_PLUGINS": load}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (extra_path, str(SRC), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (extra_path, env.get("PYTHONPATH", "")) if p)
     return subprocess.run([sys.executable, "-m", "coverage_sdk.testing.alone", *args], env=env, capture_output=True, text=True)
 
 

@@ -68,7 +68,7 @@ def _run_generated_tests(tmp_path: Path, root: Path, policy_id: str) -> str:
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: coverage-sdk-{policy_id}\nVersion: 0.1.0\n")
     (info / "entry_points.txt").write_text(f"[coverage_sdk]\n{entry} = {package}.plugin\n")
     env = {**os.environ, "COVERAGE_SDK_LOAD_PLUGINS": entry}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(site), str(root / "src"), str(ROOT / "src"), env.get("PYTHONPATH"))))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(site), str(root / "src"), env.get("PYTHONPATH"))))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True
     )

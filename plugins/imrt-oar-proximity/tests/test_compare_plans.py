@@ -99,7 +99,7 @@ def test_the_figure_has_one_line_per_structure_and_plan(files):
     assert sorted(line.get_label() for line in lines) == sorted(f"{o} ({p})" for o in organs for p in ("3D", "IMRT"))
     assert all(o in structures for o in organs)
     for organ in organs:
-        solid, dashed = (next(l for l in lines if l.get_label() == f"{organ} ({p})") for p in ("3D", "IMRT"))
+        solid, dashed = (next(line for line in lines if line.get_label() == f"{organ} ({p})") for p in ("3D", "IMRT"))
         assert (solid.get_linestyle(), dashed.get_linestyle()) == ("-", "--")
         assert solid.get_color() == dashed.get_color()
     assert len({tuple(np.ravel(line.get_color())) for line in lines}) == len(organs)

@@ -48,15 +48,15 @@ def _sample(pts: np.ndarray, outline: tuple[float, float, float, float, int], de
     area2, cx, cy, length, _ = outline
     side = 1.0 if area2 > 0.0 else -1.0
     m = len(pts)
-    dx, dy, l = _edges(pts)
-    cum = np.concatenate(([0.0], np.cumsum(l)[:-1]))
-    nz = np.flatnonzero(l > 0.0)
+    dx, dy, edge = _edges(pts)
+    cum = np.concatenate(([0.0], np.cumsum(edge)[:-1]))
+    nz = np.flatnonzero(edge > 0.0)
     prev = np.roll(nz, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        nx = -side * (dy[nz] / l[nz])
-        ny = side * (dx[nz] / l[nz])
-        px = dx[prev] / l[prev]
-        py = dy[prev] / l[prev]
+        nx = -side * (dy[nz] / edge[nz])
+        ny = side * (dx[nz] / edge[nz])
+        px = dx[prev] / edge[prev]
+        py = dy[prev] / edge[prev]
         bx = -side * py + nx
         by = side * px + ny
         bl = np.sqrt(bx * bx + by * by)
@@ -70,7 +70,7 @@ def _sample(pts: np.ndarray, outline: tuple[float, float, float, float, int], de
 
         s = (np.arange(samples) + 0.5) * length / samples
         j = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, m - 1)
-        edx, edy, el = dx[j], dy[j], l[j]
+        edx, edy, el = dx[j], dy[j], edge[j]
         moving = el > 0.0
         u = np.where(moving, (s - cum[j]) / el, 0.0)
         e = nxt[j]

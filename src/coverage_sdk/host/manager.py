@@ -16,7 +16,7 @@ import importlib.metadata
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import attrs

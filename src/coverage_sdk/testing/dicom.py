@@ -140,6 +140,7 @@ def _file(sop_class: str, modality: str, uid: str, encoding: Encoding, patient: 
     ds.file_meta.TransferSyntaxUID = encoding.value
     ds.file_meta.MediaStorageSOPClassUID = sop_class
     ds.file_meta.MediaStorageSOPInstanceUID = uid
+    ds.file_meta.ImplementationVersionName = "COVERAGE_SDK"  # pydicom's default names its version
     ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = sop_class, uid, modality
     ds.PatientName, ds.PatientID = patient
     ds.FrameOfReferenceUID = frame
