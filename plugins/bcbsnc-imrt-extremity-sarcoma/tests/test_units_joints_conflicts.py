@@ -3,7 +3,6 @@ plan, and a diagnosis code that places the sarcoma elsewhere sent to a person.""
 
 from __future__ import annotations
 
-import pytest
 
 from coverage_sdk.policy.model import Outcome, WarningCode
 

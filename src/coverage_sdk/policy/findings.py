@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import attrs
 
+from coverage_sdk.dose.metrics import canonical
 from coverage_sdk.errors import CoverageSDKError
 from coverage_sdk.policy import icd10
 from coverage_sdk.policy.model import Case, Warning, WarningCode
@@ -117,7 +118,7 @@ def dicom_disagreements(case: Case) -> Iterator[Finding]:
         for structure, values in plan.metrics.items():
             roi = plan_values.find_roi(list(dose.structures), structure)
             for key, submitted in values.items():
-                metric = next((name for name, aliases in plan_values.ALIASES.items() if key in aliases), key)
+                metric = canonical(key) or key
                 try:
                     computed, _ = dose.measure(roi, metric) if roi is not None else (None, ())
                 except (CoverageSDKError, ValueError, KeyError):
