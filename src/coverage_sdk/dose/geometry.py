@@ -92,7 +92,9 @@ class Structure:
     ``points[offsets[c]:offsets[c + 1]]`` (x, y in mm) on the plane ``z[c]``; contours are
     sorted by ``z``. Several contours on one plane combine by parity (a contour inside
     another is a hole). ``kind`` is the DICOM ContourGeometricType (``CLOSED_PLANAR``,
-    ``POINT``, ...); only closed planar structures have a volume.
+    ``POINT``, ...); only closed planar structures have a volume. ``colour`` is the ROI
+    Display Color (R, G, B in 0-255) and ``interpreted_type`` the RT ROI Interpreted Type
+    (``PTV``, ``CTV``, ``ORGAN``, ...), where the structure set gives them.
     """
 
     name: str
@@ -101,6 +103,8 @@ class Structure:
     offsets: np.ndarray = attrs.field(converter=lambda v: np.ascontiguousarray(v, dtype=np.int64))
     z: np.ndarray = attrs.field(converter=_float_array(1))
     kind: str = "CLOSED_PLANAR"
+    colour: tuple[int, int, int] | None = None
+    interpreted_type: str | None = None
 
     def __attrs_post_init__(self) -> None:
         n = self.z.size
