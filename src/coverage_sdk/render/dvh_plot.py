@@ -71,16 +71,15 @@ class PlottedPlan:
 
 
 def target_roi(structures: Mapping[str, Any]) -> str | None:
-    """The target: the first PTV, else CTV, else GTV by interpreted type, else by name."""
-    for kind in TARGET_TYPES:
-        for name, structure in structures.items():
-            if (getattr(structure, "interpreted_type", None) or "").upper() == kind and not structure.is_empty:
-                return name
-    for kind in TARGET_TYPES:
-        for name, structure in structures.items():
-            if kind.lower() in name.lower() and not structure.is_empty:
-                return name
-    named = [n for n, s in structures.items() if TARGET_NAME.search(n) and not s.is_empty]
+    """The target: a PTV, else a CTV, else a GTV by interpreted type, preferring one named as a
+    target (PTV, CTV, GTV, tumour); else the first ROI so named."""
+    rank = {kind: k for k, kind in enumerate(TARGET_TYPES)}
+    filled = {n: s for n, s in structures.items() if not s.is_empty}
+    typed = [n for n, s in filled.items() if (getattr(s, "interpreted_type", None) or "").upper() in rank]
+    typed.sort(key=lambda n: (rank[filled[n].interpreted_type.upper()], not TARGET_NAME.search(n)))
+    if typed:
+        return typed[0]
+    named = [n for n in filled if TARGET_NAME.search(n)]
     return named[0] if named else None
 
 
