@@ -68,3 +68,21 @@ def test_compare_plans_3d_against_vmat_writes_the_png(scaled, tmp_path, capsys):
     assert status == 0
     assert (out / "dvh_comparison.png").read_bytes()[:4] == b"\x89PNG"
     assert "VMAT: rtdose-vmat.dcm" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["report", "compare-plans"])
+def test_without_matplotlib_the_command_names_the_extra_and_exits_2(command, scaled, tmp_path, monkeypatch, capsys):
+    from repo_paths import EXAMPLES
+
+    if command == "compare-plans":
+        pytest.importorskip("coverage_sdk_imrt_oar_proximity")
+        argv = ["compare-plans", "--plan", f"3D={BREAST / 'rtdose.dcm'}", "--plan", f"VMAT={scaled}",
+                "--structures", str(BREAST / "rtss.dcm"), "--constraint", "Heart: Dmean < 4 Gy", "--out", str(tmp_path)]  # fmt: skip
+    else:
+        pytest.importorskip("coverage_sdk_bcbsnc_imrt_extremity_sarcoma")
+        argv = ["report", str(EXAMPLES / "bcbsnc-femur-phantom-dicom.json"), "--out", str(tmp_path)]
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "pip install 'coverage-sdk[plots]'" in captured.err and "Traceback" not in captured.err
+    assert not list(tmp_path.iterdir())
