@@ -76,8 +76,12 @@ def case_html(
         )
     parts.append("</tbody></table></header>")
     parts.append(_banner(dets))
+    plans = "; ".join(
+        f"{p.label} ({Path(p.dicom.rtdose).name if p.dicom else 'submitted values'})"
+        for p in (case.radiation.plans if case.radiation else [])
+    )
     for n, det in enumerate(dets, 1):
-        parts.append(_determination(n, det, trail))
+        parts.append(_determination(n, det, trail, plans))
     if plot_png is not None:
         data = base64.b64encode(plot_png).decode("ascii")
         parts.append(
@@ -100,7 +104,7 @@ def _banner(dets: Sequence[Determination]) -> str:
     return f'<section id="warnings" class="banner" role="alert"><h2>Warnings</h2><ul>{"".join(items)}</ul></section>'
 
 
-def _determination(n: int, det: Determination, trail: str) -> str:
+def _determination(n: int, det: Determination, trail: str, plans: str) -> str:
     numbers = review.citations(det)
     out = [
         f'<section class="determination" id="determination-{n}">',
@@ -135,7 +139,7 @@ def _determination(n: int, det: Determination, trail: str) -> str:
             out.append(f"<details><summary>About other cancer sites or products ({len(other)})</summary>"
                        + "".join(_tree(b.nodes, ids, numbers, open_=False) for b in other) + "</details>")  # fmt: skip
     if det.summary_table:
-        out.append(_summary_table(det))
+        out.append(_summary_table(det, plans))
     if det.line_items:
         out.append("<table><caption>Line items</caption><thead><tr><th>Code</th><th>Requested</th><th>Approved</th>"
                    "<th>Outcome</th><th>Reason</th></tr></thead><tbody>"
@@ -176,11 +180,13 @@ def _tree(nodes: Sequence[tuple[int, CriterionResult]], ids: set[str], numbers: 
     return "".join(out)
 
 
-def _summary_table(det: Determination) -> str:
+def _summary_table(det: Determination, plans: str) -> str:
     head = "".join(f"<th>{h}</th>" for h in ("Organ at risk", "Dose constraint", "Source", "3D", "IMRT", "Only IMRT meets?"))
     rows = []
     for row in det.summary_table:
         cells = review.row_cells(row)
         rows.append("<tr>" + "".join(f"<td>{_e(cells[k])}</td>" for k in ("organ", "constraint", "source", "3D", "IMRT", "conclusion")) + "</tr>")
-    caption = f"Summary analysis of 3D vs IMRT planning ({_e(det.policy_id)}; coverage-sdk {_e(det.audit.sdk_version)})"
+    note = "; ".join(x for x in (f"plans: {plans}" if plans else "", det.policy_id, det.audit.evaluated_at[:10],
+                                 f"coverage-sdk {det.audit.sdk_version}") if x)  # fmt: skip
+    caption = f"Summary analysis of 3D vs IMRT planning <small>({_e(note)})</small>"
     return f'<table class="summary-table"><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
