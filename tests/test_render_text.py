@@ -87,7 +87,7 @@ def test_json_output_is_a_list_of_determinations(capsys):
 def test_an_approved_case_shows_the_deciding_branch_first(capsys):
     lines = _text(capsys, str(EXAMPLES / "bcbsm-rectal-t4-positive-margins.json"))
     details = lines.index("Details of 1. bcbsm-bcn-iort")
-    assert lines[details + 2] == "    yes: A rectal cancer named in the inclusionary guidelines. [3]"
+    assert lines[details + 2].startswith("    yes: A rectal cancer named in the inclusionary guidelines. [")
     assert sum("does not apply:" in line for line in lines) >= 6
 
 
