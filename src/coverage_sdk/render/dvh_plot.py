@@ -120,7 +120,8 @@ def dvh_figure(plans: Sequence[PlottedPlan], rois: Sequence[str], limits: Sequen
     structures = plans[0].dose.structures
     target = target_roi(structures)
     shown = list(dict.fromkeys([*([target] if target else []), *rois]))
-    figure = Figure(figsize=(12, 6.5), dpi=100, layout="constrained")
+    figure = Figure(figsize=(12, 6.5), dpi=100)
+    figure.set_layout_engine("constrained", rect=(0, 0.035, 1, 0.965))
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     colours = {roi: roi_colour(structures.get(roi), k) for k, roi in enumerate(shown)}
