@@ -152,7 +152,7 @@ def dvh_figure(plans: Sequence[PlottedPlan], rois: Sequence[str], limits: Sequen
             mean = "mean" in metric
             axes.axvline(rule.limit, color=colour, linestyle=":" if not mean else "-.", linewidth=1.6, zorder=4)
             axes.annotate(text, (rule.limit, 100 - 7 * (k % 8)), textcoords="offset points", xytext=(4, -2),
-                          rotation=0, fontsize=8, color="black", va="top",
+                          fontsize=8, color="black", va="top",
                           bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": colour, "alpha": 0.85})  # fmt: skip
             marks.append("mean" if mean else "max")
             continue

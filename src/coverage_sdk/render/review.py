@@ -119,10 +119,6 @@ class Branch:
     nodes: tuple[tuple[int, CriterionResult], ...]
     other: bool
 
-    @property
-    def summary(self) -> str:
-        return self.root.text
-
 
 def branches(det: Determination) -> list[Branch]:
     """The trail by top-level criterion; a not-met branch is about another site or product when

@@ -71,7 +71,8 @@ def decision(n: int, det: Determination, out: _Lines) -> None:
     for reason in own:
         out.add(f"Reason: {reason}", 3, 4)
     if other:
-        out.add(f"({len(other)} requirements for other cancer sites are not listed here; --trail full shows them.)", 3)
+        many = "requirements for other cancer sites are" if len(other) > 1 else "requirement for another cancer site is"
+        out.add(f"({len(other)} {many} not listed here; --trail full shows {'them' if len(other) > 1 else 'it'}.)", 3)
     if det.missing_information:
         out.add("Missing: " + "; ".join(dict.fromkeys(review.fact_label(m.field) for m in det.missing_information)), 3, 4)
         out.add("What to send: " + "; ".join(review.to_send(det)), 3, 4)
