@@ -43,9 +43,13 @@ def test_each_roi_in_its_rtstruct_colour_target_shown_3d_dashed(scaled):
     axes = figure.axes[0]
     curves = [line for line in axes.get_lines() if not line.get_label().startswith("_")]
     assert len(curves) == 6
+    ds = pydicom.dcmread(BREAST / "rtss.dcm")
+    names = {int(item.ROINumber): item.ROIName for item in ds.StructureSetROISequence}
+    display = {names[int(item.ReferencedROINumber)]: [int(v) for v in item.ROIDisplayColor] for item in ds.ROIContourSequence}
     for line in curves:
         roi = line.get_label().rsplit(",", 1)[0].removesuffix(" (target)")
-        expected = [c / 255 for c in structures[roi].colour]
+        assert list(structures[roi].colour) == display[roi]
+        expected = [c / 255 for c in display[roi]]
         assert matplotlib.colors.to_rgb(line.get_color()) == pytest.approx(expected), roi
         assert line.get_linestyle() == ("--" if line.get_label().endswith(", 3D") else "-")
     assert curves[0].get_label() == "Tumor Bed (target), 3D"
