@@ -509,7 +509,9 @@ def _contours_from_sequence(sequence: Sequence):
         if "ReferencedROINumber" not in roi:
             continue
         colour = roi.get("ROIDisplayColor")
-        rgb = _colour(str(colour or "") if isinstance(colour, (str, bytes)) or colour is None else "\\".join(map(str, colour)))
+        if isinstance(colour, bytes):
+            colour = colour.decode("ascii", "replace")
+        rgb = _colour(colour or "" if isinstance(colour, str) or colour is None else "\\".join(map(str, colour)))
         if rgb is not None:
             colours.setdefault(int(roi.ReferencedROINumber), rgb)
         for contour in roi.get("ContourSequence") or []:
