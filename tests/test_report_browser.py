@@ -101,6 +101,8 @@ def test_each_report_renders_header_banner_table_and_plot_without_console_errors
         browser.execute_script("arguments[0].scrollIntoView()", plot)
         assert _visible(plot)
         assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", plot) == 1200
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert '{"' not in body and '": ' not in body, "evidence is words and numbers, never JSON"
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert not errors, errors
     browser.execute_script("window.scrollTo(0, 0)")
