@@ -441,3 +441,18 @@ def test_the_writer_returns_the_bytes_it_writes_and_repeats_itself(tmp_path):
 def test_the_writer_refuses_doses_its_integers_cannot_hold(tmp_path):
     with pytest.raises(ValueError, match="do not fit"):
         files.rtdose(np.full((Z.size, Y.size, X.size), 1e3), X, Y, Z, bits=16, scaling=1e-3)
+
+
+@pytest.mark.parametrize("encoding", list(Encoding), ids=lambda e: e.name)
+@pytest.mark.parametrize("lengths", list(Lengths), ids=lambda x: x.name)
+def test_each_roi_keeps_its_display_colour_and_interpreted_type(tmp_path, encoding, lengths):
+    square = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)]
+    contours = [[(x, y, z) for x, y in square] for z in (0.0, 2.0)]
+    rois = [ROI(1, "PTV", contours, (255, 0, 0), "PTV"), ROI(2, "Heart", contours, (0, 128, 255), "ORGAN"),
+            ROI(3, "Empty", (), (1, 2, 3), "AVOIDANCE")]  # fmt: skip
+    path = tmp_path / "rtss.dcm"
+    files.rtstruct(rois, path=path, encoding=encoding, lengths=lengths)
+    read = read_rtstruct(path)
+    assert {name: (s.colour, s.interpreted_type) for name, s in read.items()} == {
+        "PTV": ((255, 0, 0), "PTV"), "Heart": ((0, 128, 255), "ORGAN"), "Empty": ((1, 2, 3), "AVOIDANCE"),
+    }  # fmt: skip

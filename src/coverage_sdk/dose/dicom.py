@@ -46,6 +46,7 @@ ROI_CONTOUR_SEQUENCE = 0x30060039
 CONTOUR_SEQUENCE = 0x30060040
 CONTOUR_TYPE = 0x30060042
 CONTOUR_DATA = 0x30060050
+ROI_DISPLAY_COLOR = 0x3006002A
 REFERENCED_ROI_NUMBER = 0x30060084
 
 DEFER_SIZE = 1 << 20
@@ -495,35 +496,58 @@ def _items(buf: bytes, pos: int, stop: int, implicit: bool) -> tuple[list[dict[i
     return items, pos
 
 
+def _colour(text: str) -> tuple[int, int, int] | None:
+    """ROI Display Color ``R\\G\\B`` (0-255 each), or None when it is not three such numbers."""
+    try:
+        rgb = tuple(int(float(v)) for v in text.strip(" \x00").split("\\"))
+    except ValueError:
+        return None
+    return rgb if len(rgb) == 3 and all(0 <= v <= 255 for v in rgb) else None  # type: ignore[return-value]
+
+
 def _contours_from_bytes(buf: bytes, implicit: bool):
-    """(ROI number, geometric type, ContourData span) of every contour, walking the encoded sequence."""
-    records = []
+    """(ROI number, geometric type, ContourData span) of every contour, walking the encoded
+    sequence, and each ROI's display colour."""
+    records, colours = [], {}
     for roi in _items(buf, 0, len(buf), implicit)[0]:
         number = roi.get(REFERENCED_ROI_NUMBER)
         contours = roi.get(CONTOUR_SEQUENCE)
-        if number is None or contours is None:
+        colour = roi.get(ROI_DISPLAY_COLOR)
+        if number is None:
             continue
         number = int(buf[number[0] : number[1]].strip(b" \x00"))
+        if colour is not None:
+            rgb = _colour(buf[colour[0] : colour[1]].decode("ascii", "replace"))
+            if rgb is not None:
+                colours.setdefault(number, rgb)
+        if contours is None:
+            continue
         for contour in _items(buf, contours[0], contours[1], implicit)[0]:
             span = contour.get(CONTOUR_DATA, (0, 0))
             kind = contour.get(CONTOUR_TYPE, (0, 0))
             records.append((number, buf[kind[0] : kind[1]].strip(b" \x00").decode("ascii").upper(), span))
-    return buf, records
+    return buf, records, colours
 
 
 def _contours_from_sequence(sequence: Sequence):
     """The same as :func:`_contours_from_bytes` for a sequence pydicom has already parsed."""
-    chunks, records, at = [], [], 0
+    chunks, records, colours, at = [], [], {}, 0
     for roi in sequence:
         if "ReferencedROINumber" not in roi:
             continue
+        colour = roi.get("ROIDisplayColor")
+        if isinstance(colour, bytes):
+            colour = colour.decode("ascii", "replace")
+        rgb = _colour(colour or "" if isinstance(colour, str) or colour is None else "\\".join(map(str, colour)))
+        if rgb is not None:
+            colours.setdefault(int(roi.ReferencedROINumber), rgb)
         for contour in roi.get("ContourSequence") or []:
             element = contour.get_item(CONTOUR_DATA)
             raw = element.value if element is not None and isinstance(element.value, bytes) else b""
             chunks.append(raw)
             records.append((int(roi.ReferencedROINumber), _text(contour, "ContourGeometricType"), (at, at + len(raw))))
             at += len(raw)
-    return b"".join(chunks), records
+    return b"".join(chunks), records, colours
 
 
 def _contours(ds: pydicom.Dataset, source: str):
@@ -550,19 +574,34 @@ def _roi_names(ds: pydicom.Dataset, source: str) -> dict[int, str]:
     return names
 
 
+def _interpreted_types(ds: pydicom.Dataset) -> dict[int, str]:
+    """RT ROI Interpreted Type (``PTV``, ``CTV``, ``ORGAN``, ...) by ROI number, where given."""
+    types = {}
+    try:
+        for item in ds.get("RTROIObservationsSequence") or []:
+            kind = _text(item, "RTROIInterpretedType").upper()
+            if kind and "ReferencedROINumber" in item:
+                types.setdefault(int(item.ReferencedROINumber), kind)
+    except (AttributeError, TypeError, ValueError):
+        return {}
+    return types
+
+
 def read_rtstruct(path: str | os.PathLike) -> StructureSet:
     """Read an RT Structure Set into a :class:`StructureSet` of :class:`Structure` by ROI name.
 
     Every contour is kept, several per plane included (the rasteriser combines them by
     parity); ROIs without contours are empty structures; POINT and other non-planar ROIs go
-    to ``markers``. Closed planar contours must lie on one transverse plane each.
+    to ``markers``. Closed planar contours must lie on one transverse plane each. Each
+    structure keeps its ROI Display Color and RT ROI Interpreted Type where the file gives them.
     """
     ds, source = _open(path, RT_STRUCTURE_SET_STORAGE, "RTSTRUCT")
     for tag in (0x30060020, ROI_CONTOUR_SEQUENCE):
         if tag not in ds:
             raise _fail(source, tag, "is missing: every RT Structure Set has one")
     names = _roi_names(ds, source)
-    buf, records = _contours(ds, source)
+    buf, records, colours = _contours(ds, source)
+    types = _interpreted_types(ds)
     try:
         values, counts = _parse_spans(buf, np.array([r[2][0] for r in records]), np.array([r[2][1] for r in records]))
     except ValueError as exc:
@@ -612,7 +651,10 @@ def read_rtstruct(path: str | os.PathLike) -> StructureSet:
     for (number, name), a, b in zip(names.items(), firsts, lasts):
         kind = kinds.get(number, "CLOSED_PLANAR")
         try:
-            structure = Structure(name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind)
+            structure = Structure(
+                name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind,
+                colour=colours.get(number), interpreted_type=types.get(number),
+            )  # fmt: skip
         except InputError as exc:
             raise _fail(source, CONTOUR_DATA, exc.message) from None
         target = volumes if kind == "CLOSED_PLANAR" else markers

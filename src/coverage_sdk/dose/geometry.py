@@ -120,7 +120,9 @@ class Structure:
     ``points[offsets[c]:offsets[c + 1]]`` (x, y in mm) on the plane ``z[c]``; contours are
     sorted by ``z``. Several contours on one plane combine by parity (a contour inside
     another is a hole). ``kind`` is the DICOM ContourGeometricType (``CLOSED_PLANAR``,
-    ``POINT``, ...); only closed planar structures have a volume.
+    ``POINT``, ...); only closed planar structures have a volume. ``colour`` is the ROI
+    Display Color (R, G, B in 0-255) and ``interpreted_type`` the RT ROI Interpreted Type
+    (``PTV``, ``CTV``, ``ORGAN``, ...), where the structure set gives them.
 
     Validated here, once: points of shape (n, 2) and z finite and within
     ``MAX_COORDINATE_MM``, offsets that delimit the points, offsets and z non-decreasing;
@@ -134,6 +136,8 @@ class Structure:
     offsets: np.ndarray = attrs.field(converter=_frozen(np.int64, 1, "contour offsets"))
     z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "contour z"))
     kind: str = "CLOSED_PLANAR"
+    colour: tuple[int, int, int] | None = None
+    interpreted_type: str | None = None
 
     def __attrs_post_init__(self) -> None:
         roi, n = f"ROI {self.name!r}", self.z.size
