@@ -25,16 +25,17 @@ def _finer(stored: np.ndarray, factor: int, axis: int) -> np.ndarray:
 
 
 def write(dose_path: str, factor: int, out: str) -> dict:
-    import pydicom
+    from coverage_sdk.testing.dicom import dataset
+    from coverage_sdk.testing.dicom import write as write_file
 
-    ds = pydicom.dcmread(dose_path)
+    ds = dataset(dose_path)
     dtype = ds.pixel_array.dtype.newbyteorder("<")
     stored = ds.pixel_array.astype(np.float64)
     finer = _finer(_finer(stored, factor, 2), factor, 1)
     ds.Rows, ds.Columns = finer.shape[1:]
     ds.PixelSpacing = [float(v) / factor for v in ds.PixelSpacing]
     ds.PixelData = np.rint(finer).astype(dtype).tobytes()
-    ds.save_as(out)
+    write_file(ds, out)
     return {"shape": list(finer.shape), "voxels": int(finer.size)}
 
 

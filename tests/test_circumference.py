@@ -255,29 +255,36 @@ def valid_call():
         (dict(samples=2), "samples must be an integer"),
         (dict(samples=100_001), "samples must be an integer"),
         (dict(samples=360.0), "samples must be an integer"),
-        (dict(structure=bone([])), "ROI 'Femur_L' has no contours"),
-        (dict(structure=Structure.from_contours("Femur_L", 7, [(0.0, circle(10.0))], kind="POINT")),
+        (dict(structure=lambda: bone([])), "ROI 'Femur_L' has no contours"),
+        (dict(structure=lambda: Structure.from_contours("Femur_L", 7, [(0.0, circle(10.0))], kind="POINT")),
          "ROI 'Femur_L' is POINT"),
-        (dict(structure=bone([(0.0, [np.array([[0.0, 0.0], [np.nan, 1.0], [1.0, 0.0]])])])),
+        (dict(structure=lambda: bone([(0.0, [np.array([[0.0, 0.0], [np.nan, 1.0], [1.0, 0.0]])])])),
          "ROI 'Femur_L': contour points must be finite"),
-        (dict(structure=bone([(0.0, [circle(10.0, cx=2e5)])])), "ROI 'Femur_L': contour points must be"),
-        (dict(dose=grid(lambda x, y, z: np.where(x > CX, np.nan, 1.0))), "dose values must be finite"),
-        (dict(dose=grid(lambda x, y, z: x, x=np.array([0.0, 1.0, 3.0]))), "x axis must be evenly spaced"),
+        (dict(structure=lambda: bone([(0.0, [circle(10.0, cx=2e5)])])), "ROI 'Femur_L': contour points must be"),
+        (dict(dose=lambda: grid(lambda x, y, z: np.where(x > CX, np.nan, 1.0))), "dose values must be finite"),
+        (dict(dose=lambda: grid(lambda x, y, z: x, x=np.array([0.0, 1.0, 3.0]))), "x axis must be evenly spaced"),
         (dict(dose=np.zeros((2, 2, 2))), "dose must be a DoseGrid"),
         (dict(structure=[circle(10.0)]), "structure must be a Structure"),
     ],
 )
 def test_bad_input_is_refused_before_the_kernel(change, message):
-    kwargs = valid_call() | change
+    """Bad arguments, and a grid or structure that cannot be built (a callable here)."""
     with pytest.raises(InputError, match=message):
+        kwargs = valid_call() | {key: value() if callable(value) else value for key, value in change.items()}
         bone_circumference(**kwargs)
 
 
-def test_offsets_mutated_after_construction_are_refused():
-    structure = valid_call()["structure"]
-    structure.offsets[1] = 10**9
-    with pytest.raises(InputError, match="ROI 'Femur_L': contour offsets"):
-        bone_circumference(valid_call()["dose"], structure)
+@pytest.mark.parametrize("name", ["points", "offsets", "z"])
+def test_a_structure_s_arrays_cannot_change_after_it_is_validated(name):
+    mine = np.array([0, 3, 6])
+    structure = Structure("Femur_L", 7, np.zeros((6, 2)), mine, np.array([0.0, 3.0]))
+    mine[1] = 10**9
+    array = getattr(structure, name)
+    assert structure.offsets[1] == 3
+    with pytest.raises(ValueError):
+        array[0] = 1
+    with pytest.raises(ValueError):
+        array.flags.writeable = True
 
 
 def test_report_formats():

@@ -22,7 +22,7 @@ import pytest
 
 from coverage_sdk import Outcome, hookimpl
 from coverage_sdk.policy.authoring import Criterion, Policy, citer, true
-from coverage_sdk.policy.model import MarginStatus, Procedure
+from coverage_sdk.policy.model import MarginStatus, Procedure, Warning, WarningCode
 from coverage_sdk.host.manager import PluginHost
 from coverage_sdk.scaffold import create_plugin
 from coverage_sdk.testing import CHECKS, Conformance, ConformanceFailure, conformance_tests, normalise, probes
@@ -280,6 +280,17 @@ def test_clinical_review_fails_for_a_policy_that_forgets_it(project, good):
     fails(suite(project, Altered(good, evaluate=evaluate)), "clinical_review", "requires_clinical_review is False for outcome insufficient_information")
 
 
+def test_clinical_review_fails_for_an_approval_a_warning_could_change(project, good):
+    def evaluate(case, audit):
+        det = good.evaluate(case, audit)
+        if det.outcome is not Outcome.MEDICALLY_NECESSARY:
+            return det
+        warning = Warning(WarningCode.DIAGNOSIS_CONFLICT, "C50.9 is breast. Read as breast, the outcome would be investigational.")
+        return attrs.evolve(det, warnings=[warning])
+
+    fails(suite(project, Altered(good, evaluate=evaluate)), "clinical_review", "medically_necessary with a warning that could change it")
+
+
 def test_determinism_fails_for_a_policy_whose_answer_changes_between_calls(project, good):
     calls = itertools.count()
 
@@ -298,6 +309,21 @@ def test_round_trip_fails_for_evidence_that_is_not_plain_json(project, good, val
         return attrs.evolve(det, criteria=criteria)
 
     fails(suite(project, Altered(good, evaluate=evaluate)), "round_trip", expected)
+
+
+def test_unknown_facts_accepts_a_conflict_that_knowing_more_reveals(project, good, tmp_path):
+    """With tumor.site rectum, the breast code C50.9 is a conflict a person settles: taking the code
+    away approves, keeping it is clinical_review; that is not deciding on an unknown fact."""
+    case = json.loads(next((project / "examples").glob("*.json")).read_text())
+    case["tumor"]["site"] = "rectum"
+    case["diagnoses"] = ["C50.9"]
+    path = tmp_path / "conflict.json"
+    path.write_text(json.dumps(case))
+    conformance = suite(project, good, examples=[path])
+    (det,) = [det for _, det in conformance._evaluated("examples")]
+    assert det.outcome is Outcome.CLINICAL_REVIEW
+    conformance.run("unknown_facts")
+    conformance.run("clinical_review")
 
 
 def test_examples_fails_for_an_invalid_example_case(project, good, tmp_path):

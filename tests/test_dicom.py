@@ -158,7 +158,7 @@ def test_a_grid_scaled_a_frame_at_a_time_equals_one_scaled_whole(tmp_path, monke
     monkeypatch.setattr("coverage_sdk.dose.dicom.SCALE_CHUNK_BYTES", 1)
     framed = read_rtdose(path)
     np.testing.assert_array_equal(framed.dose, whole.dose)
-    assert framed.known_dose_range == whole.known_dose_range == (whole.dose.min(), whole.dose.max())
+    assert (framed.min_dose, framed.max_dose) == (whole.min_dose, whole.max_dose) == (whole.dose.min(), whole.dose.max())
     for a, b in zip((framed.x, framed.y, framed.z), (whole.x, whole.y, whole.z)):
         np.testing.assert_array_equal(a, b)
 
@@ -404,12 +404,11 @@ def test_compiled_pixel_scaling_equals_its_twin(dtype, shape, view, factor, seed
 
 def test_a_read_dose_is_read_only_with_its_range_recorded(kernels):
     grid = read_rtdose(BREAST / "rtdose.dcm")
-    assert not grid.dose.flags.writeable
-    assert grid.known_dose_range == (grid.dose.min(), grid.dose.max())
+    assert (grid.min_dose, grid.max_dose) == (grid.dose.min(), grid.dose.max())
     with pytest.raises(ValueError):
         grid.dose[0, 0, 0] = 1e6
-    grid.dose.flags.writeable = True
-    assert grid.known_dose_range is None
+    with pytest.raises(ValueError):
+        grid.dose.flags.writeable = True
 
 
 @pytest.mark.parametrize("stored,factor", [
@@ -424,3 +423,36 @@ def test_a_read_dose_is_read_only_with_its_range_recorded(kernels):
 def test_pixel_scaling_refuses_what_the_kernel_cannot_take(stored, factor):
     with pytest.raises(ValueError):
         dicom._dose(stored, factor)
+
+
+# --- the test-file writer ------------------------------------------------------------
+
+
+def test_the_writer_returns_the_bytes_it_writes_and_repeats_itself(tmp_path):
+    zz, yy, xx = np.meshgrid(Z, Y, X, indexing="ij")
+    written = files.rtdose(linear_dose(xx, yy, zz), X, Y, Z, path=tmp_path / "dose.dcm")
+    assert written == (tmp_path / "dose.dcm").read_bytes() == files.rtdose(linear_dose(xx, yy, zz), X, Y, Z)
+    target = read_rtstruct(rtstruct(tmp_path / "rtss.dcm", _synthetic_rois()))["Target"]
+    again = read_rtstruct(rtstruct(tmp_path / "again.dcm", [ROI.from_structure(target)]))["Target"]
+    for name in ("points", "offsets", "z"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(target, name))
+
+
+def test_the_writer_refuses_doses_its_integers_cannot_hold(tmp_path):
+    with pytest.raises(ValueError, match="do not fit"):
+        files.rtdose(np.full((Z.size, Y.size, X.size), 1e3), X, Y, Z, bits=16, scaling=1e-3)
+
+
+@pytest.mark.parametrize("encoding", list(Encoding), ids=lambda e: e.name)
+@pytest.mark.parametrize("lengths", list(Lengths), ids=lambda x: x.name)
+def test_each_roi_keeps_its_display_colour_and_interpreted_type(tmp_path, encoding, lengths):
+    square = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)]
+    contours = [[(x, y, z) for x, y in square] for z in (0.0, 2.0)]
+    rois = [ROI(1, "PTV", contours, (255, 0, 0), "PTV"), ROI(2, "Heart", contours, (0, 128, 255), "ORGAN"),
+            ROI(3, "Empty", (), (1, 2, 3), "AVOIDANCE")]  # fmt: skip
+    path = tmp_path / "rtss.dcm"
+    files.rtstruct(rois, path=path, encoding=encoding, lengths=lengths)
+    read = read_rtstruct(path)
+    assert {name: (s.colour, s.interpreted_type) for name, s in read.items()} == {
+        "PTV": ((255, 0, 0), "PTV"), "Heart": ((0, 128, 255), "ORGAN"), "Empty": ((1, 2, 3), "AVOIDANCE"),
+    }  # fmt: skip

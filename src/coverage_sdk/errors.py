@@ -34,6 +34,11 @@ class InputError(CoverageSDKError, ValueError):
         where = ": ".join(part for part in (self.source, self.location) if part)
         return f"{where}: {self.message}" if where else self.message
 
+    @property
+    def detail(self) -> str:
+        """The message with its place in the file, without the file: ``tumor.margin_status: ...``."""
+        return f"{self.location}: {self.message}" if self.location else self.message
+
 
 class PluginError(CoverageSDKError, RuntimeError):
     """A plugin failed or answered outside the contract; reported in that policy's determination."""

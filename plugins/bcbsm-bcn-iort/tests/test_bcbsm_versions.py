@@ -95,6 +95,6 @@ def test_2012_reformat_kept_the_2009_criteria(decide):
 
 
 def test_the_nccn_list_replaced_the_pelvic_malignancies(decide):
-    primary_cervix = dict(site="cervix", recurrent=False, distant_metastases=False)
+    primary_cervix = dict(site="cervix", recurrent=False, resectability="resectable", distant_metastases=False)
     assert decide(**primary_cervix, day="2013-12-31").outcome is MN
     assert decide(**primary_cervix, day="2014-01-01").outcome is INV

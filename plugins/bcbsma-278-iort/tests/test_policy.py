@@ -142,11 +142,18 @@ def test_prior_authorization_table(setting, line, required, rule):
     assert trail(det)[rule] is Result.MET
 
 
-def test_prior_authorization_unknown_without_setting_or_product():
+def test_prior_authorization_unknown_without_the_setting():
     assert decide(setting=None).prior_authorization_required is None
-    assert decide(line_of_business=None).prior_authorization_required is None
-    assert trail(decide(line_of_business=None))["pa-outpatient-commercial-ppo-indemnity"] is Result.UNKNOWN
     assert decide(setting="inpatient", line_of_business=None).prior_authorization_required is True
+
+
+def test_outpatient_of_unknown_product_needs_no_prior_authorization():
+    """Every row of "see below for products where prior authorization might be required if the procedure is
+    performed outpatient" says "Prior authorization is not required"."""
+    det = decide(line_of_business=None)
+    assert det.prior_authorization_required is False
+    assert trail(det)["pa-outpatient-commercial-ppo-indemnity"] is Result.UNKNOWN
+    assert trail(det)["pa-outpatient-every-product"] is Result.MET
 
 
 def test_products_outside_the_policy_and_dates_before_it():

@@ -79,7 +79,8 @@ def _circle(radius: float, z: float) -> np.ndarray:
 def rtstruct(phantom: Phantom, path: Path) -> bytes:
     """ROI 1 ``Femur_L`` (outer contour and canal on each plane), ROI 2 ``Knee_L``; contours to 0.001 mm."""
     femur = [c for z in phantom.femur_z for c in (_circle(phantom.femur_radius, z), _circle(phantom.canal_radius, z))]
-    rois = [dicom.ROI(1, "Femur_L", femur), dicom.ROI(2, "Knee_L", [_circle(phantom.knee_radius, z) for z in phantom.knee_z])]
+    knee = [_circle(phantom.knee_radius, z) for z in phantom.knee_z]
+    rois = [dicom.ROI(1, "Femur_L", femur, colour=(230, 180, 60)), dicom.ROI(2, "Knee_L", knee, colour=(0, 130, 220))]
     return dicom.rtstruct(rois, path=path, decimals=3, patient=PATIENT)
 
 

@@ -118,16 +118,22 @@ def test_femur_and_humerus_count(make_case, decide, kind):
     assert decide(make_case(bone=(90.0, 10.0), bone_kind=kind)).outcome is MN
 
 
-@pytest.mark.parametrize(("kind", "outcome"), [(k, MN) for k in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")] + [("sacroiliac", NMN), ("toe", NMN)])
-def test_the_six_named_joints(make_case, decide, kind, outcome):
-    assert decide(make_case(joint=(40.0, 20.0), joint_kind=kind)).outcome is outcome
+@pytest.mark.parametrize("kind", ["shoulder", "elbow", "wrist", "hip", "knee", "ankle", "sacroiliac", "toe"])
+def test_the_named_joints_are_examples(make_case, decide, trail, kind):
+    """"3D results in >=25% of the joint spaces (e.g., shoulder, elbow, wrist, hip, knee, ankle) receiving >=35Gy"."""
+    det = decide(make_case(joint=(40.0, 20.0), joint_kind=kind))
+    assert det.outcome is MN
+    named = trail(det)["joint-space"].evidence["radiation.structures.joint_kind_is_a_named_example"]
+    assert named is (kind in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"))
+    said = any("not one of the examples the policy names" in reason for reason in det.reasons)
+    assert said is not named
 
 
 def test_a_tibia_with_no_joint_information_asks_only_for_the_joint(make_case, decide):
     det = decide(make_case(bone=(90.0, 10.0), joint=None, bone_kind="tibia"))
     assert det.outcome is INSUFFICIENT
     assert {m.field for m in det.missing_information} == {
-        "radiation.structures.joint_kind",
+        "radiation.structures.joint",
         "plan_metrics.3dcrt_joint_pct_ge_35gy",
         "plan_metrics.imrt_joint_pct_ge_35gy",
     }
@@ -189,20 +195,16 @@ def test_the_evidence_shows_values_difference_and_the_versions_thresholds(make_c
         assert f"3D >= {minimum:g} %, reduction >= {reduction:g} points" in row.constraint
 
 
-def test_four_units_of_77338_are_approved_as_three(make_case, decide):
+def test_four_units_of_77338_for_one_imrt_plan_are_approved_as_one(make_case, decide):
+    """"CPT 77338 is reported once per IMRT plan and is limited to 3 units per 60-day treatment course."""
     data = make_case(bone=(40.0, 20.0), procedures=[{"code": "77338", "units": 4}, {"code": "77386", "units": 28}])
     det = decide(data)
     assert det.outcome is MN
     units = {line.code: (line.units_requested, line.units_approved) for line in det.line_items}
-    assert units == {"77338": (4, 3), "77386": (28, 28)}
+    assert units == {"77338": (4, 1), "77386": (28, 28)}
     (limited,) = [line for line in det.line_items if line.code == "77338"]
+    assert "at most 1 per IMRT plan" in limited.reason and "counted 1 imrt plan(s) in the request" in limited.reason
     assert "at most 3 per 60-day treatment course" in limited.reason
-
-
-@pytest.mark.parametrize(("units", "approved"), [(1, 1), (3, 3), (5, 3)])
-def test_the_77338_limit_is_per_line_item(make_case, decide, units, approved):
-    det = decide(make_case(bone=(40.0, 20.0), procedures=[{"code": "77338", "units": units}]))
-    assert [(line.units_requested, line.units_approved) for line in det.line_items] == [(units, approved)]
 
 
 def test_not_medically_necessary_approves_nothing(make_case, decide):

@@ -74,7 +74,7 @@ def test_cli_lists_the_policy_and_its_versions():
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(done.stdout)["policies"]
     assert row["policy_id"] == "evolent-cg226-iort"
-    assert [v["effective_from"] for v in row["versions"]] == ["2022-01-01", "2024-01-01"]
+    assert [v["effective_from"] for v in row["versions"]] == ["2013-11-01", "2024-01-01"]
 
 
 def test_one_determination_per_policy_beside_the_other_iort_plugins():

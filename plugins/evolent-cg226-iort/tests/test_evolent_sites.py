@@ -108,12 +108,21 @@ def test_pancreatic_physician_review_until_the_may_2023_revision_took_effect(dec
 @pytest.mark.parametrize("site", ["breast", "cervical", "colon", "rectal", "sarcoma", "lung"])
 def test_other_sites_decide_alike_in_both_versions(decide, site):
     older, current = decide(site, date="2022-01-01"), decide(site, date="2024-01-01")
-    assert (older.policy_version, current.policy_version) == ("2022-01-01", "2024-01-01")
+    assert (older.policy_version, current.policy_version) == ("2013-11-01", "2024-01-01")
     assert older.outcome is current.outcome
 
 
-def test_dates_before_the_history_begins_are_not_applicable(decide):
-    det = decide("breast", date="2021-12-31")
+@pytest.mark.parametrize("site", ["breast", "cervical", "colon", "rectal", "sarcoma", "pancreas", "lung"])
+@pytest.mark.parametrize("day", ["2013-11-01", "2016-05-02", "2021-12-31"])
+def test_no_changes_in_january_2022_means_the_same_text_back_to_the_origin(decide, site, day):
+    """"Original Date: November 2013"; "January 2022 No changes": the text reviewed then was in force before."""
+    earlier, reviewed = decide(site, date=day), decide(site, date="2022-01-03")
+    assert (earlier.policy_version, earlier.outcome) == ("2013-11-01", reviewed.outcome)
+    assert earlier.warnings == []
+
+
+def test_dates_before_the_origin_are_not_applicable(decide):
+    det = decide("breast", date="2013-10-31")
     assert det.outcome is NA and det.policy_version is None
 
 

@@ -102,7 +102,7 @@ def test_missing_plan_metrics_ask_for_the_plans(host):
     version = next(v for v in policy.versions if v.name == det.policy_version)
     q = dtr.missing_questionnaire(policy, version, [m.field for m in det.missing_information], base=BASE)
     links = [i["linkId"] for i in q["item"]]
-    assert links == ["tumor.site", "tumor.location", "radiation.structures.bone_kind", "radiation.structures.joint_kind", "radiation.plans"]
+    assert links == ["tumor.site", "tumor.location", "radiation.structures.bone_kind", "radiation.structures.joint", "radiation.plans"]
     assert "application/dicom" in q["item"][-1]["text"]
 
 

@@ -123,10 +123,10 @@ def test_imrt_request_decides_from_attached_plans(host):
     assert det.policy_id == "bcbsnc-imrt-extremity-sarcoma" and det.outcome is cs.Outcome.MEDICALLY_NECESSARY
     sources = [c.evidence for c in det.criteria if any("sources" in k for k in c.evidence)]
     assert sources and all("dicom" in json.dumps(e).lower() for e in sources)
-    assert [li.units_approved for li in det.line_items] == [1, 3, 30]
+    assert [li.units_approved for li in det.line_items] == [1, 1, 30]
     assert review_actions(response) == ["A1", "A6", "A1"]
     [added] = response["entry"][0]["resource"]["addItem"]
-    assert added["itemSequence"] == [2] and added["quantity"]["value"] == 3
+    assert added["itemSequence"] == [2] and added["quantity"]["value"] == 1
     assert request.context.folder is None  # attachments removed once answered
 
 

@@ -22,12 +22,14 @@ def write_rtdose(path, gy_per_mm: float) -> None:
     rtdose(dose, AXIS, AXIS, AXIS, path=path, scaling=1e-4)
 
 
-def write_rtstruct(path, prisms: dict[str, tuple[float, float]]) -> None:
-    """``prisms``: ROI name -> (x0, x1) in mm."""
+def write_rtstruct(path, prisms: dict[str, tuple[float, float]], colours=None, types=None) -> None:
+    """``prisms``: ROI name -> (x0, x1) in mm; ``colours`` and ``types``: display colour and
+    interpreted type by ROI name (red ORGAN otherwise)."""
     rois = []
     for number, (name, (x0, x1)) in enumerate(prisms.items(), start=1):
         square = [(x0, -10.0), (x1, -10.0), (x1, 10.0), (x0, 10.0)]
-        rois.append(ROI(number, name, [[(px, py, z) for px, py in square] for z in PLANES]))
+        contours = [[(px, py, z) for px, py in square] for z in PLANES]
+        rois.append(ROI(number, name, contours, (colours or {}).get(name, (255, 0, 0)), (types or {}).get(name, "ORGAN")))
     rtstruct(rois, path=path)
 
 

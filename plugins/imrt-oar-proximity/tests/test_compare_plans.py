@@ -6,6 +6,7 @@ import argparse
 import csv
 import struct
 
+import matplotlib.colors
 import numpy as np
 import pytest
 from synthetic_dicom import write_rtdose, write_rtstruct
@@ -18,6 +19,7 @@ from coverage_sdk_imrt_oar_proximity.compare_plans import (
 )  # fmt: skip
 
 PRISMS = {"Heart": (-30.0, 10.0), "Lt Lung": (-45.0, 5.0), "Breast": (-40.0, -15.0), "Tumor Bed": (-25.0, -18.0)}
+COLOURS = {"Heart": (255, 128, 0), "Lt Lung": (128, 128, 255), "Breast": (255, 128, 128), "Tumor Bed": (255, 0, 0)}
 CONSTRAINTS = [
     "Heart: Dmean < 26 Gy (QUANTEC)",
     "Lt Lung: V5Gy < 35 % (institutional)",
@@ -41,18 +43,20 @@ def files(tmp_path_factory):
     paths = {"3d": folder / "rtdose_3d.dcm", "imrt": folder / "rtdose_imrt.dcm", "rtss": folder / "rtss.dcm"}
     write_rtdose(paths["3d"], 0.5)
     write_rtdose(paths["imrt"], 0.4)
-    write_rtstruct(paths["rtss"], PRISMS)
+    write_rtstruct(paths["rtss"], PRISMS, COLOURS, {"Tumor Bed": "PTV"})
     return paths
 
 
-def compare(tmp_path, files, imrt, constraints=CONSTRAINTS):
-    argv = ["--plan", f"3D={files['3d']}", "--plan", f"IMRT={imrt}", "--structures", str(files["rtss"])]
+def compare(tmp_path, files, imrt, constraints=CONSTRAINTS, imrt_label="IMRT"):
+    argv = ["--plan", f"3D={files['3d']}", "--plan", f"{imrt_label}={imrt}", "--structures", str(files["rtss"])]
     for constraint in constraints:
         argv += ["--constraint", constraint]
     out = tmp_path / "out"
     assert run(*argv, "--out", str(out)) == 0
     with open(out / "summary.csv", newline="", encoding="utf-8") as handle:
-        return out, list(csv.reader(handle))
+        rows = list(csv.reader(handle))
+    assert rows[-2:-1] == [[]] and rows[-1][0].startswith("Plans: ")
+    return out, rows[:-2]
 
 
 def _png_size(path) -> tuple[int, int]:
@@ -73,8 +77,11 @@ def test_one_dose_as_both_plans_gives_equal_values_and_no_yes(tmp_path, files, c
     html = (out / "summary.html").read_text()
     assert "<caption><strong>Summary Analysis of 3D vs IMRT Planning</strong></caption>" in html
     assert html.count("<tr>") == 1 + len(CONSTRAINTS)
-    assert _png_size(out / "dvh_comparison.png") == (1100, 700)
-    assert "wrote" in capsys.readouterr().out
+    assert _png_size(out / "dvh_comparison.png") == (1200, 650)
+    printed = capsys.readouterr().out
+    assert "wrote" in printed
+    assert f"3D: rtdose_3d.dcm; IMRT: rtdose_3d.dcm; structures: rtss.dcm" in printed
+    assert "coverage-sdk " in html.split("Plans: ")[1]
 
 
 def test_a_scaled_dose_lowers_every_value_and_only_imrt_meets(tmp_path, files):
@@ -88,23 +95,35 @@ def test_a_scaled_dose_lowers_every_value_and_only_imrt_meets(tmp_path, files):
     assert by_organ["Heart"][5] == "No (both meet constraint)"
 
 
-def test_the_figure_has_one_line_per_structure_and_plan(files):
-    structures = read_rtstruct(files["rtss"])
-    plans = {"3D": PlanDose.read("3D", files["3d"], files["rtss"])}
-    plans["IMRT"] = PlanDose.read("IMRT", files["imrt"], files["rtss"])
-    comparison = compare_plans(plans, [RequestedConstraint.parse(c) for c in CONSTRAINTS])
-    axes = dvh_figure(comparison).axes[0]
-    lines = axes.get_lines()
-    organs = list(dict.fromkeys(c.split(":")[0] for c in CONSTRAINTS))
-    assert sorted(line.get_label() for line in lines) == sorted(f"{o} ({p})" for o in organs for p in ("3D", "IMRT"))
-    assert all(o in structures for o in organs)
-    for organ in organs:
-        solid, dashed = (next(line for line in lines if line.get_label() == f"{organ} ({p})") for p in ("3D", "IMRT"))
-        assert (solid.get_linestyle(), dashed.get_linestyle()) == ("-", "--")
-        assert solid.get_color() == dashed.get_color()
-    assert len({tuple(np.ravel(line.get_color())) for line in lines}) == len(organs)
-    assert len(axes.collections) == len(CONSTRAINTS)
+def test_the_figure_draws_each_roi_in_its_display_colour_3d_dashed_vmat_solid(files):
+    plans = {"3D": PlanDose.read("3D", files["3d"], files["rtss"]), "IMRT": PlanDose.read("VMAT", files["imrt"], files["rtss"])}
+    constraints = [RequestedConstraint.parse(c) for c in CONSTRAINTS[:3]]
+    comparison = compare_plans(plans, constraints, {"IMRT": "VMAT"}, {"3D": ("a/rtdose_3d.dcm", "rtss.dcm")})
+    figure = dvh_figure(comparison)
+    axes = figure.axes[0]
+    lines = [line for line in axes.get_lines() if not line.get_label().startswith("_")]
+    limit_lines = [line for line in axes.get_lines() if line.get_label().startswith("_")]
+    drawn = ["Tumor Bed", "Heart", "Lt Lung", "Breast"]
+    labels = [f"{roi}{' (target)' if roi == 'Tumor Bed' else ''}, {plan}" for roi in drawn for plan in ("3D", "VMAT")]
+    assert [line.get_label() for line in lines] == labels
+    for line in lines:
+        roi = line.get_label().split(",")[0].removesuffix(" (target)")
+        assert matplotlib.colors.to_rgb(line.get_color()) == pytest.approx([c / 255 for c in COLOURS[roi]])
+        assert line.get_linestyle() == ("--" if line.get_label().endswith("3D") else "-")
+    assert len(axes.collections) == 2
+    assert [line.get_xdata()[0] for line in limit_lines] == [26.0]
+    assert any(t.get_text() == "Heart: Dmean < 26 Gy (QUANTEC)" for t in axes.texts)
+    legend = figure.legends[0]
+    figure.canvas.draw()
+    assert not legend.get_window_extent().overlaps(axes.get_window_extent())
+    assert "rtdose_3d.dcm" in " ".join(t.get_text() for t in figure.texts)
     assert (axes.get_xlabel(), axes.get_ylabel()) == ("Dose (Gy)", "Volume (%)")
+
+
+def test_vmat_is_accepted_as_the_imrt_plan(tmp_path, files):
+    out, rows = compare(tmp_path, files, files["imrt"], imrt_label="VMAT")
+    assert rows[0] == list(COLUMNS)
+    assert "VMAT: rtdose_imrt.dcm" in (out / "summary.md").read_text()
 
 
 @pytest.mark.parametrize(
@@ -122,9 +141,9 @@ def test_bad_constraints_are_clear_errors_naming_them(tmp_path, files, argv, mes
         run(*base, *argv)
 
 
-def test_plans_must_be_3d_and_imrt(tmp_path, files):
-    with pytest.raises(InputError, match="3D=RTDOSE"):
-        run("--plan", f"3D={files['3d']}", "--plan", f"VMAT={files['3d']}",
+def test_plans_must_be_one_3d_and_one_imrt(tmp_path, files):
+    with pytest.raises(InputError, match="one 3D"):
+        run("--plan", f"VMAT={files['3d']}", "--plan", f"arc={files['3d']}",
             "--structures", str(files["rtss"]), "--constraint", "Heart: Dmax < 5 Gy", "--out", str(tmp_path))  # fmt: skip
 
 

@@ -85,6 +85,17 @@ def test_submitted_and_computed_values_are_both_reported_and_disagreement_flagge
     assert (plans["IMRT"]["submitted"], plans["IMRT"]["disagreement"]) == (28.1, False)
     assert plans["3D"]["computed"] == pytest.approx(35.0, abs=0.5)
     assert det["summary_table"][0]["value_3d"] == plans["3D"]["computed"]
+    (warning,) = det["warnings"]
+    assert (warning["code"], warning["field"]) == ("dicom_submitted_disagreement", "radiation.plans[0].metrics.Brainstem.Dmax")
+    assert det["outcome"] == "clinical_review", "33 Gy as submitted meets Dmax < 34 Gy: only IMRT meets it only on the DICOM"
+    assert "not medically necessary" in det["reasons"][0]
+
+
+def test_a_disagreement_that_changes_nothing_leaves_the_approval(folder, capsys):
+    metrics = {"3D": {"Brainstem": {"Dmax": 37.0}}}
+    _, det = _evaluate(_case(folder, CONSTRAINTS[:1], metrics), capsys)
+    assert [w["code"] for w in det["warnings"]] == ["dicom_submitted_disagreement"]
+    assert det["warnings"][0]["message"].endswith("the outcome would be the same.")
     assert det["outcome"] == "medically_necessary"
 
 

@@ -165,7 +165,8 @@ def test_a_malformed_constraint_is_a_clear_error_naming_it():
 
 def test_services_and_dates():
     assert decide(example_case(codes=("77427",))).outcome is Outcome.NOT_APPLICABLE
-    assert decide(example_case(date="2024-12-31")).outcome is Outcome.NOT_APPLICABLE
+    assert decide(example_case(date="2024-12-31")).outcome is Outcome.CLINICAL_REVIEW
+    assert decide(example_case(date="2019-06-30")).outcome is Outcome.NOT_APPLICABLE
     for code in ("77301", "77338", "77385", "77386", "G6015", "G6016"):
         assert decide(example_case(codes=(code,))).outcome is Outcome.MEDICALLY_NECESSARY
 

@@ -25,6 +25,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
                 "policy_id": item.policy.id,
                 "title": item.policy.title,
                 "payer": getattr(item.policy, "payer", None),
+                "payer_id": getattr(item.policy, "payer_id", None),
                 "distribution": item.distribution,
                 "version": item.version,
                 "plugin": item.plugin,
@@ -44,6 +45,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
         for item in installed:
             versions = ", ".join(v.effective_from.isoformat() for v in item.policy.versions)
             print(f"{item.policy.id}  {item.policy.title}")
+            print(f"    payer id: {getattr(item.policy, 'payer_id', None) or 'none (applies whatever the payer)'}")
             print(f"    {item.distribution} {item.version}; versions from: {versions}")
         for b in host.broken:
             print(f"{b.name}  FAILED TO LOAD ({b.distribution} {b.version}): {b.error}")
@@ -55,6 +57,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _evaluate_adapted(args, args.host.adapter(args.adapter))
     status = EXIT_OK
     determinations = []
+    decided = []
     for path in args.cases:
         try:
             case = load_case(path)
@@ -65,10 +68,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         dets, code = _decide(args, path, case)
         status = max(status, code)
         determinations += dets
+        decided.append((case, dets))
     if args.format == "json":
         print(render.to_json(determinations))
     elif determinations:
-        print(render.determinations_text(determinations))
+        print(render.determinations_text(decided, trail=args.trail))
     elif status == EXIT_OK:
         print("No installed policy applies to the procedures of this case.")
     return status
@@ -131,6 +135,8 @@ def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("cases", nargs="+", metavar="CASE.json")
     p.add_argument("--policy", action="append", metavar="ID", help="evaluate this policy (repeatable)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--trail", choices=("decisive", "full"), default="decisive",
+                   help="text: the deciding criteria with other sites and products folded (default), or every branch")  # fmt: skip
     p.add_argument("--adapter", metavar="NAME", help="read each input and write the answer with this adapter (e.g. fhir-pas)")
     p.set_defaults(func=cmd_evaluate)
 

@@ -36,10 +36,9 @@ import numpy as np
 
 from coverage_sdk._kernels import kernel
 from coverage_sdk.errors import InputError
-from coverage_sdk.dose.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure, check_kernel_inputs
 
 MAX_SAMPLES = 100_000
-MAX_COORDINATE_MM = 1e5
 LENGTH_FRACTION_PCT = 25.0
 
 
@@ -80,45 +79,6 @@ def _real(name: str, value: Any) -> float:
     return float(value)
 
 
-def _check_dose(dose: DoseGrid) -> None:
-    if not isinstance(dose, DoseGrid):
-        raise InputError(f"dose must be a DoseGrid, got {type(dose).__name__}")
-    source = dose.source or None
-    axes = {"x": dose.x, "y": dose.y, "z": dose.z}
-    for name, axis in axes.items():
-        if axis.ndim != 1 or axis.size == 0 or not np.all(np.isfinite(axis)) or np.any(np.diff(axis) <= 0):
-            raise InputError(f"dose grid {name} axis must be finite and strictly increasing", source=source)
-    for name in ("x", "y"):
-        step = np.diff(axes[name])
-        if step.size and not np.allclose(step, step[0], rtol=1e-6, atol=0.0):
-            raise InputError(f"dose grid {name} axis must be evenly spaced", source=source)
-    if dose.dose.shape != (dose.z.size, dose.y.size, dose.x.size):
-        raise InputError(f"dose shape {dose.dose.shape} does not match its axes", source=source)
-    if not np.all(np.isfinite(dose.dose)):
-        raise InputError("dose values must be finite", source=source)
-
-
-def _check_structure(structure: Structure) -> None:
-    if not isinstance(structure, Structure):
-        raise InputError(f"structure must be a Structure, got {type(structure).__name__}")
-    roi = f"ROI {structure.name!r}"
-    if structure.kind != "CLOSED_PLANAR":
-        raise InputError(f"{roi} is {structure.kind}, not CLOSED_PLANAR: it has no bone surface")
-    if structure.is_empty:
-        raise InputError(f"{roi} has no contours")
-    points, offsets, z = structure.points, structure.offsets, structure.z
-    if points.ndim != 2 or points.shape[1] != 2 or offsets.shape != (z.size + 1,):
-        raise InputError(f"{roi}: contour arrays are malformed")
-    if offsets[0] != 0 or offsets[-1] != len(points) or np.any(np.diff(offsets) < 0):
-        raise InputError(f"{roi}: contour offsets do not delimit the points")
-    if not np.all(np.isfinite(z)) or np.any(np.diff(z) < 0):
-        raise InputError(f"{roi}: contour z must be finite and sorted")
-    if not np.all(np.isfinite(points)) or np.any(np.abs(points) > MAX_COORDINATE_MM):
-        raise InputError(f"{roi}: contour points must be finite and within {MAX_COORDINATE_MM:g} mm")
-    if np.any(np.abs(z) > MAX_COORDINATE_MM):
-        raise InputError(f"{roi}: contour z must be within {MAX_COORDINATE_MM:g} mm")
-
-
 def bone_circumference(
     dose: DoseGrid,
     structure: Structure,
@@ -143,8 +103,7 @@ def bone_circumference(
     if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or not 3 <= samples <= MAX_SAMPLES:
         raise InputError(f"samples must be an integer from 3 to {MAX_SAMPLES}, got {samples!r}")
     samples = int(samples)
-    _check_dose(dose)
-    _check_structure(structure)
+    check_kernel_inputs(dose, structure, measure="bone surface")
 
     plane_start = structure.plane_starts()
     plane_z = structure.z[plane_start[:-1]]

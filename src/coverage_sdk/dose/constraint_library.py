@@ -194,8 +194,7 @@ def published_constraints(organ: str, *, host: PluginHost | None = None) -> list
 
 
 def _metric_key(constraint: Constraint) -> tuple[str, str]:
-    metric = {"max": "dmax", "mean": "dmean", "min": "dmin"}.get(constraint.metric.lower(), constraint.metric.lower())
-    return metric, constraint.unit.lower()
+    return constraint.metric, constraint.unit
 
 
 def _upper_bound(constraint: Constraint) -> bool:

@@ -1,7 +1,8 @@
 """Dose-volume constraints: ``<metric> <op> <number> <unit>`` (shared/spec/interchange.md, Constraint grammar).
 
-Metrics are the spec's keys: ``Dmax``, ``Dmin``, ``Dmean`` (``Max``, ``Min``, ``Mean`` accepted),
-``Dxx`` (dose to xx % of the volume), ``Dxxcc``, in Gy; ``VxxGy`` in %, ``VxxGy_cc`` in cc.
+Metrics are the spec's keys (:mod:`coverage_sdk.dose.metrics`): ``Dmax``, ``Dmin``, ``Dmean``
+(``Max``, ``Min``, ``Mean`` accepted), ``Dxx`` (dose to xx % of the volume), ``Dxxcc``, in Gy;
+``VxxGy`` in %, ``VxxGy_cc`` in cc.
 """
 
 from __future__ import annotations
@@ -14,35 +15,27 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from coverage_sdk.dose.metrics import Kind, metric
 from coverage_sdk.errors import InputError
 
 if TYPE_CHECKING:
     from coverage_sdk.dose.dvh import DVH
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-_ALIASES = {"max": "Dmax", "dmax": "Dmax", "min": "Dmin", "dmin": "Dmin", "mean": "Dmean", "dmean": "Dmean"}
 _NUMBER = r"\d+(?:\.\d+)?|\.\d+"
 _TEXT = re.compile(rf"\s*(\S+?)\s*(<=|>=|<|>)\s*({_NUMBER})\s*(Gy|%|cc)\s*", re.IGNORECASE)
-_DOSE_METRIC = re.compile(rf"D({_NUMBER})(cc)?", re.IGNORECASE)
-_VOLUME_METRIC = re.compile(rf"V({_NUMBER})Gy(_cc)?", re.IGNORECASE)
+_NOT_DVH = (Kind.BONE_CIRCUMFERENCE, Kind.JOINT)
 
 
-def _canonical_metric(text: str, metric: str) -> tuple[str, str]:
+def _canonical_metric(text: str, name: str) -> tuple[str, str]:
     """The metric's canonical spelling and the unit its limit must have."""
-    if metric.lower() in _ALIASES:
-        return _ALIASES[metric.lower()], "Gy"
-    if match := _DOSE_METRIC.fullmatch(metric):
-        number = float(match.group(1))
-        if not match.group(2) and number > 100:
-            raise InputError(f"constraint {text!r}: {metric} asks for more than 100 % of the volume")
-        return f"D{number:g}{'cc' if match.group(2) else ''}", "Gy"
-    if match := _VOLUME_METRIC.fullmatch(metric):
-        cc = bool(match.group(2))
-        return f"V{float(match.group(1)):g}Gy{'_cc' if cc else ''}", "cc" if cc else "%"
-    raise InputError(
-        f"constraint {text!r}: unknown metric {metric!r}; expected Dmax, Dmin, Dmean, Max, Mean, "
-        "Dxx, Dxxcc, VxxGy or VxxGy_cc"
-    )
+    try:
+        wanted = metric(name)
+    except InputError as exc:
+        raise InputError(f"constraint {text!r}: {exc.message}") from None
+    if wanted.kind in _NOT_DVH:
+        raise InputError(f"constraint {text!r}: {wanted.name} is not a dose-volume metric")
+    return wanted.name, wanted.unit
 
 
 @attrs.frozen

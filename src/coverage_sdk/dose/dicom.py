@@ -25,7 +25,7 @@ from pydicom.sequence import Sequence
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.errors import InputError
-from coverage_sdk.dose.geometry import DoseGrid, Structure, record_dose_range
+from coverage_sdk.dose.geometry import DoseGrid, HandedDose, Structure
 
 __all__ = ["ReferenceDVH", "StructureSet", "read_rtdose", "read_rtstruct"]
 
@@ -46,6 +46,7 @@ ROI_CONTOUR_SEQUENCE = 0x30060039
 CONTOUR_SEQUENCE = 0x30060040
 CONTOUR_TYPE = 0x30060042
 CONTOUR_DATA = 0x30060050
+ROI_DISPLAY_COLOR = 0x3006002A
 REFERENCED_ROI_NUMBER = 0x30060084
 
 DEFER_SIZE = 1 << 20
@@ -317,23 +318,20 @@ def _dose(stored: np.ndarray, factor: float, out: np.ndarray | None = None) -> t
 
 def _scaled(frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[slice, ...], factor: float):
     """The dose, float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
-    a few megabytes at a time (so the stored values are never all in memory at once), and its
-    extremes."""
+    a few megabytes at a time (so the stored values are never all in memory at once)."""
     nz = shape[0]
     out_shape = (nz, shape[2], shape[1]) if transpose else shape
     dose = np.empty(out_shape, dtype=np.float32)
     step = max(1, SCALE_CHUNK_BYTES // (shape[1] * shape[2] * 4))
-    low, high = math.inf, -math.inf
     for k0 in range(0, nz, step):
         k1 = min(nz, k0 + step)
         s0, s1 = (nz - k1, nz - k0) if flips[0].step == -1 else (k0, k1)
         stored = frames(s0, s1)
         if transpose:
             stored = stored.transpose(0, 2, 1)
-        _, a, b = _dose(stored[flips], factor, dose[k0:k1])
-        low, high = min(low, a), max(high, b)
+        _dose(stored[flips], factor, dose[k0:k1])
         del stored
-    return dose, low, high
+    return dose
 
 
 def read_rtdose(path: str | os.PathLike) -> DoseGrid:
@@ -343,8 +341,8 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     every axis increases; an oblique Image Orientation is an error. Grid Frame Offset Vector
     may be relative (first 0, along the plane normal) or absolute (first = the IPP z).
     ``reference_dvhs`` maps ROI numbers to the stored DVHs of single ROIs with doses in Gy or
-    cGy (:class:`ReferenceDVH`), decoded on first use. The dose array is read-only, its
-    extremes recorded while scaling the stored values (``DoseGrid.known_dose_range``).
+    cGy (:class:`ReferenceDVH`), decoded on first use. The dose array, float32, is handed to
+    the grid without a copy.
     """
     ds, source = _open(path, RT_DOSE_STORAGE, "RTDOSE", defer_size=DEFER_SIZE)
     if ds.get_item(PIXEL_DATA, keep_deferred=True) is None:
@@ -395,9 +393,8 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     transpose = along_row[0] != 0
     x, y = (column_axis, row_axis) if transpose else (row_axis, column_axis)
     flips = tuple(slice(None, None, -1) if axis.size > 1 and axis[1] < axis[0] else slice(None) for axis in (z, y, x))
-    dose, low, high = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
-    grid = DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
-    return record_dose_range(grid, low, high)
+    dose = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
+    return DoseGrid(HandedDose(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
 
 
 # --- RT Structure Set ------------------------------------------------------------------
@@ -499,35 +496,58 @@ def _items(buf: bytes, pos: int, stop: int, implicit: bool) -> tuple[list[dict[i
     return items, pos
 
 
+def _colour(text: str) -> tuple[int, int, int] | None:
+    """ROI Display Color ``R\\G\\B`` (0-255 each), or None when it is not three such numbers."""
+    try:
+        rgb = tuple(int(float(v)) for v in text.strip(" \x00").split("\\"))
+    except ValueError:
+        return None
+    return rgb if len(rgb) == 3 and all(0 <= v <= 255 for v in rgb) else None  # type: ignore[return-value]
+
+
 def _contours_from_bytes(buf: bytes, implicit: bool):
-    """(ROI number, geometric type, ContourData span) of every contour, walking the encoded sequence."""
-    records = []
+    """(ROI number, geometric type, ContourData span) of every contour, walking the encoded
+    sequence, and each ROI's display colour."""
+    records, colours = [], {}
     for roi in _items(buf, 0, len(buf), implicit)[0]:
         number = roi.get(REFERENCED_ROI_NUMBER)
         contours = roi.get(CONTOUR_SEQUENCE)
-        if number is None or contours is None:
+        colour = roi.get(ROI_DISPLAY_COLOR)
+        if number is None:
             continue
         number = int(buf[number[0] : number[1]].strip(b" \x00"))
+        if colour is not None:
+            rgb = _colour(buf[colour[0] : colour[1]].decode("ascii", "replace"))
+            if rgb is not None:
+                colours.setdefault(number, rgb)
+        if contours is None:
+            continue
         for contour in _items(buf, contours[0], contours[1], implicit)[0]:
             span = contour.get(CONTOUR_DATA, (0, 0))
             kind = contour.get(CONTOUR_TYPE, (0, 0))
             records.append((number, buf[kind[0] : kind[1]].strip(b" \x00").decode("ascii").upper(), span))
-    return buf, records
+    return buf, records, colours
 
 
 def _contours_from_sequence(sequence: Sequence):
     """The same as :func:`_contours_from_bytes` for a sequence pydicom has already parsed."""
-    chunks, records, at = [], [], 0
+    chunks, records, colours, at = [], [], {}, 0
     for roi in sequence:
         if "ReferencedROINumber" not in roi:
             continue
+        colour = roi.get("ROIDisplayColor")
+        if isinstance(colour, bytes):
+            colour = colour.decode("ascii", "replace")
+        rgb = _colour(colour or "" if isinstance(colour, str) or colour is None else "\\".join(map(str, colour)))
+        if rgb is not None:
+            colours.setdefault(int(roi.ReferencedROINumber), rgb)
         for contour in roi.get("ContourSequence") or []:
             element = contour.get_item(CONTOUR_DATA)
             raw = element.value if element is not None and isinstance(element.value, bytes) else b""
             chunks.append(raw)
             records.append((int(roi.ReferencedROINumber), _text(contour, "ContourGeometricType"), (at, at + len(raw))))
             at += len(raw)
-    return b"".join(chunks), records
+    return b"".join(chunks), records, colours
 
 
 def _contours(ds: pydicom.Dataset, source: str):
@@ -554,19 +574,34 @@ def _roi_names(ds: pydicom.Dataset, source: str) -> dict[int, str]:
     return names
 
 
+def _interpreted_types(ds: pydicom.Dataset) -> dict[int, str]:
+    """RT ROI Interpreted Type (``PTV``, ``CTV``, ``ORGAN``, ...) by ROI number, where given."""
+    types = {}
+    try:
+        for item in ds.get("RTROIObservationsSequence") or []:
+            kind = _text(item, "RTROIInterpretedType").upper()
+            if kind and "ReferencedROINumber" in item:
+                types.setdefault(int(item.ReferencedROINumber), kind)
+    except (AttributeError, TypeError, ValueError):
+        return {}
+    return types
+
+
 def read_rtstruct(path: str | os.PathLike) -> StructureSet:
     """Read an RT Structure Set into a :class:`StructureSet` of :class:`Structure` by ROI name.
 
     Every contour is kept, several per plane included (the rasteriser combines them by
     parity); ROIs without contours are empty structures; POINT and other non-planar ROIs go
-    to ``markers``. Closed planar contours must lie on one transverse plane each.
+    to ``markers``. Closed planar contours must lie on one transverse plane each. Each
+    structure keeps its ROI Display Color and RT ROI Interpreted Type where the file gives them.
     """
     ds, source = _open(path, RT_STRUCTURE_SET_STORAGE, "RTSTRUCT")
     for tag in (0x30060020, ROI_CONTOUR_SEQUENCE):
         if tag not in ds:
             raise _fail(source, tag, "is missing: every RT Structure Set has one")
     names = _roi_names(ds, source)
-    buf, records = _contours(ds, source)
+    buf, records, colours = _contours(ds, source)
+    types = _interpreted_types(ds)
     try:
         values, counts = _parse_spans(buf, np.array([r[2][0] for r in records]), np.array([r[2][1] for r in records]))
     except ValueError as exc:
@@ -615,7 +650,13 @@ def read_rtstruct(path: str | os.PathLike) -> StructureSet:
     volumes, markers, shadowed = {}, {}, []
     for (number, name), a, b in zip(names.items(), firsts, lasts):
         kind = kinds.get(number, "CLOSED_PLANAR")
-        structure = Structure(name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind)
+        try:
+            structure = Structure(
+                name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind,
+                colour=colours.get(number), interpreted_type=types.get(number),
+            )  # fmt: skip
+        except InputError as exc:
+            raise _fail(source, CONTOUR_DATA, exc.message) from None
         target = volumes if kind == "CLOSED_PLANAR" else markers
         if name in volumes or name in markers:
             shadowed.append(structure)

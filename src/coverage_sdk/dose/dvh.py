@@ -14,22 +14,22 @@ bin edges 0.01 Gy apart (coarser only above 655 Gy) and interpolated linearly be
 Defined results rather than crashes: the part of a structure outside the dose grid (a grid
 cell reaches half a voxel beyond the outermost dose points) is reported as
 ``volume_outside_cc`` and left out of the histogram; a structure wholly outside has zero
-volume and every statistic is NaN. A dose grid with NaN, infinite or negative doses, fewer
-than two points on an axis or uneven x/y spacing, and a structure without contours or that
-is not CLOSED_PLANAR, raise InputError. One- and two-point contours enclose no area.
+volume and every statistic is NaN. A dose grid with negative doses or fewer than two points on
+an axis, and a structure without contours or that is not CLOSED_PLANAR, raise InputError (a
+ValueError), as :class:`DoseGrid` and :class:`Structure` do for other bad input when built.
+One- and two-point contours enclose no area.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import weakref
 
 import attrs
 import numpy as np
 
 from coverage_sdk._kernels import default_threads, kernel
-from coverage_sdk.dose.geometry import DoseGrid, Structure
+from coverage_sdk.dose.geometry import DoseGrid, Structure, check_kernel_inputs
+from coverage_sdk.dose.metrics import Kind, metric
 from coverage_sdk.errors import InputError
 
 EDGE_SAMPLES = (3, 31)
@@ -38,9 +38,6 @@ MAX_CELLS_PER_PLANE = 1 << 26
 INNER_CELLS_ACROSS = 20
 PLATEAU_TOLERANCE = 1e-9
 SERIAL_CELLS = 1 << 16
-
-_checked_grids: weakref.WeakKeyDictionary[DoseGrid, float] = weakref.WeakKeyDictionary()
-
 
 def _bin_width(max_dose: float) -> float:
     return max(0.01, max_dose / 65536)
@@ -105,71 +102,25 @@ class DVH:
         return float(np.interp(dose_gy, self.dose_edges, self.cumulative_cc))
 
     def statistic(self, name: str) -> float:
-        """``Dxx`` (Gy to xx % of the volume), ``Dxxcc``, ``VxxGy`` (%), ``VxxGy_cc``, ``Dmax``,
-        ``Dmin``, ``Dmean`` (aliases ``Max``, ``Min``, ``Mean``), per the spec's metric keys."""
-        text = name.strip()
-        simple = {"dmax": "max", "max": "max", "dmin": "min", "min": "min", "dmean": "mean", "mean": "mean"}
-        if text.lower() in simple:
-            return float(getattr(self, simple[text.lower()])) if self.volume_cc > 0 else math.nan
-        match = _METRIC.fullmatch(text)
-        if not match:
-            raise InputError(
-                f"unknown DVH statistic {name!r}: expected Dmax, Dmin, Dmean, Dxx, Dxxcc, VxxGy or VxxGy_cc"
-            )
-        kind, number, unit = match.group(1).upper(), float(match.group(2)), (match.group(3) or "").lower()
-        if kind == "D" and unit == "":
-            if not 0 <= number <= 100:
-                raise InputError(f"DVH statistic {name!r}: the volume must be 0-100 %")
-            return self.dose_at_volume_cc(self.volume_cc * number / 100) if self.volume_cc > 0 else math.nan
-        if kind == "D" and unit == "cc":
-            return self.dose_at_volume_cc(number)
-        if kind == "V" and unit in ("gy", "gy_cc"):
-            volume = self.volume_at_dose_cc(number)
-            if unit == "gy_cc" or math.isnan(volume):
+        """The metric ``name`` (:func:`coverage_sdk.dose.metrics.metric`) of this DVH: ``Dxx`` (Gy
+        to xx % of the volume), ``Dxxcc``, ``VxxGy`` (%), ``VxxGy_cc``, ``Dmax``, ``Dmin``, ``Dmean``."""
+        wanted = metric(name)
+        if wanted.kind in _EXTREMES:
+            return float(getattr(self, _EXTREMES[wanted.kind])) if self.volume_cc > 0 else math.nan
+        amount = wanted.amount
+        if wanted.kind is Kind.DOSE_TO_PERCENT:
+            return self.dose_at_volume_cc(self.volume_cc * amount / 100) if self.volume_cc > 0 else math.nan
+        if wanted.kind is Kind.DOSE_TO_CC:
+            return self.dose_at_volume_cc(amount)
+        if wanted.kind in (Kind.VOLUME_PERCENT, Kind.VOLUME_CC):
+            volume = self.volume_at_dose_cc(amount)
+            if wanted.kind is Kind.VOLUME_CC or math.isnan(volume):
                 return volume
             return 100.0 * volume / self.volume_cc
-        raise InputError(f"unknown DVH statistic {name!r}: expected Dxx, Dxxcc, VxxGy or VxxGy_cc")
+        raise InputError(f"{wanted.name} is not a DVH statistic: expected Dmax, Dmin, Dmean, Dxx, Dxxcc, VxxGy or VxxGy_cc")
 
 
-_METRIC = re.compile(r"([DdVv])(\d+(?:\.\d+)?|\.\d+)\s*(cc|Gy_cc|Gy)?", re.IGNORECASE)
-
-
-def _checked_max_dose(dose: DoseGrid, *, again: bool = False) -> float:
-    """The grid's maximum dose, once the grid is checked (remembered per grid; ``again`` checks
-    anew, as when its doses changed since)."""
-    if not isinstance(dose, DoseGrid):
-        raise TypeError(f"expected a DoseGrid, got {type(dose).__name__}")
-    cached = None if again else _checked_grids.get(dose)
-    if cached is not None:
-        return cached
-    d = dose.dose
-    if d.dtype not in (np.float32, np.float64) or not d.flags.c_contiguous or d.ndim != 3:
-        raise InputError("dose grid: dose must be a C-contiguous float32 or float64 3-d array")
-    if min(d.shape) < 2:
-        raise InputError(f"dose grid {dose.source!r}: needs at least two points on every axis, has {d.shape}")
-    for name, axis in (("x", dose.x), ("y", dose.y)):
-        steps = np.diff(axis)
-        if not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
-            raise InputError(f"dose grid {dose.source!r}: {name} positions are not evenly spaced")
-    known = None if again else dose.known_dose_range
-    low, high = known if known is not None else (float(d.min()), float(d.max()))
-    if not (math.isfinite(low) and math.isfinite(high)):
-        raise InputError(f"dose grid {dose.source!r}: contains NaN or infinite doses")
-    if low < 0:
-        raise InputError(f"dose grid {dose.source!r}: contains negative doses (minimum {low:g} Gy)")
-    _checked_grids[dose] = high
-    return high
-
-
-def _checked_structure(structure: Structure) -> None:
-    if not isinstance(structure, Structure):
-        raise TypeError(f"expected a Structure, got {type(structure).__name__}")
-    if structure.kind != "CLOSED_PLANAR":
-        raise InputError(f"ROI {structure.name!r} is {structure.kind}, not CLOSED_PLANAR: it has no volume")
-    if structure.is_empty:
-        raise InputError(f"ROI {structure.name!r} has no contours")
-    if not np.all(np.isfinite(structure.points)) or not np.all(np.isfinite(structure.z)):
-        raise InputError(f"ROI {structure.name!r} has non-finite contour coordinates")
+_EXTREMES = {Kind.DMAX: "max", Kind.DMIN: "min", Kind.DMEAN: "mean"}
 
 
 def _planes(
@@ -249,8 +200,7 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
     its first and last contour planes, the convention of planning systems that report volumes
     without end caps (the breast example's stored DVHs are such).
     """
-    _checked_max_dose(dose)
-    _checked_structure(structure)
+    check_kernel_inputs(dose, structure, measure="volume", histogram=True)
     if threads is None:
         threads = default_threads()
     if not isinstance(threads, int) or not 1 <= threads <= 256:
@@ -274,17 +224,15 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
         points, structure.offsets, plane_offsets, xb0, dx, yb0, dy, edge, threads
     )
     rows = _rows(runs)
-    for again in (False, True):
-        max_dose = _checked_max_dose(dose, again=again)
-        h = _bin_width(max_dose)
-        n_edges = int(math.floor(max_dose / h)) + 3
-        P, A, B, totals = kernel("_dvh").accumulate(
-            dose.dose, dose.x, dose.y, dose.z, runs, cells, masks, edge, inner, xb0, dx, yb0, dy,
-            *nodes[:6], hi - lo, nodes[6], *rows, h, n_edges, threads,
-        )
-        if totals[5] == 0:
-            return _histogram(structure.name, P, A, B, totals, h)
-    raise InputError(f"dose grid {dose.source!r}: its doses changed while the DVH of {structure.name!r} was computed")
+    h = _bin_width(dose.max_dose)
+    n_edges = int(math.floor(dose.max_dose / h)) + 3
+    P, A, B, totals = kernel("_dvh").accumulate(
+        dose.dose, dose.x, dose.y, dose.z, runs, cells, masks, edge, inner, xb0, dx, yb0, dy,
+        *nodes[:6], hi - lo, nodes[6], *rows, h, n_edges, threads,
+    )
+    if totals[5]:
+        raise RuntimeError(f"the DVH kernel dropped doses outside 0..{dose.max_dose:g} Gy for {structure.name!r}")
+    return _histogram(structure.name, P, A, B, totals, h)
 
 
 def _histogram(roi: str, P, A, B, totals, h: float) -> DVH:

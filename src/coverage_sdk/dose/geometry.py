@@ -14,34 +14,52 @@ import numpy as np
 from coverage_sdk.errors import InputError
 
 
-def _float_array(ndim: int):
+PLANE_TOLERANCE_MM = 1e-3
+MAX_COORDINATE_MM = 1e5
+
+
+def _locked(array: np.ndarray) -> np.ndarray:
+    """``array`` read-only, seen through a view that cannot be made writeable again."""
+    array.flags.writeable = False
+    return array.view()
+
+
+def _frozen(dtype: type, ndim: int, name: str):
+    """A converter to the instance's own C-contiguous, locked copy."""
+
     def convert(value: Any) -> np.ndarray:
-        array = np.ascontiguousarray(value, dtype=np.float64)
+        try:
+            array = np.array(value, dtype=dtype, order="C", copy=True)
+        except (TypeError, ValueError):
+            raise InputError(f"{name} must be an array of numbers") from None
         if array.ndim != ndim:
-            raise InputError(f"expected a {ndim}-d array, got shape {array.shape}")
-        return array
+            raise InputError(f"{name} must be a {ndim}-d array, got shape {array.shape}")
+        return _locked(array)
 
     return convert
 
 
+@attrs.frozen(eq=False)
+class HandedDose:
+    """A dose array its maker gives up to a :class:`DoseGrid` (the readers): taken without a copy."""
+
+    array: np.ndarray
+
+
 def _dose_array(value: Any) -> np.ndarray:
-    """A C-contiguous 3-d dose array: float32 kept (the readers' choice, 4 bytes a voxel),
-    anything else as float64."""
-    dtype = np.float32 if getattr(value, "dtype", None) == np.float32 else np.float64
-    array = np.ascontiguousarray(value, dtype=dtype)
-    if array.ndim != 3:
-        raise InputError(f"expected a 3-d array, got shape {array.shape}")
-    return array
-
-
-def _increasing(instance: Any, attribute: attrs.Attribute, value: np.ndarray) -> None:
-    if value.size == 0 or not np.all(np.isfinite(value)):
-        raise InputError(f"{attribute.name}: axis must be non-empty and finite")
-    if value.size > 1 and not np.all(np.diff(value) > 0):
-        raise InputError(f"{attribute.name}: axis positions must be strictly increasing")
-
-
-PLANE_TOLERANCE_MM = 1e-3
+    """The grid's own locked 3-d dose array: float32 kept (the readers' choice, 4 bytes a
+    voxel), anything else as float64; a :class:`HandedDose` is taken as it is."""
+    if isinstance(value, HandedDose):
+        array = value.array
+    else:
+        dtype = np.float32 if getattr(value, "dtype", None) == np.float32 else np.float64
+        try:
+            array = np.array(value, dtype=dtype, order="C", copy=True)
+        except (TypeError, ValueError):
+            raise InputError("dose grid: dose must be an array of numbers") from None
+    if array.ndim != 3 or array.dtype not in (np.float32, np.float64) or not array.flags.c_contiguous:
+        raise InputError(f"dose grid: dose must be a C-contiguous 3-d array, got {array.dtype}{array.shape}")
+    return _locked(array)
 
 
 @attrs.frozen(eq=False)
@@ -50,29 +68,40 @@ class DoseGrid:
     float32 or float64 (read from files: float32, which holds any stored RT Dose value to 6e-8
     of itself, at half the memory).
 
-    ``x`` and ``y`` are evenly spaced; ``z`` (the RTDOSE frame offsets) need not be.
-    ``reference_dvhs`` holds the DVHs the planning system stored in the file, keyed by ROI
-    number, for comparison with ours.
+    Validated here, once: the axes are non-empty, finite and strictly increasing, ``x`` and
+    ``y`` evenly spaced (``z``, the RTDOSE frame offsets, need not be), the shape matches
+    them, and every dose is finite; otherwise :class:`~coverage_sdk.errors.InputError`. The
+    arrays are the grid's own read-only copies (a reader hands its dose over as a
+    :class:`HandedDose`, without a copy). ``reference_dvhs`` holds the DVHs the planning
+    system stored in the file, keyed by ROI number, for comparison with ours.
     """
 
     dose: np.ndarray = attrs.field(converter=_dose_array)
-    x: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
-    y: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
-    z: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
+    x: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: x"))
+    y: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: y"))
+    z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: z"))
     source: str = ""
     reference_dvhs: dict[int, Any] = attrs.field(factory=dict)
-    _dose_range: tuple[float, float] | None = attrs.field(default=None, init=False, repr=False)
+    min_dose: float = attrs.field(init=False, default=0.0)
+    max_dose: float = attrs.field(init=False, default=0.0)
 
     def __attrs_post_init__(self) -> None:
-        expected = (self.z.size, self.y.size, self.x.size)
-        if self.dose.shape != expected:
-            raise InputError(f"dose shape {self.dose.shape} does not match axes {expected}")
+        def fail(message: str) -> InputError:
+            return InputError(f"dose grid: {message}", source=self.source or None)
 
-    @property
-    def known_dose_range(self) -> tuple[float, float] | None:
-        """``(min, max)`` of ``dose`` as recorded by the reader that filled it
-        (:func:`record_dose_range`); None for other grids and once ``dose`` is writeable again."""
-        return None if self.dose.flags.writeable else self._dose_range
+        for name, axis in (("x", self.x), ("y", self.y), ("z", self.z)):
+            if axis.size == 0 or not np.all(np.isfinite(axis)) or np.any(np.diff(axis) <= 0):
+                raise fail(f"{name} axis must be non-empty, finite and strictly increasing")
+            steps = np.diff(axis)
+            if name != "z" and steps.size and not np.allclose(steps, steps[0], rtol=1e-6, atol=0.0):
+                raise fail(f"{name} axis must be evenly spaced")
+        if self.dose.shape != (self.z.size, self.y.size, self.x.size):
+            raise fail(f"dose shape {self.dose.shape} does not match its axes {(self.z.size, self.y.size, self.x.size)}")
+        low, high = (float(self.dose.min()), float(self.dose.max())) if self.dose.size else (0.0, 0.0)
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise fail("dose values must be finite (NaN or infinite doses found)")
+        object.__setattr__(self, "min_dose", low)
+        object.__setattr__(self, "max_dose", high)
 
     @property
     def spacing(self) -> tuple[float, float]:
@@ -81,19 +110,6 @@ class DoseGrid:
             float(self.x[1] - self.x[0]) if self.x.size > 1 else 1.0,
             float(self.y[1] - self.y[0]) if self.y.size > 1 else 1.0,
         )
-
-    @property
-    def max_dose(self) -> float:
-        return float(np.nanmax(self.dose)) if self.dose.size else 0.0
-
-
-def record_dose_range(grid: DoseGrid, low: float, high: float) -> DoseGrid:
-    """Record ``(low, high)``, the extremes of ``grid.dose`` found while filling it, and make the
-    array read-only so that they stay true; for readers only, as the kernels size their
-    histograms by the maximum."""
-    grid.dose.flags.writeable = False
-    object.__setattr__(grid, "_dose_range", (float(low), float(high)))
-    return grid
 
 
 @attrs.frozen(eq=False)
@@ -104,24 +120,37 @@ class Structure:
     ``points[offsets[c]:offsets[c + 1]]`` (x, y in mm) on the plane ``z[c]``; contours are
     sorted by ``z``. Several contours on one plane combine by parity (a contour inside
     another is a hole). ``kind`` is the DICOM ContourGeometricType (``CLOSED_PLANAR``,
-    ``POINT``, ...); only closed planar structures have a volume.
+    ``POINT``, ...); only closed planar structures have a volume. ``colour`` is the ROI
+    Display Color (R, G, B in 0-255) and ``interpreted_type`` the RT ROI Interpreted Type
+    (``PTV``, ``CTV``, ``ORGAN``, ...), where the structure set gives them.
+
+    Validated here, once: points of shape (n, 2) and z finite and within
+    ``MAX_COORDINATE_MM``, offsets that delimit the points, offsets and z non-decreasing;
+    otherwise :class:`~coverage_sdk.errors.InputError`. The arrays are the structure's own
+    read-only copies, so what a kernel receives is what was validated.
     """
 
     name: str
     number: int
-    points: np.ndarray = attrs.field(converter=_float_array(2))
-    offsets: np.ndarray = attrs.field(converter=lambda v: np.ascontiguousarray(v, dtype=np.int64))
-    z: np.ndarray = attrs.field(converter=_float_array(1))
+    points: np.ndarray = attrs.field(converter=_frozen(np.float64, 2, "contour points"))
+    offsets: np.ndarray = attrs.field(converter=_frozen(np.int64, 1, "contour offsets"))
+    z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "contour z"))
     kind: str = "CLOSED_PLANAR"
+    colour: tuple[int, int, int] | None = None
+    interpreted_type: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        n = self.z.size
+        roi, n = f"ROI {self.name!r}", self.z.size
         if self.points.shape[1:] != (2,):
-            raise InputError(f"ROI {self.name!r}: points must have shape (n, 2)")
-        if self.offsets.shape != (n + 1,) or (n and (self.offsets[0] != 0 or self.offsets[-1] != len(self.points))):
-            raise InputError(f"ROI {self.name!r}: offsets do not delimit the points")
-        if n and (np.any(np.diff(self.offsets) < 0) or np.any(np.diff(self.z) < 0)):
-            raise InputError(f"ROI {self.name!r}: offsets and z must be non-decreasing")
+            raise InputError(f"{roi}: contour points must have shape (n, 2), got {self.points.shape}")
+        if not np.all(np.isfinite(self.points)) or np.any(np.abs(self.points) > MAX_COORDINATE_MM):
+            raise InputError(f"{roi}: contour points must be finite and within {MAX_COORDINATE_MM:g} mm")
+        if not np.all(np.isfinite(self.z)) or np.any(np.abs(self.z) > MAX_COORDINATE_MM) or np.any(np.diff(self.z) < 0):
+            raise InputError(f"{roi}: contour z must be finite, within {MAX_COORDINATE_MM:g} mm and sorted")
+        if self.offsets.shape != (n + 1,) or self.offsets[0] != 0 or self.offsets[-1] != len(self.points):
+            raise InputError(f"{roi}: contour offsets do not delimit the points")
+        if np.any(np.diff(self.offsets) < 0):
+            raise InputError(f"{roi}: contour offsets must be non-decreasing")
 
     @classmethod
     def from_contours(
@@ -159,3 +188,23 @@ class Structure:
             self.points[self.offsets[c] : self.offsets[c + 1]]
             for c in np.flatnonzero(np.abs(self.z - z) <= tol)
         ]
+
+
+def check_kernel_inputs(dose: object, structure: object, *, measure: str, histogram: bool = False) -> None:
+    """Refuse, as :class:`~coverage_sdk.errors.InputError`, what a dose kernel cannot take beyond
+    what :class:`DoseGrid` and :class:`Structure` already guarantee: another type, a structure
+    without contours or that is not closed planar (``measure`` says what it would lack, e.g.
+    "volume"), and for a ``histogram`` a grid with fewer than two points on an axis or a
+    negative dose."""
+    if not isinstance(dose, DoseGrid):
+        raise InputError(f"dose must be a DoseGrid, got {type(dose).__name__}")
+    if not isinstance(structure, Structure):
+        raise InputError(f"structure must be a Structure, got {type(structure).__name__}")
+    if histogram and min(dose.dose.shape) < 2:
+        raise InputError(f"dose grid: needs at least two points on every axis, has {dose.dose.shape}", source=dose.source or None)
+    if histogram and dose.min_dose < 0:
+        raise InputError(f"dose grid: contains negative doses (minimum {dose.min_dose:g} Gy)", source=dose.source or None)
+    if structure.kind != "CLOSED_PLANAR":
+        raise InputError(f"ROI {structure.name!r} is {structure.kind}, not CLOSED_PLANAR: it has no {measure}")
+    if structure.is_empty:
+        raise InputError(f"ROI {structure.name!r} has no contours")

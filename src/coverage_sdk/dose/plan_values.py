@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from coverage_sdk.dose.constraint_library import canonical_organ, organ_key
+from coverage_sdk.dose.metrics import Kind, canonical
 from coverage_sdk.policy.model import Case, Plan
 
 if TYPE_CHECKING:
@@ -34,9 +35,8 @@ if TYPE_CHECKING:
 PRECISION = 6
 DISAGREEMENT_POINTS = 1.0
 DISAGREEMENT_FRACTION = 0.01
-BONE_CIRCUMFERENCE = "bone_circumference_pct_ge_40gy"
-JOINT_V35 = "joint_pct_ge_35gy"
-ALIASES = {"Dmax": ("Dmax", "Max"), "Dmean": ("Dmean", "Mean"), "Dmin": ("Dmin", "Min")}
+BONE_CIRCUMFERENCE = Kind.BONE_CIRCUMFERENCE.value
+JOINT_V35 = Kind.JOINT.value
 VALUE_SOURCES = ("computed from DICOM", "submitted")
 
 
@@ -105,15 +105,15 @@ def find_roi(names: Sequence[str], organ: str) -> str | None:
 
 def submitted(plan: Plan, roi: str, metric: str) -> float | None:
     """What ``plan.metrics`` gives for ``metric`` of the ROI standing for ``roi`` (:func:`find_roi`);
-    metric keys compare ignoring case, and ``Max``, ``Mean``, ``Min`` stand for ``Dmax``, ``Dmean``, ``Dmin``."""
+    metric keys compare as :func:`coverage_sdk.dose.metrics.canonical` spells them (``max`` is ``Dmax``)."""
     if not plan.metrics:
         return None
     structure = find_roi(list(plan.metrics), roi)
     values = plan.metrics.get(structure, {}) if structure else {}
-    for name in ALIASES.get(metric, (metric,)):
-        for key, value in values.items():
-            if key.lower() == name.lower():
-                return float(value)
+    wanted = canonical(metric) or metric
+    for key, value in values.items():
+        if canonical(key) == wanted:
+            return float(value)
     return None
 
 

@@ -32,7 +32,9 @@ DEFAULT_PLUGINS = (
     "coverage_sdk.cli.commands",
     "coverage_sdk.dose.commands",
     "coverage_sdk.dose.constraint_library",
+    "coverage_sdk.render.commands",
     "coverage_sdk.scaffold",
+    "coverage_sdk.batch.commands",
 )
 
 

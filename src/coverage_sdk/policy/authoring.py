@@ -28,15 +28,17 @@ import attrs
 
 from coverage_sdk.policy import logic
 from coverage_sdk.policy.facts import Derivation, Facts, label, plain, policy_labels
+from coverage_sdk.policy.findings import UNCHANGED, Finding, findings, outcome_words
 from coverage_sdk.policy.model import (
     Audit, Case, CriterionResult, Determination, LineItem, LineOfBusiness, MissingInformation,
-    Outcome, Procedure, ProcedureSystem, Result, SummaryRow,
+    Outcome, PlanTechnique, Procedure, ProcedureSystem, Result, SummaryRow, Warning, WarningCode,
 )  # fmt: skip
 
 
 __all__ = [
-    "Answer", "Citation", "Condition", "Criterion", "DocumentCondition", "FactCondition", "Otherwise", "Policy",
-    "PriorAuthRule", "Rule", "ServiceCodes", "UnitLimit", "Version", "all_of", "always", "any_of", "at_least",
+    "Answer", "Bundled", "Citation", "Condition", "Criterion", "DocumentCondition", "Exclusion", "FactCondition",
+    "Otherwise", "Policy", "PriorAuthRule", "Rule", "ServiceCodes", "UnitLimit", "Version", "all_of", "always",
+    "any_of", "at_least",
     "at_most", "citer", "coded", "criterion", "documented", "false", "is_", "not_", "true",
 ]  # fmt: skip
 
@@ -308,7 +310,9 @@ class Rule:
     ``requirement`` (for favourable rules) says in a provider's words what the rule asks,
     and is used to explain an adverse outcome when the rule is not met; with a ``scope``
     (e.g. "the tumor is a pancreatic cancer or a soft tissue sarcoma") only to a case the
-    scope is met for, so a breast case is not told what rectal cancer needs.
+    scope is met for, so a breast case is not told what rectal cancer needs. ``remarks``:
+    sentences added to the reasons, each when its criterion is met, where the rule decides
+    (BCBSNC: "the joint is not one of the examples the policy names").
     """
 
     when: Criterion
@@ -316,6 +320,7 @@ class Rule:
     reason: str
     requirement: str | None = None
     scope: Criterion | None = None
+    remarks: tuple[tuple[Criterion, str], ...] = ()
 
 
 @attrs.frozen
@@ -328,6 +333,22 @@ class Otherwise:
     text: str | None = None
     citation: Citation | None = None
     interpretation: str | None = None
+
+
+@attrs.frozen
+class Exclusion:
+    """A class of case the policy excludes, stated once and holding across every inclusion.
+
+    Where ``when`` is met no rule whose outcome is ``medically_necessary`` decides, whichever
+    bullet it is, and the outcome is ``outcome`` with ``reason``; where ``when`` is unknown an
+    inclusion that is met cannot decide alone (``insufficient_information`` names what the
+    exclusion needs). BCBSM/BCN: "for tumors other than gastrointestinal stromal tumors (GIST)
+    and desmoid sarcomas" holds for "Soft tissue sarcomas." as well.
+    """
+
+    when: Criterion
+    outcome: Outcome
+    reason: str
 
 
 class _Template(dict):
@@ -358,7 +379,12 @@ def _bind_rule(rule: Rule, parameters: Mapping[str, Any]) -> Rule:
         rule, when=_bind_criterion(rule.when, parameters), reason=_fill(rule.reason, parameters),
         requirement=_fill(rule.requirement, parameters),
         scope=None if rule.scope is None else _bind_criterion(rule.scope, parameters),
+        remarks=tuple((_bind_criterion(c, parameters), _fill(text, parameters)) for c, text in rule.remarks),
     )  # fmt: skip
+
+
+def _bind_exclusion(exclusion: Exclusion, parameters: Mapping[str, Any]) -> Exclusion:
+    return attrs.evolve(exclusion, when=_bind_criterion(exclusion.when, parameters), reason=_fill(exclusion.reason, parameters))
 
 
 def _bind_otherwise(otherwise: Otherwise, parameters: Mapping[str, Any]) -> Otherwise:
@@ -377,7 +403,9 @@ class Version:
     several versions (BCBSNC's 50 % and 20 points from 2016, 25 % and 15 points from 2019).
     Conditions read them as facts (``policy_thresholds.minimum_3d_pct`` for the parameter
     ``policy_thresholds``), and ``{policy_thresholds.minimum_3d_pct:g}`` in an id, text,
-    citation, reason, requirement or summary is filled in with them.
+    citation, reason, requirement or summary is filled in with them. ``exclusions``: see
+    :class:`Exclusion`. Where a history entry says a review changed nothing, the text before
+    it is the same text: start the version at the earlier date.
     """
 
     effective_from: dt.date
@@ -386,10 +414,12 @@ class Version:
     effective_to: dt.date | None = None
     summary: str = ""
     parameters: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+    exclusions: tuple[Exclusion, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if self.parameters:
             object.__setattr__(self, "rules", tuple(_bind_rule(rule, self.parameters) for rule in self.rules))
+            object.__setattr__(self, "exclusions", tuple(_bind_exclusion(e, self.parameters) for e in self.exclusions))
             object.__setattr__(self, "otherwise", _bind_otherwise(self.otherwise, self.parameters))
             object.__setattr__(self, "summary", _fill(self.summary, self.parameters))
 
@@ -411,11 +441,47 @@ class PriorAuthRule:
 
 @attrs.frozen
 class UnitLimit:
-    """At most ``max_units`` of ``code`` are approved per ``period`` (a line-item limit)."""
+    """At most ``max_units`` of ``code`` per ``period`` (its words), counted over every line of
+    the code in the request.
+
+    ``days``: the period is a window of that many days ending on the date of service, and the
+    units of ``prior_services`` of the code inside it count too ("limited to 3 units per 60-day
+    treatment course"). ``per_plan``: ``max_units`` per plan of that technique in
+    ``radiation.plans`` ("reported once per IMRT plan"); unknown when no such plan is listed.
+    """
 
     code: str
     max_units: int
     period: str
+    citation: Citation
+    days: int | None = attrs.field(default=None, kw_only=True)
+    per_plan: PlanTechnique | None = attrs.field(default=None, kw_only=True)
+
+    def allowance(self, case: Case) -> tuple[int | None, str]:
+        """Units this request may have (None: cannot be counted), and what was counted, in words."""
+        if self.per_plan is not None:
+            plans = [p for p in (case.radiation.plans if case.radiation else []) if p.technique is self.per_plan]
+            if not plans:
+                return None, f"no {self.per_plan.value} plan is listed in radiation.plans to count {self.period} against"
+            return self.max_units * len(plans), f"{len(plans)} {self.per_plan.value} plan(s) in the request"
+        if self.days is None:
+            return self.max_units, "the lines of the request"
+        start = case.date_of_service - dt.timedelta(days=self.days - 1)
+        prior = sum(
+            s.units for s in case.prior_services
+            if s.code.upper() == self.code.upper() and start <= s.date_of_service <= case.date_of_service
+        )  # fmt: skip
+        return self.max_units - prior, (
+            f"{prior} unit(s) of prior_services from {start.isoformat()} to {case.date_of_service.isoformat()}"
+        )
+
+
+@attrs.frozen
+class Bundled:
+    """A code the policy counts as part of another service: its line gets no units of its own."""
+
+    code: str
+    into: str
     citation: Citation
 
 
@@ -469,8 +535,11 @@ class Policy:
     ``lines_of_business``: the products the policy covers, where it says; a case of another
     product is ``not_applicable``. ``derived``: facts computed from the case (e.g. plan
     metrics from DICOM). ``labels``: how reasons name this policy's own facts (derived ones,
-    ``extensions.*``), e.g. ``{"extensions.medically_inoperable": "medically inoperable"}``.
-    ``summary_table``: rows for plan-comparison policies.
+    ``extensions.*``), e.g. ``{"extensions.medically_inoperable": "medical inoperability"}``.
+    ``summary_table``: rows for plan-comparison policies. ``origin``:
+    the policy's date of origin; a date of service from it on that no encoded version covers
+    is ``clinical_review`` with the warning ``version_not_encoded``, an earlier one
+    ``not_applicable``. ``bundled``: codes counted as part of another service (:class:`Bundled`).
     """
 
     id: str
@@ -486,6 +555,8 @@ class Policy:
     derived: Mapping[str, Derivation] = attrs.Factory(dict)
     summary_table: Callable[[Facts], list[SummaryRow]] | None = None
     labels: Mapping[str, str] = attrs.Factory(dict)
+    origin: dt.date | None = attrs.field(default=None, kw_only=True)
+    bundled: tuple[Bundled, ...] = attrs.field(default=(), kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         for earlier, later in zip(self.versions, self.versions[1:]):
@@ -499,10 +570,14 @@ class Policy:
     def criteria(self) -> Iterator[Criterion]:
         """Every criterion of every version and prior-auth rule."""
         for version in self.versions:
+            for exclusion in version.exclusions:
+                yield from exclusion.when.walk()
             for rule in version.rules:
                 yield from rule.when.walk()
                 if rule.scope is not None:
                     yield from rule.scope.walk()
+                for remark, _ in rule.remarks:
+                    yield from remark.walk()
         for rule in self.prior_authorization:
             yield from rule.when.walk()
 
@@ -518,17 +593,20 @@ class Policy:
 
     def _evaluate(self, case: Case, audit: Audit) -> Determination:
         version = self.version_for(case.date_of_service)
-        facts = Facts(case, self.derived, version.parameters if version else {})
         if not self.applies_to_services(case):
             codes = ", ".join(p.code for p in case.procedures)
             return self._not_applicable(case, audit, version, f"None of the procedure codes in the request ({codes}) is a service covered by this policy ({', '.join(self.services.all)}).")
+        if version is None and self.origin is not None and case.date_of_service >= self.origin:
+            return self._not_encoded(case, audit)
         if version is None:
             return self._not_applicable(case, audit, None, f"No version of this policy was in force on the date of service, {case.date_of_service.isoformat()}.")
         if self.lines_of_business and case.line_of_business and case.line_of_business not in self.lines_of_business:
             return self._not_applicable(case, audit, version, f"This policy does not apply to the member's line of business ({case.line_of_business.value}).")
 
+        facts = Facts(case, self.derived, version.parameters)
         evaluation = Evaluation(facts)
         outcome, reasons, missing = self._decide(version, evaluation)
+        outcome, reasons, warnings = self._weigh(version, outcome, reasons, findings(case))
         prior_auth = self._prior_authorization(evaluation)
         rows = self.summary_table(facts) if self.summary_table else []
         return Determination(
@@ -546,11 +624,41 @@ class Policy:
             audit=audit,
             payer=self.payer_id,
             policy_title=self.title,
+            warnings=warnings,
         )
 
+    def _weigh(
+        self, version: Version, outcome: Outcome, reasons: list[str], found: Sequence[Finding]
+    ) -> tuple[Outcome, list[str], list[Warning]]:
+        """Each warning, with the outcome of the case read the other way; an automatic approval
+        that another reading would not give becomes ``clinical_review`` (interchange spec, ``warnings``)."""
+        warnings, conflicts = [], []
+        for finding in found:
+            other, _, _ = self._decide(version, Evaluation(Facts(finding.other_reading, self.derived, version.parameters)))
+            same = UNCHANGED if other is outcome else outcome_words(other)
+            message = f"{finding.warning.message} Read as {finding.reading}, the outcome would be {same}."
+            warnings.append(attrs.evolve(finding.warning, message=message))
+            if outcome is Outcome.MEDICALLY_NECESSARY and other is not outcome:
+                conflicts.append(f"{finding.warning.message} Read as {finding.reading}, the outcome would be {same}.")
+        if not conflicts:
+            return outcome, reasons, warnings
+        review = "A person must decide: the criteria are met on the facts as submitted, but a warning could change the outcome. " + " ".join(conflicts)
+        return Outcome.CLINICAL_REVIEW, [review, *reasons], warnings
+
     def _decide(self, version: Version, evaluation: Evaluation) -> tuple[Outcome, list[str], list[tuple[str, str]]]:
-        """The first rule met decides, unless an earlier unknown rule could give another outcome."""
-        results = [(rule, evaluation.evaluate(rule.when)) for rule in version.rules]
+        """The first rule met decides, unless an earlier unknown rule could give another outcome.
+
+        An exclusion that is met keeps every inclusion (a rule of outcome ``medically_necessary``)
+        from deciding; one that is unknown keeps an inclusion from deciding alone.
+        """
+        excluded = [(e, evaluation.evaluate(e.when)) for e in version.exclusions]
+        against = logic.any_of(result for _, result in excluded) if excluded else Result.NOT_MET
+        results = []
+        for rule in version.rules:
+            result = evaluation.evaluate(rule.when)
+            if rule.outcome is Outcome.MEDICALLY_NECESSARY:
+                result = logic.all_of([result, logic.not_(against)])
+            results.append((rule, result))
         for rule in version.rules:
             if rule.scope is not None:
                 evaluation.evaluate(rule.scope)
@@ -558,26 +666,33 @@ class Policy:
         decided: tuple[Outcome, list[str]] | None = None
         for rule, result in results:
             if result is Result.MET:
-                decided = (rule.outcome, [rule.reason])
+                decided = (rule.outcome, [rule.reason, *(text for c, text in rule.remarks if evaluation.evaluate(c) is Result.MET)])
                 break
             if result is Result.UNKNOWN:
                 unknown.append(rule)
+        exclusion = next((e for e, result in excluded if result is Result.MET), None)
+        if decided is None and exclusion is not None:
+            decided = (exclusion.outcome, [exclusion.reason])
         if decided is None:
             otherwise = version.otherwise
             decided = (otherwise.outcome, [otherwise.reason, *self._requirements(version, evaluation)])
         blocking = [rule for rule in unknown if rule.outcome is not decided[0]]
         if not blocking:
-            if decided[0] is version.otherwise.outcome and version.otherwise.id and all(r is not Result.MET for _, r in results):
+            if exclusion is None and decided[0] is version.otherwise.outcome and version.otherwise.id and all(r is not Result.MET for _, r in results):
                 otherwise = version.otherwise
                 evaluation.trail.append(CriterionResult(
                     otherwise.id, otherwise.text or otherwise.reason, str(otherwise.citation), Result.MET,
                     interpretation=otherwise.interpretation,
                 ))  # fmt: skip
             return decided[0], decided[1], []
+        open_exclusions = [e for e, result in excluded if result is Result.UNKNOWN]
         missing = [m for rule in blocking for m in evaluation.missing(rule.when)]
+        missing += [m for e in open_exclusions for m in evaluation.missing(e.when)]
         needed = ", ".join(dict.fromkeys(_missing_label(f) for f, _ in missing))
-        texts = "; ".join(rule.when.text.rstrip(".") for rule in blocking)
-        return Outcome.INSUFFICIENT_INFORMATION, [f"The request cannot be decided yet: {texts} cannot be assessed without: {needed}."], missing
+        texts = "; ".join(rule.when.text.rstrip(".") for rule in blocking if evaluation.results[rule.when.id] is Result.UNKNOWN)
+        ruled_out = "; ".join(f"whether {e.when.text[0].lower()}{e.when.text[1:].rstrip('.')} (which would exclude it)" for e in open_exclusions)
+        what = "; and ".join(part for part in (texts, ruled_out) if part)
+        return Outcome.INSUFFICIENT_INFORMATION, [f"The request cannot be decided yet: {what} cannot be assessed without: {needed}."], missing
 
     @staticmethod
     def _requirements(version: Version, evaluation: Evaluation) -> list[str]:
@@ -598,25 +713,52 @@ class Policy:
         return decided
 
     def _line_items(self, case: Case, outcome: Outcome) -> list[LineItem]:
-        limits = {limit.code: limit for limit in self.unit_limits}
+        """One line per procedure; where the outcome approves, unit limits count every line of the
+        code (and prior services inside a period), and a bundled code gets no units of its own."""
+        bundled = {b.code: b for b in self.bundled}
+        counters = {limit: _Counter(limit, *limit.allowance(case)) for limit in self.unit_limits}
         items = []
         for procedure in case.procedures:
+            code = procedure.code.upper()
+            if code in bundled and procedure.system is not ProcedureSystem.ICD10_PCS:
+                into = bundled[code]
+                items.append(_line_item(
+                    procedure, 0 if outcome is Outcome.MEDICALLY_NECESSARY else None, outcome,
+                    f"{code} is not approved on its own: {into.citation.quote.rstrip('.')} ({into.into}).",
+                ))  # fmt: skip
+                continue
             if not self.services.covers(procedure.code, procedure.system):
                 items.append(_line_item(procedure, None, Outcome.NOT_APPLICABLE, "not a service of this policy"))
                 continue
             reason = None
             if outcome is Outcome.MEDICALLY_NECESSARY:
-                approved = procedure.units
-                limit = limits.get(procedure.code.upper())
-                if limit is not None and procedure.units > limit.max_units:
-                    approved = limit.max_units
-                    reason = f"{procedure.units} units requested; the policy allows at most {limit.max_units} per {limit.period}"
+                approved: int | None = procedure.units
+                mine = [c for limit, c in counters.items() if limit.code.upper() == code]
+                for counter in mine:
+                    approved = counter.grant(approved)
+                reason = "; ".join(counter.record(procedure.units, approved) for counter in mine) or None
             elif outcome in (Outcome.INSUFFICIENT_INFORMATION, Outcome.CLINICAL_REVIEW, Outcome.NOT_APPLICABLE):
                 approved = None
             else:
                 approved = 0
             items.append(_line_item(procedure, approved, outcome, reason))
         return items
+
+    def _not_encoded(self, case: Case, audit: Audit) -> Determination:
+        """A date inside the policy's life whose text is not encoded: a person reads the version then in force."""
+        first = self.versions[0].effective_from.isoformat() if self.versions else "none"
+        day = case.date_of_service.isoformat()
+        message = (
+            f"The date of service {day} falls in this policy's life (origin {self.origin.isoformat()}), but the text "
+            f"then in force is not encoded (the first encoded version is of {first})."
+        )
+        determination = self._not_applicable(case, audit, None, "")
+        return attrs.evolve(
+            determination, outcome=Outcome.CLINICAL_REVIEW, requires_clinical_review=True,
+            reasons=[f"{message} A person must decide the request on the version in force on {day}."],
+            line_items=[_line_item(p, None, Outcome.CLINICAL_REVIEW if self.services.covers(p.code, p.system) else Outcome.NOT_APPLICABLE, None) for p in case.procedures],
+            warnings=[Warning(WarningCode.VERSION_NOT_ENCODED, message, "date_of_service")],
+        )  # fmt: skip
 
     def _not_applicable(self, case: Case, audit: Audit, version: Version | None, reason: str) -> Determination:
         return Determination(
@@ -640,3 +782,32 @@ class Policy:
 def _line_item(procedure: Procedure, approved: int | None, outcome: Outcome, reason: str | None) -> LineItem:
     """A line of the request, keyed by the host's own sequence and trace number."""
     return LineItem(procedure.code, procedure.units, approved, outcome, reason, procedure.sequence, procedure.trace_number)
+
+
+@attrs.define
+class _Counter:
+    """One unit limit over one request: the units it allows, what was counted for it, and the units lines took so far."""
+
+    limit: UnitLimit
+    allowance: int | None
+    counted: str
+    taken: int = 0
+
+    def grant(self, approved: int | None) -> int | None:
+        """At most ``approved`` units, within what the limit leaves; None when it cannot be counted."""
+        if self.allowance is None or approved is None:
+            return None
+        return min(approved, max(self.allowance - self.taken, 0))
+
+    def record(self, requested: int, approved: int | None) -> str:
+        """Count the line's approved units, and say what was counted."""
+        limit = self.limit
+        head = f"at most {limit.max_units} per {limit.period} ({limit.citation.quote.rstrip('.')})"
+        earlier = self.taken
+        self.taken += requested if approved is None else approved
+        if self.allowance is None:
+            return f"{head}: cannot be counted, {self.counted}"
+        return (
+            f"{head}: counted {self.counted} and {earlier} unit(s) on earlier lines of this request; "
+            f"{requested} requested, {'none' if approved is None else approved} approved"
+        )

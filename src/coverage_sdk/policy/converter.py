@@ -14,7 +14,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -26,6 +26,7 @@ from cattrs.preconf.json import make_converter
 from coverage_sdk.policy import model
 from coverage_sdk.errors import InputError
 
+T = TypeVar("T")
 _CASE_CLASSES = (  # leaves first: generated hooks look up their fields' hooks when made
     model.Patient, model.Procedure, model.PriorService, model.Request, model.Diagnosis, model.Tumor, model.Iort, model.PlanDicom,
     model.Plan, model.Structures, model.OarConstraint, model.Radiation, model.Case,
@@ -180,10 +181,15 @@ def structure_case(data: Any, *, source: str | None = None) -> model.Case:
     Bad input raises :class:`InputError` with ``location`` (the JSON path, ``tumor.margin_status``)
     and ``pointer`` (``/tumor/margin_status``); with several problems, ``problems`` lists each.
     """
+    return structure_checked(data, model.Case, source=source, what="a Case")
+
+
+def structure_checked(data: Any, cls: type[T], *, source: str | None = None, what: str) -> T:
+    """An instance of the attrs class ``cls`` from parsed JSON, bad input an :class:`InputError` naming each place."""
     if not isinstance(data, dict):
-        raise InputError(f"expected a JSON object (a Case), got {_json_type(data)}", source=source, location="$", pointer="")
+        raise InputError(f"expected a JSON object ({what}), got {_json_type(data)}", source=source, location="$", pointer="")
     try:
-        return get_converter().structure(data, model.Case)
+        return get_converter().structure(data, cls)
     except Exception as exc:  # cattrs raises exception groups of any validation error
         found = [
             InputError(text, source=source, location=_dotted(parts) or "(top level)", pointer=_pointer(parts))

@@ -38,8 +38,20 @@ SITE_BY_PREFIX: dict[str, TumorSite] = {
 
 LOCATION_BY_PREFIX: dict[str, SarcomaLocation] = {
     "C480": SarcomaLocation.RETROPERITONEAL,
+    "C490": SarcomaLocation.HEAD_AND_NECK,
     "C491": SarcomaLocation.EXTREMITY_UPPER,
     "C492": SarcomaLocation.EXTREMITY_LOWER,
+    "C493": SarcomaLocation.TRUNK,
+    "C494": SarcomaLocation.ABDOMINAL,
+    "C495": SarcomaLocation.PELVIS,
+    "C496": SarcomaLocation.TRUNK,
+}
+
+# Sites one code may stand for: a desmoid is coded as a soft-tissue neoplasm (C49), a uterine
+# sarcoma as a neoplasm of the corpus uteri (C54.1 endometrium).
+COMPATIBLE_SITES: dict[TumorSite, frozenset[TumorSite]] = {
+    TumorSite.DESMOID: frozenset({TumorSite.SOFT_TISSUE_SARCOMA}),
+    TumorSite.UTERINE_SARCOMA: frozenset({TumorSite.ENDOMETRIUM}),
 }
 
 
@@ -52,6 +64,24 @@ def matches(code: str, patterns: Iterable[str]) -> bool:
     """True when ``code`` equals a pattern or lies under it (``C18`` covers ``C18.7``)."""
     normalized = normalize(code)
     return any(normalized.startswith(normalize(p)) for p in patterns)
+
+
+def site_of(code: str) -> TumorSite | None:
+    """The site one code maps to (longest prefix of ``SITE_BY_PREFIX``), or None."""
+    return _lookup(code, SITE_BY_PREFIX)
+
+
+def location_of(code: str) -> SarcomaLocation | None:
+    """The sarcoma location one code maps to (``LOCATION_BY_PREFIX``), or None."""
+    return _lookup(code, LOCATION_BY_PREFIX)
+
+
+def contradicts(code: str, site: TumorSite) -> TumorSite | None:
+    """The site ``code`` maps to when it is not ``site`` (nor one ``site`` may be coded as); else None."""
+    coded = site_of(code)
+    if coded is None or coded is site or coded in COMPATIBLE_SITES.get(site, ()):
+        return None
+    return coded
 
 
 def _lookup(code: str, table: dict):

@@ -27,6 +27,7 @@ import attrs
 from coverage_sdk.policy.converter import get_converter, unstructure
 from coverage_sdk.host.evaluate import evaluate
 from coverage_sdk.errors import InputError
+from coverage_sdk.policy.findings import UNCHANGED
 from coverage_sdk.policy.model import Determination, Outcome
 from coverage_sdk.host.manager import GROUP, POLICY_ID, InstalledPolicy, PluginHost
 from coverage_sdk.testing import determinism, probes
@@ -70,8 +71,10 @@ def _differences(label: str, before: str, after: str, how: str) -> list[str]:
 
 
 def _refines(less: Determination, more: Determination) -> bool:
-    """Knowing more may only decide what knowing less left undecided (or make the policy not apply)."""
-    return less.outcome in UNDECIDED or more.outcome is Outcome.NOT_APPLICABLE or less.outcome is more.outcome
+    """Knowing more may only decide what knowing less left undecided (or make the policy not apply,
+    or reveal a conflict a person must settle: ``clinical_review`` with a warning)."""
+    revealed = more.outcome is Outcome.CLINICAL_REVIEW and bool(more.warnings)
+    return less.outcome in UNDECIDED or more.outcome is Outcome.NOT_APPLICABLE or less.outcome is more.outcome or revealed
 
 
 def _quote_of(citation: str) -> str | None:
@@ -201,7 +204,7 @@ class Conformance:
                 probes.with_procedure(e, code, system) for e in examples
             ]
         if kind == "unversioned":
-            days = probes.uncovered_days(self.versions)
+            days = probes.uncovered_days(self.versions, getattr(self.policy, "origin", None))
             return [probes.minimal(self.policy_id, first_code, first_system, d) for d in days] + [
                 probes.on_day(e, d) for d in days for e in examples
             ]
@@ -380,14 +383,22 @@ class Conformance:
 
     def check_not_applicable(self) -> None:
         """A case without any of the policy's procedure codes, and a case dated when no version
-        is in force (before the first, in a gap, after a closed last), is ``not_applicable``."""
+        is in force (before the first, in a gap, after a closed last), is ``not_applicable``;
+        but a date from the policy's ``origin`` on that no encoded version covers is
+        ``clinical_review`` with the warning ``version_not_encoded`` (interchange spec)."""
         __tracebackhide__ = True
         problems = []
+        origin = getattr(self.policy, "origin", None)
         for probe in self._probes("minimal"):
             if not self.policy.applies_to_services(probe.case):
                 problems.append(f"applies_to_services() is false for {probe.label}, a service of the policy")
         for kind, why in (("foreign", "a procedure the policy does not decide"), ("unversioned", "a date no version covers")):
             for probe, det in self._evaluated(kind):
+                if kind == "unversioned" and origin is not None and probe.case.date_of_service >= origin:
+                    codes = [w.code.value for w in det.warnings]
+                    if det.outcome is not Outcome.CLINICAL_REVIEW or "version_not_encoded" not in codes:
+                        problems.append(f"{probe.label} (in the policy's life, text not encoded) gets {det.outcome.value} {codes}, expected clinical_review with version_not_encoded")
+                    continue
                 if det.outcome is not Outcome.NOT_APPLICABLE:
                     problems.append(f"{probe.label} ({why}) gets {det.outcome.value}, expected not_applicable")
                 elif kind == "foreign" and any(item.outcome is not Outcome.NOT_APPLICABLE for item in det.line_items):
@@ -435,12 +446,21 @@ class Conformance:
 
     def check_clinical_review(self) -> None:
         """``requires_clinical_review`` is true exactly for the outcomes other than
-        ``medically_necessary`` and ``not_applicable``."""
+        ``medically_necessary`` and ``not_applicable``; and no ``medically_necessary`` carries a
+        warning whose other reading gives another outcome (its message must end "the outcome
+        would be the same.")."""
         __tracebackhide__ = True
         problems = [
             f"{probe.label} gets {det.outcome.value} with requires_clinical_review={det.requires_clinical_review}"
             for probe, det in self._all()
             if det.requires_clinical_review is not det.outcome.requires_clinical_review
+        ]
+        problems += [
+            f"{probe.label} is medically_necessary with a warning that could change it: {w.code.value}: {w.message}"
+            for probe, det in self._all()
+            if det.outcome is Outcome.MEDICALLY_NECESSARY
+            for w in det.warnings
+            if not w.message.endswith(f"the outcome would be {UNCHANGED}.")
         ]
         _fail(f"policy {self.policy_id!r}: requires_clinical_review is wrong", problems)
 

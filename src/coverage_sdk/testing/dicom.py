@@ -101,11 +101,14 @@ def _contours(items: Iterable[Contour | Any]) -> tuple[Contour, ...]:
 @attrs.frozen(eq=False)
 class ROI:
     """One ROI of a structure set: its number, name and contours (:class:`Contour` or (n, 3)
-    arrays in mm, closed planar); no contours gives an ROI without a Contour Sequence."""
+    arrays in mm, closed planar); no contours gives an ROI without a Contour Sequence.
+    ``colour`` is written as ROI Display Color, ``interpreted_type`` as RT ROI Interpreted Type."""
 
     number: int
     name: str
     contours: tuple[Contour, ...] = attrs.field(default=(), converter=_contours)
+    colour: tuple[int, int, int] = (255, 0, 0)
+    interpreted_type: str = "ORGAN"
 
     @classmethod
     def from_structure(cls, structure: Structure) -> ROI:
@@ -114,7 +117,7 @@ class ROI:
         for c, z in enumerate(structure.z):
             xy = structure.points[structure.offsets[c] : structure.offsets[c + 1]]
             contours.append(Contour(np.column_stack((xy, np.full(len(xy), z))), structure.kind))
-        return cls(structure.number, structure.name, contours)
+        return cls(structure.number, structure.name, contours, structure.colour or (255, 0, 0), structure.interpreted_type or "ORGAN")
 
 
 def _ds(value: float) -> str:
@@ -351,13 +354,13 @@ def rtstruct(
         ds.StructureSetROISequence.append(entry)
         contours = Dataset()
         contours.ReferencedROINumber = roi.number
-        contours.ROIDisplayColor = [255, 0, 0]
+        contours.ROIDisplayColor = list(roi.colour)
         if contour_items:
             contours.ContourSequence = Sequence(contour_items)
         ds.ROIContourSequence.append(contours)
         observation = Dataset()
         observation.ObservationNumber = observation.ReferencedROINumber = roi.number
-        observation.RTROIInterpretedType, observation.ROIInterpreter = "ORGAN", ""
+        observation.RTROIInterpretedType, observation.ROIInterpreter = roi.interpreted_type, ""
         ds.RTROIObservationsSequence.append(observation)
     _change(ds, changes)
     return write(ds, path, lengths=lengths)

@@ -93,9 +93,12 @@ def on_day(example: Example, day: dt.date, code: str | None = None, system: Proc
     return Probe(label, case, example.name)
 
 
-def uncovered_days(versions: Sequence[Any]) -> list[dt.date]:
-    """The day before the first version, the days after gaps, the day after a closed last version."""
+def uncovered_days(versions: Sequence[Any], origin: dt.date | None = None) -> list[dt.date]:
+    """The day before the first version, the days after gaps, the day after a closed last version,
+    and the day before the policy's ``origin`` when it is earlier than the first version."""
     days = []
+    if origin is not None and versions and origin < min(v.effective_from for v in versions) and origin > dt.date.min:
+        days.append(origin - dt.timedelta(days=1))
     ordered = sorted(versions, key=lambda v: v.effective_from)
     if ordered and ordered[0].effective_from > dt.date.min:
         days.append(ordered[0].effective_from - dt.timedelta(days=1))

@@ -1,16 +1,19 @@
 """The inclusionary and exclusionary guidelines, in force from 1/1/14 ("Added NCCN guideline
 covered indications to inclusionary section") to the current text of 7/1/24.
 
+The GIST/desmoid exclusion of the sarcoma bullet is stated once (``EXCLUSIONS``) and holds
+across every bullet that could cover such a tumour, "Soft tissue sarcomas." included.
+
 Each bullet of the inclusionary guidelines is one criterion; the header's "without distant
 metastases" applies to every bullet. The bullets are grouped into one rule per tumor site
-(a bullet can serve several sites: the gynecological one serves cervix, endometrium and
-uterine sarcoma), so that a case of one site is decided by the bullets of that site and
+(a bullet can serve several sites: the gynecological one serves cervix, endometrium, uterine
+sarcoma, ovary, vulva and vagina), so that a case of one site is decided by the bullets of that site and
 the adverse reasons name what that site requires.
 """
 
 from __future__ import annotations
 
-from coverage_sdk.policy.authoring import Criterion, Otherwise, Rule, all_of, any_of, criterion, false, is_, true
+from coverage_sdk.policy.authoring import Criterion, Exclusion, Otherwise, Rule, all_of, any_of, criterion, false, is_, true
 from coverage_sdk.policy.model import IortRole, MarginStatus, Outcome, PriorRadiationType, Resectability, SarcomaLocation
 from coverage_sdk.policy.model import TumorSite as Site
 
@@ -33,7 +36,7 @@ ALL_OTHER = "Experimental/investigational for all other indications."
 
 HEADER_READING = (
     'The header\'s "recurrent and/or unresectable" is applied only to the bullets that state no disease state of their '
-    "own (soft tissue sarcomas; the uterine sarcomas of the gynecological bullet). Bullets that speak of primary treatment, "
+    "own (soft tissue sarcomas; gynecological cancers, whose named examples are only examples). Bullets that speak of primary treatment, "
     "resectable cases or T4 tumors are decided by their own terms. \"Without distant metastases\" applies to every bullet."
 )
 BOOST_READING = 'Read "as an additional boost" as: IORT is requested as a boost (radiation.iort.role = boost), not as monotherapy.'
@@ -55,8 +58,47 @@ def _t4(id: str, quote: str):
     return is_(id, "The tumor is T4.", cite(INCLUSIONARY, quote), "tumor.t_category", "T4")
 
 
+GIST_OR_DESMOID = ("gist", "gastrointestinal stromal", "desmoid", "fibromatosis")
+
+
 def _not_histology(*words: str):
     return lambda histology: not any(word in histology for word in words)
+
+
+def _gist_or_desmoid(site: Site | None, histology: str | None) -> bool | None:
+    """A desmoid by its site, or a soft tissue sarcoma whose histology is a GIST or desmoid; not one
+    when the site is another or the histology names another tumour."""
+    if site is Site.DESMOID:
+        return True
+    if site is not Site.SOFT_TISSUE_SARCOMA:
+        return None if site is None else False
+    if histology is None:
+        return None
+    return any(word in histology for word in GIST_OR_DESMOID)
+
+
+EXCLUSION_READING = (
+    'The sarcoma bullet\'s "tumors other than gastrointestinal stromal tumors (GIST) and desmoid sarcomas" excludes a '
+    "class of tumour, so it holds across every bullet that could cover such a tumour (\"Soft tissue sarcomas.\" "
+    "included): a GIST or desmoid (histology naming GIST, gastrointestinal stromal, desmoid or fibromatosis, or site "
+    "desmoid) is investigational. A soft tissue sarcoma whose histology is not given cannot be approved until it is "
+    "known (the bullet asks that pathology \"confidently demonstrate a non-GIST/non-desmoid pathology\")."
+)
+gist_or_desmoid = criterion(
+    "excluded-gist-or-desmoid", "The tumor is a gastrointestinal stromal tumor (GIST) or a desmoid tumor.",
+    cite(INCLUSIONARY, ABDOMINAL_SARCOMA),
+    ("tumor.site", "tumor.histology"), _gist_or_desmoid,
+    lambda site, histology: f"the tumor site is {site.value.replace('_', ' ')} and the histology is {histology}", required=(),
+    interpretation=EXCLUSION_READING,
+)  # fmt: skip
+EXCLUSIONS = (
+    Exclusion(
+        gist_or_desmoid, Outcome.INVESTIGATIONAL,
+        "IORT is experimental/investigational for gastrointestinal stromal tumors (GIST) and desmoid tumors: the "
+        "inclusionary guidelines establish it for sarcomas \"other than gastrointestinal stromal tumors (GIST) and "
+        "desmoid sarcomas\", and this exclusion holds for every bullet, \"Soft tissue sarcomas.\" included.",
+    ),
+)  # fmt: skip
 
 
 no_distant_metastases = false(
@@ -85,7 +127,7 @@ abdominal_sarcoma = all_of(
     criterion(
         "abdominal-sarcoma-not-gist-or-desmoid", "The histology is neither a GIST nor a desmoid tumor.",
         cite(INCLUSIONARY, ABDOMINAL_SARCOMA), ("tumor.histology",),
-        _not_histology("gist", "gastrointestinal stromal", "desmoid"),
+        _not_histology(*GIST_OR_DESMOID),
         lambda histology: f"the histology is {histology}",
     ),
     true(
@@ -124,31 +166,27 @@ colon = all_of(
     _boost("colon-boost", COLON),
 )  # fmt: skip
 
-gynecological = any_of(
-    "gynecological-cancers",
-    "Recurrent cervical cancer, recurrent endometrial cancer, or a uterine sarcoma.",
-    cite(INCLUSIONARY, GYNECOLOGICAL),
-    all_of(
-        "gynecological-recurrent-cervical", "Recurrent cervical cancer.", cite(INCLUSIONARY, GYNECOLOGICAL),
-        _site("gynecological-cervical-site", GYNECOLOGICAL, Site.CERVIX, "a cervical cancer"),
-        _recurrent("gynecological-cervical-recurrent", GYNECOLOGICAL),
-    ),
-    all_of(
-        "gynecological-recurrent-endometrial", "Recurrent endometrial cancer.", cite(INCLUSIONARY, GYNECOLOGICAL),
-        _site("gynecological-endometrial-site", GYNECOLOGICAL, Site.ENDOMETRIUM, "an endometrial cancer"),
-        _recurrent("gynecological-endometrial-recurrent", GYNECOLOGICAL),
-    ),
-    all_of(
-        "gynecological-uterine-sarcoma", "A uterine sarcoma that is recurrent or unresectable.", cite(INCLUSIONARY, GYNECOLOGICAL),
-        _site("gynecological-uterine-sarcoma-site", GYNECOLOGICAL, Site.UTERINE_SARCOMA, "a uterine sarcoma"),
-        recurrent_or_unresectable,
-    ),
-    interpretation=(
-        '"Including" introduces the complete list: the inclusionary guidelines are "based on NCCN guidelines", and the '
-        "NCCN table of the policy addresses IORT only for cervical and uterine cancers (ovarian: \"IORT is not addressed\"). "
-        "Ovarian, vulvar and vaginal cancers are therefore not covered by this bullet."
-    ),
-)  # fmt: skip
+GYNECOLOGICAL_READING = (
+    '"Including" introduces examples, not the complete list: the bullet establishes IORT for gynecological cancers, '
+    "of which recurrent cervical cancer, recurrent endometrial cancer and uterine sarcomas are named examples; "
+    "ovarian, vulvar and vaginal cancers are gynecological cancers too. The bullet states no disease state of its "
+    'own beyond its examples, so the header\'s "recurrent and/or unresectable" applies to each (the 1/1/14 entry '
+    '"Added" indications; it removed none of the pelvic malignancies established since 3/1/09).'
+)
+
+
+def _gynecological(id: str, name: str, *sites: Site) -> Criterion:
+    return all_of(
+        f"gynecological-{id}", f"{name[0].upper()}{name[1:]} that is recurrent or unresectable.", cite(INCLUSIONARY, GYNECOLOGICAL),
+        is_(f"gynecological-{id}-site", f"The tumor is {name}.", cite(INCLUSIONARY, GYNECOLOGICAL), "tumor.site", *sites),
+        recurrent_or_unresectable, interpretation=GYNECOLOGICAL_READING,
+    )  # fmt: skip
+
+
+gynecological_cervical = _gynecological("cervical", "a cervical cancer", Site.CERVIX)
+gynecological_endometrial = _gynecological("endometrial", "an endometrial cancer", Site.ENDOMETRIUM)
+gynecological_uterine_sarcoma = _gynecological("uterine-sarcoma", "a uterine sarcoma", Site.UTERINE_SARCOMA)
+gynecological_other = _gynecological("other", "an ovarian, vulvar or vaginal cancer", Site.OVARY, Site.VULVA, Site.VAGINA)
 
 pancreatic = all_of(
     "pancreatic-cancer",
@@ -213,7 +251,7 @@ soft_tissue_sarcoma = all_of(
     recurrent_or_unresectable,
     interpretation=(
         "This bullet states no disease state of its own, so the header's \"recurrent and/or unresectable\" applies. "
-        "It names no exclusion, so only the abdominal/retroperitoneal bullet excludes GIST and desmoid tumors."
+        "The GIST/desmoid exclusion stated in the abdominal/retroperitoneal bullet holds here too (excluded-gist-or-desmoid)."
     ),
 )  # fmt: skip
 
@@ -239,20 +277,24 @@ RULES = (
         "whose pathology is confirmed on frozen section, or for a recurrent or unresectable soft tissue sarcoma",
     ),
     _rule(
-        _established("established-cervical", "A cervical cancer named in the inclusionary guidelines.", central_cervical, gynecological),
-        "cervical cancer", "for recurrent cervical cancer without distant metastases",
+        _established("established-cervical", "A cervical cancer named in the inclusionary guidelines.", central_cervical, gynecological_cervical),
+        "cervical cancer", "for recurrent or unresectable cervical cancer without distant metastases",
     ),
     _rule(
         _established("established-colon", "A colon cancer named in the inclusionary guidelines.", colon),
         "colon cancer", "for T4 or recurrent colon cancer without distant metastases, with IORT as an additional boost",
     ),
     _rule(
-        _established("established-endometrial", "An endometrial cancer named in the inclusionary guidelines.", gynecological, endometrial_after_ebrt),
-        "endometrial cancer", "for recurrent endometrial cancer without distant metastases",
+        _established("established-endometrial", "An endometrial cancer named in the inclusionary guidelines.", gynecological_endometrial, endometrial_after_ebrt),
+        "endometrial cancer", "for recurrent or unresectable endometrial cancer without distant metastases",
     ),
     _rule(
-        _established("established-uterine-sarcoma", "A uterine sarcoma named in the inclusionary guidelines.", gynecological),
+        _established("established-uterine-sarcoma", "A uterine sarcoma named in the inclusionary guidelines.", gynecological_uterine_sarcoma),
         "uterine sarcoma", "for a recurrent or unresectable uterine sarcoma without distant metastases",
+    ),
+    _rule(
+        _established("established-other-gynecological", "An ovarian, vulvar or vaginal cancer named in the inclusionary guidelines.", gynecological_other),
+        "ovarian, vulvar or vaginal cancer", "for a recurrent or unresectable gynecological cancer without distant metastases",
     ),
     _rule(
         _established("established-pancreatic", "A pancreatic cancer named in the inclusionary guidelines.", pancreatic),

@@ -23,11 +23,14 @@ RECTAL_AND_PELVIC = "Established for rectal cancer and pelvic malignancies; expe
 NCCN_LIST = "Established for the NCCN-based inclusionary guidelines; experimental/investigational for all other indications."
 
 VERSIONS = (
-    (dt.date(2008, 1, 1), "Joint policy established. " + ALL_INVESTIGATIONAL, (), history.OTHERWISE_2008),
-    (dt.date(2009, 3, 1), RECTAL_AND_PELVIC, history.RULES_2009, history.OTHERWISE_2009),
-    (dt.date(2012, 12, 1), "Routine maintenance, code update, reformat; no change of status. " + RECTAL_AND_PELVIC, history.RULES_2009, history.OTHERWISE_2009),
-    (dt.date(2014, 1, 1), "NCCN guideline covered indications added to the inclusionary section. " + NCCN_LIST, guidelines.RULES, guidelines.OTHERWISE),
-    *((dt.date(year, 7, 1), "Routine maintenance, no change in policy status. " + NCCN_LIST, guidelines.RULES, guidelines.OTHERWISE) for year in range(2015, 2025)),
+    (dt.date(2008, 1, 1), "Joint policy established. " + ALL_INVESTIGATIONAL, (), history.OTHERWISE_2008, ()),
+    (dt.date(2009, 3, 1), RECTAL_AND_PELVIC, history.RULES_2009, history.OTHERWISE_2009, ()),
+    (dt.date(2012, 12, 1), "Routine maintenance, code update, reformat; no change of status. " + RECTAL_AND_PELVIC, history.RULES_2009, history.OTHERWISE_2009, ()),
+    (dt.date(2014, 1, 1), "NCCN guideline covered indications added to the inclusionary section. " + NCCN_LIST, guidelines.RULES, guidelines.OTHERWISE, guidelines.EXCLUSIONS),
+    *(
+        (dt.date(year, 7, 1), "Routine maintenance, no change in policy status. " + NCCN_LIST, guidelines.RULES, guidelines.OTHERWISE, guidelines.EXCLUSIONS)
+        for year in range(2015, 2025)
+    ),
 )  # fmt: skip
 
 POLICY = Policy(
@@ -38,8 +41,9 @@ POLICY = Policy(
     document=DOCUMENT,
     services=ServiceCodes(cpt=("77424", "77425", "77469")),
     versions=tuple(
-        Version(effective_from=start, summary=summary, rules=(*coverage_table.RULES, *rules), otherwise=otherwise)
-        for start, summary, rules, otherwise in VERSIONS
+        Version(effective_from=start, summary=summary, rules=(*coverage_table.RULES, *rules), otherwise=otherwise, exclusions=exclusions)
+        for start, summary, rules, otherwise, exclusions in VERSIONS
     ),
     lines_of_business=coverage_table.LINES_OF_BUSINESS,
+    origin=dt.date(2008, 1, 1),
 )

@@ -75,6 +75,13 @@ inpatient = is_("setting-inpatient", "The procedure is performed inpatient.", ci
 outpatient = is_("setting-outpatient", "The procedure is performed outpatient.", cite(OUTPATIENT, "For services described in this policy, see below for products where prior authorization might be required if the procedure is performed outpatient."), "setting", Setting.OUTPATIENT)
 
 
+EVERY_PRODUCT_READING = (
+    "Each product row of the outpatient table says \"Prior authorization is not required\", and a member of a product "
+    "the policy does not list is not_applicable; so an outpatient request whose product is not given needs no prior "
+    "authorization either."
+)
+
+
 def _outpatient_product(id: str, product: str, *lines: LOB):
     row = cite(OUTPATIENT, f"{product} Prior authorization is not required.")
     member = is_(f"{id}-member", f"The member's product is {product}.", row, "line_of_business", *lines)
@@ -99,5 +106,12 @@ POLICY = Policy(
         _outpatient_product("pa-outpatient-commercial-ppo-indemnity", "Commercial PPO and Indemnity", LOB.COMMERCIAL_PPO, LOB.COMMERCIAL_INDEMNITY),
         _outpatient_product("pa-outpatient-medicare-hmo-blue", "Medicare HMO Blue SM", LOB.MEDICARE_ADVANTAGE_HMO),
         _outpatient_product("pa-outpatient-medicare-ppo-blue", "Medicare PPO Blue SM", LOB.MEDICARE_ADVANTAGE_PPO),
+        PriorAuthRule(
+            all_of(
+                "pa-outpatient-every-product", "Outpatient, whatever the product: no product the table lists requires prior authorization.",
+                outpatient.citation, outpatient, interpretation=EVERY_PRODUCT_READING,
+            ),
+            required=False,
+        ),
     ),
 )

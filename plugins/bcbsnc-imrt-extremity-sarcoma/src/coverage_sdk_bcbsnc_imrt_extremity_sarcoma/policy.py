@@ -41,6 +41,7 @@ HISTORY_2016 = "Policy Implementation/Update Information, 4/1/16"
 BONES = ("femur", "humerus")
 JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 THREE_D, IMRT = PlanTechnique.THREE_D_CRT, PlanTechnique.IMRT
+NAMED_EXAMPLE = "radiation.structures.joint_kind_is_a_named_example"
 
 
 @attrs.frozen
@@ -126,11 +127,15 @@ femur_or_humerus = criterion(
     cite(COVERED, THRESHOLDS[1].bone_3d), ("radiation.structures.bone_kind",), lambda kind: kind in BONES,
     lambda kind: f"the bone is a {kind}, not a femur or humerus",
 )  # fmt: skip
+JOINTS_READING = (
+    'The joints after "e.g." are examples (shared/spec/bone-circumference.md): any joint space of the extremity '
+    "is decided on the same numbers; the evidence says whether the joint is one of the named examples."
+)
 named_joint = criterion(
-    "named-joint", "The joint is a shoulder, elbow, wrist, hip, knee or ankle.",
-    cite(COVERED, THRESHOLDS[1].joint_3d), ("radiation.structures.joint_kind",), lambda kind: kind in JOINTS,
-    lambda kind: f"the joint is a {kind}, not one of {', '.join(JOINTS)}",
-    interpretation="The joints listed after \"e.g.\" are read as the complete list, as shared/spec/bone-circumference.md does.",
+    "joint-space", "The joint ROI is a joint space of the extremity (shoulder, elbow, wrist, hip, knee and ankle are examples).",
+    cite(COVERED, THRESHOLDS[1].joint_3d), ("radiation.structures.joint", "radiation.structures.joint_kind", NAMED_EXAMPLE),
+    lambda roi, kind, named: True, lambda roi, kind, named: f"the joint ROI {roi} is not a joint space",
+    required=("radiation.structures.joint",), interpretation=JOINTS_READING,
 )  # fmt: skip
 
 sarcoma = is_(
@@ -171,6 +176,19 @@ covered = any_of(
     bone_sparing, joint_sparing,
 )  # fmt: skip
 
+joint_not_named = all_of(
+    f"joint-not-a-named-example-{YEAR}", "The joint space that decides is not one of the examples the policy names.",
+    cite(SECTION, "{policy_thresholds.joint_3d}"), joint_sparing,
+    criterion(
+        "joint-kind-not-named", "The joint is not a shoulder, elbow, wrist, hip, knee or ankle.",
+        cite(COVERED, THRESHOLDS[1].joint_3d), (NAMED_EXAMPLE,), lambda named: named is False, interpretation=JOINTS_READING,
+    ),
+)  # fmt: skip
+JOINT_NOT_NAMED = (
+    "The joint is not one of the examples the policy names (shoulder, elbow, wrist, hip, knee, ankle); "
+    "it is decided on the same numbers, since the list follows \"e.g.\"."
+)
+
 RULES = (
     Rule(
         outside_scope, Outcome.NOT_APPLICABLE,
@@ -185,9 +203,10 @@ RULES = (
         requirement=(
             f"BCBSNC covers IMRT for extremity sarcoma when the 3D plan gives >= 40 Gy to at least {AT_LEAST_3D} % "
             f"of the femur or humerus cortex circumference, or >= 35 Gy to at least {AT_LEAST_3D} % of a shoulder, "
-            f"elbow, wrist, hip, knee or ankle joint space, and the IMRT plan lowers that percentage by at least "
+            f"elbow, wrist, hip, knee, ankle or other joint space, and the IMRT plan lowers that percentage by at least "
             f"{AT_LEAST_POINTS} percentage points"
         ),
+        remarks=((joint_not_named, JOINT_NOT_NAMED),),
     ),
 )  # fmt: skip
 OTHERWISE = Otherwise(
@@ -242,8 +261,14 @@ def _summary(facts: Facts) -> list[SummaryRow]:
     return rows
 
 
+def _named_example(case: Case) -> bool | None:
+    structures = case.radiation.structures if case.radiation else None
+    kind = structures.joint_kind if structures else None
+    return None if kind is None else kind in JOINTS
+
+
 def _derived() -> dict[str, Callable[[Case], object]]:
-    facts: dict[str, Callable[[Case], object]] = {}
+    facts: dict[str, Callable[[Case], object]] = {NAMED_EXAMPLE: _named_example}
     for metric in (BONE, JOINT):
         for technique in PLAN_NAMES:
             facts[metric.path(technique)] = functools.partial(plan_metrics.value, metric=metric, technique=technique)
@@ -252,10 +277,9 @@ def _derived() -> dict[str, Callable[[Case], object]]:
     return facts
 
 
-UNITS_77338 = UnitLimit(
-    "77338", 3, "60-day treatment course",
-    cite(GUIDELINES, "CPT 77338 is reported once per IMRT plan and is limited to 3 units per 60-day treatment course."),
-)  # fmt: skip
+UNITS_SENTENCE = cite(GUIDELINES, "CPT 77338 is reported once per IMRT plan and is limited to 3 units per 60-day treatment course.")
+ONCE_PER_PLAN_77338 = UnitLimit("77338", 1, "IMRT plan", UNITS_SENTENCE, per_plan=IMRT)
+UNITS_77338 = UnitLimit("77338", 3, "60-day treatment course", UNITS_SENTENCE, days=60)
 SERVICE_CODES_SOURCE: Citation = cite(CODING, "Applicable service codes: 77301, 77338, 77385, 77386, G6015, G6016")
 
 POLICY = Policy(
@@ -266,7 +290,8 @@ POLICY = Policy(
     document="bcbsnc-imrt-extremity-sarcoma.txt",
     services=ServiceCodes(cpt=("77301", "77338", "77385", "77386"), hcpcs=("G6015", "G6016")),
     versions=tuple(_version(t) for t in THRESHOLDS),
-    unit_limits=(UNITS_77338,),
+    unit_limits=(ONCE_PER_PLAN_77338, UNITS_77338),
     derived=_derived(),
     summary_table=_summary,
+    origin=THRESHOLDS[0].effective_from,
 )

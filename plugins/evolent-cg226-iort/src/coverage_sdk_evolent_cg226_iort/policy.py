@@ -1,14 +1,15 @@
 """Evolent Clinical Guideline CG_226, Intraoperative Radiation Therapy (IORT).
 
-Source: shared/policies/evolent-cg226-iort.txt (Last Revised May 2023, Implementation January
-2024). Two versions, from the policy history:
+Source: shared/policies/evolent-cg226-iort.txt (Original Date November 2013, Last Revised
+May 2023, Implementation January 2024). Two versions, from the policy history:
 
-- 2022-01-01 to 2023-12-31: the text reviewed in January 2022 ("No changes"), in which IORT
-  for pancreatic cancer still required physician review (the May 2023 entry removed it);
+- 2013-11-01 to 2023-12-31: the text reviewed in January 2022, in which IORT for pancreatic
+  cancer still required physician review (the May 2023 entry removed it). "January 2022 No
+  changes" says the text before that review was the same, and the history records no other
+  change since the guideline's origin, so this text runs from the origin;
 - from 2024-01-01: the current text.
 
-The history defines nothing before January 2022, so earlier dates of service are
-``not_applicable``. Every criterion names its sentence; readings of ambiguous sentences are in
+Dates of service before the origin (November 2013) are ``not_applicable``. Every criterion names its sentence; readings of ambiguous sentences are in
 ``interpretation=`` and in the plugin README.
 """
 
@@ -376,9 +377,13 @@ OTHERWISE = Otherwise(
     citation=ALL_OTHER,
 )  # fmt: skip
 
-VERSION_2022 = Version(
-    effective_from=dt.date(2022, 1, 1),
-    summary="Text reviewed January 2022: as the current text, but IORT for pancreatic cancer requires physician review.",
+ORIGIN = dt.date(2013, 11, 1)
+VERSION_2013 = Version(
+    effective_from=ORIGIN,
+    summary=(
+        "Text from the origin (November 2013), reviewed January 2022 with \"No changes\": as the current text, but "
+        "IORT for pancreatic cancer requires physician review."
+    ),
     rules=(OTHER_SITE_RULE, ELECTRONIC_BRACHYTHERAPY_RULE, PANCREATIC_REVIEW_RULE, BREAST_RULE, CERVICAL_RULE, COLON_RULE, RECTAL_RULE, BOOST_RULE),
     otherwise=OTHERWISE,
 )  # fmt: skip
@@ -396,6 +401,7 @@ POLICY = Policy(
     payer_id="evolent",
     document="evolent-cg226-iort.txt",
     services=ServiceCodes(cpt=("77424", "77425")),
-    versions=(VERSION_2022, VERSION_2024),
+    versions=(VERSION_2013, VERSION_2024),
     unit_limits=(UnitLimit("77424", 1, "surgery", SINGLE_FRACTION), UnitLimit("77425", 1, "surgery", SINGLE_FRACTION)),
+    origin=ORIGIN,
 )

@@ -5,7 +5,8 @@ The IMRT organs-at-risk policy (shared/policies/imrt-organs-at-risk.txt) asks fo
 own template: organ at risk, dose constraint, source of constraint, the 3D and IMRT values,
 and "Can constraint only be met with IMRT?". This module computes the table from two RT Dose
 files and one RT Structure Set (or from values a case submits) and writes it as CSV,
-Markdown and HTML, with the DVH comparison as a PNG (``coverage-sdk compare-plans``).
+Markdown and HTML, with the DVH comparison as a PNG (``coverage-sdk compare-plans``; the PNG
+needs matplotlib, the ``plots`` extra).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from coverage_sdk.policy.model import SummaryRow
 
 if TYPE_CHECKING:
     from coverage_sdk.dose.constraints import Constraint
-    from coverage_sdk.dose.dvh import DVH
 
 TITLE = "Summary Analysis of 3D vs IMRT Planning"
 COLUMNS = ("Organ(s) At Risk", "Dose Constraint", "Source of Constraint", "3D", "IMRT", "Can constraint only be met with IMRT?")
@@ -51,14 +51,6 @@ def parsed(constraint: str, where: str | None = None) -> Constraint:
         return parse_constraint(constraint)
     except ValueError as exc:
         raise InputError(f"malformed dose constraint {constraint!r}: {exc}", location=where) from None
-
-
-def metric_key(constraint: Constraint) -> str:
-    """The spec's metric key a constraint reads: ``Max`` -> ``Dmax``, ``V20Gy`` in cc -> ``V20Gy_cc``."""
-    metric = {"max": "Dmax", "mean": "Dmean", "min": "Dmin"}.get(constraint.metric.lower(), constraint.metric)
-    if metric[:1].upper() == "V" and constraint.unit.lower() == "cc" and not metric.lower().endswith("_cc"):
-        return f"{metric}_cc"
-    return metric
 
 
 def unit_of(constraint: Constraint) -> str:
@@ -107,32 +99,55 @@ class RequestedConstraint:
 
 @attrs.frozen
 class Comparison:
-    """The table rows, and for the figure each organ's ROI and DVH per plan label."""
+    """The table rows, and for the figure each organ's ROI, the plans as given and the files read."""
 
     rows: list[SummaryRow]
     rois: dict[str, str]
-    dvhs: dict[tuple[str, str], DVH]
+    plans: dict[str, PlanDose]
     constraints: list[RequestedConstraint]
+    labels: dict[str, str] = attrs.Factory(dict)
+    files: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+
+    def label(self, key: str) -> str:
+        """The label the plan was given (``VMAT``) for its column key (``IMRT``)."""
+        return self.labels.get(key, key)
+
+    @property
+    def provenance(self) -> str:
+        """Plans with their files, the date and the SDK version, as printed on the figure."""
+        from coverage_sdk.render.dvh_plot import provenance
+
+        return provenance(self.plotted())
+
+    def plotted(self) -> list:
+        from coverage_sdk.render.dvh_plot import PlottedPlan
+
+        return [
+            PlottedPlan(self.label(key), "3dcrt" if key == "3D" else "imrt", self.plans[key], self.files.get(key, ()))
+            for key in PLAN_LABELS
+        ]
 
 
-def compare_plans(plans: Mapping[str, PlanDose], constraints: Sequence[RequestedConstraint]) -> Comparison:
-    """Compute every requested constraint on the ``3D`` and ``IMRT`` plans."""
+def compare_plans(
+    plans: Mapping[str, PlanDose], constraints: Sequence[RequestedConstraint],
+    labels: Mapping[str, str] | None = None, files: Mapping[str, tuple[str, ...]] | None = None,
+) -> Comparison:  # fmt: skip
+    """Compute every requested constraint on the ``3D`` and ``IMRT`` plans (keys of ``plans``;
+    ``labels`` gives the names the plans were given, ``files`` the files each was read from)."""
     rois: dict[str, str] = {}
-    dvhs: dict[tuple[str, str], DVH] = {}
     rows = []
     for item in constraints:
         values = {}
-        for label in PLAN_LABELS:
-            plan = plans[label]
+        for key in PLAN_LABELS:
+            plan = plans[key]
             roi = find_roi(list(plan.structures), item.organ)
             if roi is None:
                 known = ", ".join(plan.structures)
                 raise InputError(f"no ROI for {item.organ!r} in the structure set (ROIs: {known})", location="--constraint")
             rois[item.organ] = roi
-            dvhs[(item.organ, label)] = plan.dvh(roi)
-            values[label] = plan.measure(roi, metric_key(parsed(item.constraint)))[0]
+            values[key] = plan.measure(roi, parsed(item.constraint).metric)[0]
         rows.append(summary_row(item.organ, item.constraint, item.source, values["3D"], values["IMRT"]))
-    return Comparison(rows, rois, dvhs, list(constraints))
+    return Comparison(rows, rois, dict(plans), list(constraints), dict(labels or {}), dict(files or {}))
 
 
 # --- writing the table -----------------------------------------------------------------
@@ -154,24 +169,29 @@ def table_cells(rows: Sequence[SummaryRow]) -> list[list[str]]:
     ]  # fmt: skip
 
 
-def to_csv(rows: Sequence[SummaryRow]) -> str:
+def to_csv(rows: Sequence[SummaryRow], provenance: str | None = None) -> str:
+    """The table; ``provenance`` (plans, files, date, SDK version) as a last row after a blank one."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows(table_cells(rows))
+    if provenance:
+        writer.writerows([[], [f"Plans: {provenance}"]])
     return out.getvalue()
 
 
-def to_markdown(rows: Sequence[SummaryRow]) -> str:
+def to_markdown(rows: Sequence[SummaryRow], provenance: str | None = None) -> str:
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
     lines = [f"## {TITLE}", "", line(COLUMNS), line(["---"] * len(COLUMNS))]
     lines += [line(cells) for cells in table_cells(rows)]
+    if provenance:
+        lines += ["", f"Plans: {provenance}"]
     return "\n".join(lines) + "\n"
 
 
-def to_html(rows: Sequence[SummaryRow]) -> str:
+def to_html(rows: Sequence[SummaryRow], provenance: str | None = None) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
     body = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>" for cells in table_cells(rows)
@@ -182,92 +202,23 @@ def to_html(rows: Sequence[SummaryRow]) -> str:
         "<style>table{border-collapse:collapse}th,td{border:1px solid #444;padding:4px 8px;text-align:left}"
         "th{background:#e8e8e8}</style></head>\n<body>\n"
         f"<table>\n<caption><strong>{html.escape(TITLE)}</strong></caption>\n<thead><tr>{head}</tr></thead>\n"
-        f"<tbody>\n{body}\n</tbody>\n</table>\n</body></html>\n"
+        f"<tbody>\n{body}\n</tbody>\n</table>\n"
+        + (f"<p>Plans: {html.escape(provenance)}</p>\n" if provenance else "")
+        + "</body></html>\n"
     )
 
 
 # --- the colour DVH comparison ---------------------------------------------------------
 
 
-def _constraint_point(constraint: Constraint, volume_cc: float) -> tuple[float, float, str] | None:
-    """Where a constraint sits on a cumulative DVH in (Gy, %): the limit's dose and volume."""
-    metric = metric_key(constraint)
-    number = metric[1:].removesuffix("_cc").removesuffix("Gy").removesuffix("cc")
-    if metric == "Dmax":
-        return constraint.limit, 0.0, "X"
-    if metric == "Dmin":
-        return constraint.limit, 100.0, "X"
-    if metric == "Dmean":
-        return constraint.limit, 50.0, "D"
-    try:
-        amount = float(number)
-    except ValueError:
-        return None
-    if metric[0] == "V":
-        volume = constraint.limit if unit_of(constraint) == "%" else 100.0 * constraint.limit / volume_cc
-        return amount, volume, "X"
-    volume = amount if not metric.endswith("cc") else 100.0 * amount / volume_cc
-    return constraint.limit, volume, "X"
-
-
 def dvh_figure(comparison: Comparison):
-    """The colour DVH comparison: one colour per structure, 3D solid, IMRT dashed, constraints marked.
+    """The colour DVH comparison of :mod:`coverage_sdk.render.dvh_plot` for this comparison:
+    each organ's ROI in its display colour, the target, the constraint marks, the provenance."""
+    from coverage_sdk.render.dvh_plot import Limit, dvh_figure as figure
 
-    Returns a matplotlib ``Figure`` (Agg canvas, no pyplot state); its axes hold exactly one
-    line per structure and plan, the constraint points are scatter markers.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    figure = Figure(figsize=(11, 7), dpi=100)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    organs = list(dict.fromkeys(item.organ for item in comparison.constraints))
-    colours = _colours(len(organs))
-    top = 0.0
-    for organ, colour in zip(organs, colours):
-        roi = comparison.rois[organ]
-        for label, style in zip(PLAN_LABELS, ("-", "--")):
-            dvh = comparison.dvhs[(organ, label)]
-            axes.plot(dvh.dose_edges, dvh.cumulative_percent, linestyle=style, color=colour, linewidth=2,
-                      label=f"{roi} ({label})")  # fmt: skip
-            top = max(top, float(dvh.dose_edges[-1]) if dvh.dose_edges.size else 0.0)
-    for k, item in enumerate(comparison.constraints):
-        colour = colours[organs.index(item.organ)]
-        rule = parsed(item.constraint)
-        point = _constraint_point(rule, comparison.dvhs[(item.organ, "3D")].volume_cc)
-        if point is None:
-            continue
-        dose, volume, marker = point
-        top = max(top, dose)
-        axes.scatter([dose], [volume], marker=marker, s=110, color=colour, edgecolors="black", linewidths=1, zorder=5)
-        axes.annotate(f"{item.organ}: {item.constraint}", (dose, volume), textcoords="offset points", xytext=(6, 6 + 14 * (k % 3)),
-                      fontsize=8, color=colour, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip
-    axes.set_xlim(0, top * 1.05 or 1.0)
-    axes.set_ylim(0, 105)
-    axes.set_xlabel("Dose (Gy)")
-    axes.set_ylabel("Volume (%)")
-    axes.set_title("Comparative DVH: 3D (solid) vs IMRT (dashed)")
-    axes.grid(True, alpha=0.3)
-    handles, _ = axes.get_legend_handles_labels()
-    handles += [
-        Line2D([], [], color="black", linestyle="-", label="3D plan"),
-        Line2D([], [], color="black", linestyle="--", label="IMRT plan"),
-        Line2D([], [], color="grey", marker="X", linestyle="", markeredgecolor="black", markersize=9, label="constraint (dose, volume)"),
-        Line2D([], [], color="grey", marker="D", linestyle="", markeredgecolor="black", markersize=7, label="mean-dose constraint"),
-    ]  # fmt: skip
-    axes.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
-    figure.tight_layout()
-    return figure
-
-
-def _colours(n: int) -> list:
-    from matplotlib import colormaps
-
-    if n <= 10:
-        return [colormaps["tab10"](i) for i in range(n)]
-    return [colormaps["tab20"](i % 20) for i in range(n)]
+    limits = [Limit(comparison.rois[c.organ], c.constraint, c.source) for c in comparison.constraints]
+    rois = list(dict.fromkeys(comparison.rois[c.organ] for c in comparison.constraints))
+    return figure(comparison.plotted(), rois, limits)
 
 
 def write_outputs(comparison: Comparison, out: str | os.PathLike) -> list[Path]:
@@ -275,9 +226,10 @@ def write_outputs(comparison: Comparison, out: str | os.PathLike) -> list[Path]:
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / name for name in FILES]
-    paths[0].write_text(to_csv(comparison.rows), encoding="utf-8")
-    paths[1].write_text(to_markdown(comparison.rows), encoding="utf-8")
-    paths[2].write_text(to_html(comparison.rows), encoding="utf-8")
+    note = comparison.provenance
+    paths[0].write_text(to_csv(comparison.rows, note), encoding="utf-8")
+    paths[1].write_text(to_markdown(comparison.rows, note), encoding="utf-8")
+    paths[2].write_text(to_html(comparison.rows, note), encoding="utf-8")
     dvh_figure(comparison).savefig(paths[3])
     return paths
 
@@ -285,26 +237,37 @@ def write_outputs(comparison: Comparison, out: str | os.PathLike) -> list[Path]:
 # --- command line ----------------------------------------------------------------------
 
 
-def _plan_argument(text: str) -> tuple[str, str]:
+def _plan_argument(text: str) -> tuple[str, str, str]:
+    """``LABEL=RTDOSE`` as (column key ``3D`` or ``IMRT``, the label as given, the path);
+    VMAT and arc labels are IMRT."""
+    from coverage_sdk.render.dvh_plot import technique_of
+
     label, equals, path = text.partition("=")
-    canonical = {"3D": "3D", "3DCRT": "3D", "3D-CRT": "3D", "IMRT": "IMRT"}.get(label.strip().upper())
-    if not equals or not path or canonical is None:
-        raise InputError(f"expected 3D=RTDOSE or IMRT=RTDOSE, got {text!r}", location="--plan")
-    return canonical, path
+    technique = technique_of(label)
+    if not equals or not path or not label.strip() or technique is None:
+        raise InputError(f"expected LABEL=RTDOSE with a 3D label (3D, 3DCRT) or an IMRT one (IMRT, VMAT, arc), got {text!r}",
+                         location="--plan")  # fmt: skip
+    return ("3D" if technique == "3dcrt" else "IMRT"), label.strip(), path
 
 
 def cmd_compare_plans(args: argparse.Namespace) -> int:
-    plans = dict(_plan_argument(text) for text in args.plan)
-    if sorted(plans) != sorted(PLAN_LABELS) or len(args.plan) != 2:
-        raise InputError("expected exactly two plans, --plan 3D=RTDOSE and --plan IMRT=RTDOSE", location="--plan")
+    from coverage_sdk.render.dvh_plot import require_matplotlib
+
+    given = [_plan_argument(text) for text in args.plan]
+    if sorted(key for key, _, _ in given) != sorted(PLAN_LABELS):
+        raise InputError("expected exactly two plans, one 3D (--plan 3D=RTDOSE) and one IMRT or VMAT (--plan VMAT=RTDOSE)",
+                         location="--plan")  # fmt: skip
+    require_matplotlib()
     from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
 
     constraints = [RequestedConstraint.parse(text) for text in args.constraint]
     structures = read_rtstruct(args.structures)
-    doses = {label: PlanDose(label, read_rtdose(path), structures) for label, path in plans.items()}
-    comparison = compare_plans(doses, constraints)
+    doses = {key: PlanDose(label, read_rtdose(path), structures) for key, label, path in given}
+    labels = {key: label for key, label, _ in given}
+    files = {key: (path, args.structures) for key, _, path in given}
+    comparison = compare_plans(doses, constraints, labels, files)
     paths = write_outputs(comparison, args.out)
-    print(to_markdown(comparison.rows))
+    print(to_markdown(comparison.rows, comparison.provenance))
     print("\n".join(f"wrote {path}" for path in paths))
     return 0
 
@@ -314,7 +277,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "compare-plans", help="3D vs IMRT summary table (CSV, Markdown, HTML) and colour DVH comparison (PNG)"
     )
-    p.add_argument("--plan", action="append", required=True, metavar="LABEL=RTDOSE", help="3D=RTDOSE and IMRT=RTDOSE")
+    p.add_argument("--plan", action="append", required=True, metavar="LABEL=RTDOSE",
+                   help="3D=RTDOSE and IMRT=RTDOSE (VMAT or arc labels are IMRT)")  # fmt: skip
     p.add_argument("--structures", required=True, metavar="RTSTRUCT", help="the RT Structure Set of both plans")
     p.add_argument("--constraint", action="append", required=True, metavar="'ORGAN: METRIC OP N UNIT (SOURCE)'",
                    help="e.g. 'Brainstem: Dmax < 54 Gy (QUANTEC)' (repeatable)")  # fmt: skip

@@ -23,7 +23,7 @@ from coverage_sdk.errors import InputError
 from coverage_sdk.policy import logic
 from coverage_sdk.policy.facts import Facts
 from coverage_sdk.policy.model import Case, Plan, PlanTechnique, Result, SummaryRow
-from coverage_sdk_imrt_oar_proximity.compare_plans import metric_key, parsed, summary_row, unit_of
+from coverage_sdk_imrt_oar_proximity.compare_plans import parsed, summary_row, unit_of
 
 FACT = "oar.comparison"
 PLAN_NAMES = {PlanTechnique.THREE_D_CRT: "3D", PlanTechnique.IMRT: "IMRT"}
@@ -97,7 +97,7 @@ def _dicom(case: Case, index: int, plan: Plan) -> PlanDose | str | None:
 def _plan_value(index: int, plan: Plan, dicom: PlanDose | str | None, organ: str, constraint: str) -> PlanValue:
     """One plan's value for one constraint: submitted, computed, and any problem with the DICOM."""
     rule = parsed(constraint)
-    metric = metric_key(rule)
+    metric = rule.metric
     found = PlanValue(plan.label, metric, submitted=plan_values.submitted(plan, organ, metric), percent=unit_of(rule) == "%")
     if isinstance(dicom, str):
         return attrs.evolve(found, problem=dicom)

@@ -2,8 +2,10 @@
 
 Source: shared/policies/imrt-organs-at-risk.txt (effective January 1, 2025; date of origin
 July 2019). The document carries no policy history, so the only criteria we know are those
-in force from 2025-01-01: one version, open-ended; earlier dates of service are
-``not_applicable``.
+in force from 2025-01-01: one version, open-ended. A date of service from July 2019 to the end
+of 2024 falls in the policy's life but its text then is not encoded: ``clinical_review`` with
+the warning ``version_not_encoded``; earlier dates are ``not_applicable``. Image fusion (CPT
+77399) is "considered part of the treatment planning": its line is bundled, not approved alone.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from coverage_sdk.policy.authoring import (
-    Otherwise, Policy, Rule, ServiceCodes, Version, all_of, citer, criterion, documented,
+    Bundled, Otherwise, Policy, Rule, ServiceCodes, Version, all_of, citer, criterion, documented,
 )  # fmt: skip
 from coverage_sdk.policy.model import Documentation, Outcome
 
@@ -33,6 +35,16 @@ STATEMENT_I = (
 STATEMENT_II = (
     "Intensity-modulated radiotherapy (IMRT) is considered not medically necessary for the treatment of tumors "
     "not meeting the criteria above"
+)
+NOTE_II = "Please use Medicine, Policy No. 164, 165, or 166 (see Cross References) for specific indications addressed in those policies"
+CROSS_REFERENCES = (
+    "Policy No. 164 (IMRT of the central nervous system, head, neck and thyroid), Policy No. 165 (IMRT of the thorax, "
+    "abdomen, pelvis and extremities) or Policy No. 166 (IMRT for breast cancer)"
+)
+IMAGE_FUSION = (
+    "The correct code to use for image fusion performed to provide enhanced delineation of target and normal critical "
+    "structures is CPT code 77399 (Unlisted procedure, medical radiation physics, dosimetry and treatment devices, and "
+    "special services); however, it is considered part of the treatment planning."
 )
 
 clinical_history = documented(
@@ -71,7 +83,9 @@ only_imrt_meets = criterion(
         "required, since the policy only prefers a table. One organ whose constraint only IMRT meets suffices; a "
         "row that lacks its source or a plan value blocks the decision only when no other row qualifies. A source "
         "counts when it names RTOG/NRG, QUANTEC, SWOG or another cooperative group, CORSAIR, or an institution; "
-        "a constraint looser than the published one of the same source is flagged in the evidence but still counts."
+        "a constraint looser than the published one of the same source is flagged in the evidence and raised as the "
+        "warning constraint_looser_than_published: where reading it at the published limit would change an approval, "
+        "a person decides (the policy asks that \"published dose/volume constraints\" be met)."
     ),
 )  # fmt: skip
 
@@ -107,10 +121,15 @@ VERSION_2025 = Version(
     otherwise=Otherwise(
         Outcome.NOT_MEDICALLY_NECESSARY,
         "IMRT is not medically necessary under this policy for tumors not meeting its criteria: the 3D plan meets "
-        "the submitted organ-at-risk constraints as well as IMRT does, or neither plan does.",
+        "the submitted organ-at-risk constraints as well as IMRT does, or neither plan does. The policy's note: for "
+        f"specific indications addressed in {CROSS_REFERENCES}, the request is to be decided under that policy.",
         id="not-medically-necessary",
         text="IMRT for tumors not meeting the criteria above is not medically necessary.",
         citation=cite(CRITERIA, STATEMENT_II),
+        interpretation=(
+            f'The NOTE "{NOTE_II}" is said in the reason: a reviewer sends CNS, head and neck, thorax, abdomen, pelvis, '
+            "extremity and breast indications that those policies address to them."
+        ),
     ),
 )
 
@@ -123,4 +142,6 @@ POLICY = Policy(
     versions=(VERSION_2025,),
     derived={FACT: comparison.comparison},
     summary_table=comparison.summary_table,
+    origin=dt.date(2019, 7, 1),
+    bundled=(Bundled("77399", "the IMRT treatment planning, 77301", cite("Codes", IMAGE_FUSION)),),
 )
