@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from synthetic_dicom import write_rtdose, write_rtstruct
 
-from coverage_sdk.dose.dicom import read_rtstruct
 from coverage_sdk.errors import InputError
 from coverage_sdk.dose.geometry import DoseGrid, Structure
 from coverage_sdk_imrt_oar_proximity.compare_plans import (
@@ -80,7 +79,7 @@ def test_one_dose_as_both_plans_gives_equal_values_and_no_yes(tmp_path, files, c
     assert _png_size(out / "dvh_comparison.png") == (1200, 650)
     printed = capsys.readouterr().out
     assert "wrote" in printed
-    assert f"3D: rtdose_3d.dcm; IMRT: rtdose_3d.dcm; structures: rtss.dcm" in printed
+    assert "3D: rtdose_3d.dcm; IMRT: rtdose_3d.dcm; structures: rtss.dcm" in printed
     assert "coverage-sdk " in html.split("Plans: ")[1]
 
 
