@@ -3,7 +3,8 @@
     python .ci/artifacts.py wheel WORK
         ``python -m build``: an sdist, then a wheel built from that sdist. The wheel, installed with
         the in-repo plugins, reports ``extension: compiled`` and passes the tests the sdist carries,
-        run from the unpacked sdist, where they import the installed package.
+        run from the unpacked sdist, where they import the installed package (the repository's
+        plugins/ is linked beside it, for the example cases that name a plugin's DICOM files).
     python .ci/artifacts.py nocompiler WORK
         ``CC=/bin/false pip install .`` installs with a build warning; ``coverage-sdk --version`` then
         says ``extension: pure-python`` with a one-line warning. With COVERAGE_SDK_REQUIRE_COMPILED=1
@@ -70,6 +71,8 @@ def wheel(work: Path) -> None:
     with tarfile.open(sdist) as archive:
         archive.extractall(work / "sdist", filter="data")
     unpacked = only(work / "sdist", "coverage_sdk-*")
+    # as in the repository, the plugins beside examples/: a README example names a plugin's DICOM files
+    (unpacked / "plugins").symlink_to(REPO / "plugins", target_is_directory=True)
     where = run(bin_ / "python", "-c", "import coverage_sdk; print(coverage_sdk.__file__)", cwd=unpacked, capture=True)
     assert Path(where.stdout.strip()).is_relative_to(work / "venv"), f"tests would import {where.stdout}"
     run(bin_ / "pytest", "-p", "no:cacheprovider", "-q", cwd=unpacked, env=TEST_ENV)
