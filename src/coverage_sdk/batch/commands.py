@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 
 import coverage_sdk as cs
@@ -49,6 +50,8 @@ def cmd_impact(args: argparse.Namespace) -> int:
 
     from .impact import impact_csv, impact_html, impact_text, policy_impact
 
+    if args.html and importlib.util.find_spec("matplotlib") is None:
+        raise cs.InputError("the HTML page's chart needs matplotlib: pip install 'coverage-sdk[plots]'", location="--html")
     report = policy_impact(args.inputs, args.policy, *args.versions, engine=args.engine, workers=args.workers, scheduler=args.scheduler)
     print(impact_text(report, list_cases=None if args.all_cases else 50))
     if args.csv:
