@@ -57,7 +57,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     determinations = []
     for path in args.cases:
         try:
-            case = load_case(path)
+            case = load_case(path, base_dir=args.base_dir)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             status = max(status, EXIT_BAD_INPUT)
@@ -77,7 +77,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _decide(args: argparse.Namespace, path: str, case: Case) -> tuple[list[Determination], int]:
     """The case's determinations, each failure reported on stderr, and the exit status they call for."""
     status = EXIT_OK
-    dets = evaluate(case, args.policy or None, host=args.host)
+    try:
+        dets = evaluate(case, args.policy or None, host=args.host, base_dir=getattr(args, "base_dir", None))
+    except InputError as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        return [], EXIT_BAD_INPUT
     for det in dets:
         if det.error:
             status = max(status, EXIT_BAD_INPUT if det.error.startswith("InputError") else EXIT_PLUGIN_FAILED)
@@ -132,6 +136,7 @@ def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", action="append", metavar="ID", help="evaluate this policy (repeatable)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--adapter", metavar="NAME", help="read each input and write the answer with this adapter (e.g. fhir-pas)")
+    p.add_argument("--base-dir", metavar="DIR", help="folder the cases' DICOM paths resolve in (default: each case file's folder)")
     p.set_defaults(func=cmd_evaluate)
 
     p = subparsers.add_parser("validate", help="check cases against the Case schema")

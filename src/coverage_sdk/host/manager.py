@@ -10,6 +10,7 @@ register or to answer a hook is kept aside as broken: the others still load and 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import importlib.metadata
@@ -149,6 +150,11 @@ class PluginHost:
             return list(self._policies)
         found: dict[str, InstalledPolicy] = {}
         for name, provided in sorted(self.call("coverage_sdk_policies"), key=lambda item: item[0]):
+            if not isinstance(provided, (str, bytes)) and isinstance(provided, Iterable):
+                try:
+                    provided = list(provided)
+                except Exception as exc:
+                    provided = exc
             problem = _policies_problem(provided)
             if problem:
                 self.mark_broken(name, problem)
@@ -207,14 +213,35 @@ POLICY_ATTRIBUTES = ("id", "title", "versions", "applies_to_services", "evaluate
 
 
 def _policies_problem(provided: Any) -> str | None:
+    if isinstance(provided, Exception):
+        return f"coverage_sdk_policies returned a list that cannot be read ({_describe(provided)})"
     if isinstance(provided, (str, bytes)) or not isinstance(provided, Iterable):
         return f"coverage_sdk_policies returned {type(provided).__name__}, not a list of policies"
-    for policy in provided:
-        lacking = [a for a in POLICY_ATTRIBUTES if not hasattr(policy, a)]
-        if lacking:
-            return f"coverage_sdk_policies returned {type(policy).__name__} without {', '.join(lacking)}"
-        if not isinstance(policy.id, str) or not policy.id:
-            return f"coverage_sdk_policies returned a policy whose id is {policy.id!r}, not a string"
+    try:
+        for policy in provided:
+            problem = _policy_problem(policy)
+            if problem:
+                return f"coverage_sdk_policies returned {problem}"
+    except Exception as exc:  # a policy object whose attributes raise
+        return f"coverage_sdk_policies returned a policy that cannot be read ({_describe(exc)})"
+    return None
+
+
+def _policy_problem(policy: Any) -> str | None:
+    lacking = [a for a in POLICY_ATTRIBUTES if not hasattr(policy, a)]
+    if lacking:
+        return f"{type(policy).__name__} without {', '.join(lacking)}"
+    if not isinstance(policy.id, str) or not policy.id:
+        return f"a policy whose id is {policy.id!r}, not a string"
+    if not isinstance(policy.title, str):
+        return f"policy {policy.id!r} whose title is {type(policy.title).__name__}, not a string"
+    versions = policy.versions
+    if isinstance(versions, (str, bytes)) or not isinstance(versions, Iterable):
+        return f"policy {policy.id!r} whose versions are {type(versions).__name__}, not a list"
+    for version in versions:
+        start, end = getattr(version, "effective_from", None), getattr(version, "effective_to", None)
+        if not isinstance(start, dt.date) or not (end is None or isinstance(end, dt.date)):
+            return f"policy {policy.id!r} with a version lacking dates (effective_from, effective_to)"
     return None
 
 

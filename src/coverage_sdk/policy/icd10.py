@@ -56,7 +56,8 @@ def matches(code: str, patterns: Iterable[str]) -> bool:
 
 def _lookup(code: str, table: dict):
     normalized = normalize(code)
-    for length in range(len(normalized), 2, -1):
+    longest = max(map(len, table))
+    for length in range(min(len(normalized), longest), 2, -1):
         if normalized[:length] in table:
             return table[normalized[:length]]
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 import re
 from typing import Any
 
@@ -194,6 +195,44 @@ def _t_stage(instance: Any, attribute: attrs.Attribute, value: str | None) -> No
         raise ValueError(f"'{attribute.name}' must be a T stage (Tis, T0, T1..T4 with an optional sub-letter): {value!r}")
 
 
+MAX_PATH_CHARS = 1024
+MAX_UNITS = 10_000
+MAX_FRACTIONS = 100
+MAX_SEQUENCE = 1_000_000
+MAX_METRIC_VALUE = 100_000.0
+
+
+def relative_path_problem(value: str) -> str | None:
+    """Why ``value`` is not a path inside the case's folder (relative, no ``..``), or None."""
+    if not value:
+        return "is empty"
+    if len(value) > MAX_PATH_CHARS:
+        return f"is longer than {MAX_PATH_CHARS} characters"
+    if "\x00" in value:
+        return "contains a NUL character"
+    if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value):
+        return "must be a path relative to the case's folder, not an absolute path"
+    if ".." in re.split(r"[\\/]", value):
+        return "must not leave the case's folder ('..')"
+    return None
+
+
+def _relative_path(instance: Any, attribute: attrs.Attribute, value: str) -> None:
+    problem = relative_path_problem(value)
+    if problem:
+        raise ValueError(f"'{attribute.name}' {problem}: {value[:80]!r}")
+
+
+def _metrics(instance: Any, attribute: attrs.Attribute, value: dict[str, dict[str, float]] | None) -> None:
+    for roi, metrics in (value or {}).items():
+        for key, number in metrics.items():
+            if not (math.isfinite(number) and 0 <= number <= MAX_METRIC_VALUE):
+                raise ValueError(
+                    f"'{attribute.name}' must hold finite values from 0 to {MAX_METRIC_VALUE:g} (Gy, cc or %): "
+                    f"{roi[:80]!r} {key[:80]!r} is {number!r}"
+                )
+
+
 def _optional(kind: type) -> Any:
     return v.optional(v.instance_of(kind))
 
@@ -208,8 +247,8 @@ class Patient:
 class Procedure:
     code: str = attrs.field(validator=v.min_len(1))
     system: ProcedureSystem = ProcedureSystem.CPT
-    units: int = attrs.field(default=1, validator=v.ge(1))
-    sequence: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
+    units: int = attrs.field(default=1, validator=[v.ge(1), v.le(MAX_UNITS)])
+    sequence: int | None = attrs.field(default=None, validator=v.optional([v.ge(1), v.le(MAX_SEQUENCE)]))
     trace_number: str | None = None
 
 
@@ -219,7 +258,7 @@ class PriorService:
 
     code: str = attrs.field(validator=v.min_len(1))
     date_of_service: dt.date
-    units: int = attrs.field(validator=v.ge(1))
+    units: int = attrs.field(validator=[v.ge(1), v.le(MAX_UNITS)])
     system: ProcedureSystem = ProcedureSystem.CPT
 
 
@@ -271,14 +310,16 @@ class Tumor:
 class Iort:
     technique: IortTechnique | None = None
     device: str | None = None
-    fractions: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
+    fractions: int | None = attrs.field(default=None, validator=v.optional([v.ge(1), v.le(MAX_FRACTIONS)]))
     role: IortRole | None = None
 
 
 @attrs.frozen
 class PlanDicom:
-    rtdose: str
-    rtstruct: str
+    """The plan's DICOM files, as paths inside the case's folder."""
+
+    rtdose: str = attrs.field(validator=_relative_path)
+    rtstruct: str = attrs.field(validator=_relative_path)
 
 
 @attrs.frozen
@@ -286,7 +327,7 @@ class Plan:
     label: str
     technique: PlanTechnique
     dicom: PlanDicom | None = None
-    metrics: dict[str, dict[str, float]] | None = None
+    metrics: dict[str, dict[str, float]] | None = attrs.field(default=None, validator=_metrics)
 
 
 @attrs.frozen

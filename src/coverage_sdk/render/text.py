@@ -18,8 +18,20 @@ def to_json(obj: Any) -> str:
     return json.dumps(unstructure(obj), indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def _printable(text: str) -> str:
+    """``text`` with every control or format character (ANSI escapes, newlines, bidi overrides)
+    shown as an escape, so that data from a case cannot forge or hide lines on a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
+
+
+class _Wrapped(str):
+    """A paragraph already made printable and wrapped."""
+
+
 def _wrap(text: str, indent: str, width: int = 100) -> str:
-    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ")
+    return _Wrapped(textwrap.fill(_printable(text), width=width, initial_indent=indent, subsequent_indent=indent + "  "))
 
 
 def _value(value: Any) -> str:
@@ -72,7 +84,7 @@ def determination_text(det: Determination) -> str:
             approved = "undecided" if item.units_approved is None else item.units_approved
             extra = f" ({item.reason})" if item.reason else ""
             lines.append(f"    {item.code}: {item.units_requested} requested, approved: {approved}; {item.outcome.value}{extra}")
-    return "\n".join(lines)
+    return "\n".join(line if isinstance(line, _Wrapped) else _printable(line) for line in lines)
 
 
 def determinations_text(dets: Iterable[Determination]) -> str:
