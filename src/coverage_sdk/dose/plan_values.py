@@ -229,8 +229,9 @@ def read_plan(case: Case, plan: Plan) -> PlanDose:
     """The plan's DICOM, read once per version of its files (path, modification time, size).
     Errors name the file as the case gives it and the JSON path, never the host's folder."""
     dose, structures = dicom_paths(case, plan)
+    names = (plan.dicom.rtdose, plan.dicom.rtstruct)
     try:
-        return _read(plan.label, str(dose), _stamp(dose), str(structures), _stamp(structures))
+        return _read(plan.label, str(dose), _stamp(dose), str(structures), _stamp(structures), names)
     except InputError as exc:
         where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
         for name, path in zip(DICOM_FIELDS, (dose, structures)):
@@ -249,5 +250,10 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _read(label: str, dose: str, dose_stamp, structures: str, structures_stamp) -> PlanDose:
-    return PlanDose.read(label, dose, structures)
+def _read(label: str, dose: str, dose_stamp, structures: str, structures_stamp, names: tuple[str, str]) -> PlanDose:
+    """The plan read, its dose grid and structure set named as the case names them (for messages)."""
+    plan = PlanDose.read(label, dose, structures)
+    object.__setattr__(plan.dose, "source", names[0])
+    if hasattr(plan.structures, "source"):
+        object.__setattr__(plan.structures, "source", names[1])
+    return plan

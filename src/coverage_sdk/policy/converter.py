@@ -57,8 +57,8 @@ def _structure_float(value: Any, _: type) -> float:
         number = float(value)
     except OverflowError:
         raise ValueError("expected a finite number, got an integer too large for one") from None
-    if not math.isfinite(number):
-        raise ValueError(f"expected a finite number, got {number!r}")
+    if not (math.isfinite(number) and abs(number) <= model.MAX_NUMBER):
+        raise ValueError(f"expected a finite number of magnitude at most {model.MAX_NUMBER:g}, got {number!r}")
     return number
 
 
