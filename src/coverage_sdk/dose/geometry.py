@@ -14,19 +14,48 @@ import numpy as np
 from coverage_sdk.errors import InputError
 
 
-def _float_array(ndim: int):
+MAX_COORDINATE_MM = 1e5
+MAX_GRID_CELLS = 1 << 26
+MAX_CONTOURS = 20_000
+MAX_POINTS = 2_000_000
+MAX_CONTOUR_POINTS = 100_000
+
+
+def _numeric(value: Any, dtype: type, what: str) -> np.ndarray:
+    if np.iscomplexobj(value):
+        raise InputError(f"{what}: expected real numbers, got complex ones")
+    try:
+        return np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{what}: expected an array of numbers") from None
+
+
+def _float_array(ndim: int, *, own: bool = True):
+    """A converter to a C-contiguous float64 array of ``ndim`` dimensions; ``own``: the
+    instance's own read-only copy, so that no caller can change what a kernel will read."""
+
     def convert(value: Any) -> np.ndarray:
-        array = np.ascontiguousarray(value, dtype=np.float64)
+        array = _numeric(value, np.float64, f"a {ndim}-d array")
         if array.ndim != ndim:
             raise InputError(f"expected a {ndim}-d array, got shape {array.shape}")
-        return array
+        if own:
+            array = np.array(array, dtype=np.float64, order="C", copy=True)
+            array.flags.writeable = False
+        return np.ascontiguousarray(array)
 
     return convert
 
 
+def _own_offsets(value: Any) -> np.ndarray:
+    array = _numeric(value, np.int64, "offsets")
+    array = np.array(array, dtype=np.int64, order="C", copy=True)
+    array.flags.writeable = False
+    return array
+
+
 def _increasing(instance: Any, attribute: attrs.Attribute, value: np.ndarray) -> None:
-    if value.size == 0 or not np.all(np.isfinite(value)):
-        raise InputError(f"{attribute.name}: axis must be non-empty and finite")
+    if value.size == 0 or not np.all(np.isfinite(value)) or np.any(np.abs(value) > MAX_COORDINATE_MM):
+        raise InputError(f"{attribute.name}: axis must be non-empty, finite and within {MAX_COORDINATE_MM:g} mm")
     if value.size > 1 and not np.all(np.diff(value) > 0):
         raise InputError(f"{attribute.name}: axis positions must be strictly increasing")
 
@@ -43,7 +72,7 @@ class DoseGrid:
     number, for comparison with ours.
     """
 
-    dose: np.ndarray = attrs.field(converter=_float_array(3))
+    dose: np.ndarray = attrs.field(converter=_float_array(3, own=False))
     x: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
     y: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
     z: np.ndarray = attrs.field(converter=_float_array(1), validator=_increasing)
@@ -53,6 +82,8 @@ class DoseGrid:
 
     def __attrs_post_init__(self) -> None:
         expected = (self.z.size, self.y.size, self.x.size)
+        if self.z.size * self.y.size * self.x.size > MAX_GRID_CELLS:
+            raise InputError(f"a dose grid of {expected} cells is larger than {MAX_GRID_CELLS} cells")
         if self.dose.shape != expected:
             raise InputError(f"dose shape {self.dose.shape} does not match axes {expected}")
 
@@ -98,7 +129,7 @@ class Structure:
     name: str
     number: int
     points: np.ndarray = attrs.field(converter=_float_array(2))
-    offsets: np.ndarray = attrs.field(converter=lambda v: np.ascontiguousarray(v, dtype=np.int64))
+    offsets: np.ndarray = attrs.field(converter=_own_offsets)
     z: np.ndarray = attrs.field(converter=_float_array(1))
     kind: str = "CLOSED_PLANAR"
 
@@ -106,10 +137,20 @@ class Structure:
         n = self.z.size
         if self.points.shape[1:] != (2,):
             raise InputError(f"ROI {self.name!r}: points must have shape (n, 2)")
+        if n > MAX_CONTOURS or len(self.points) > MAX_POINTS:
+            raise InputError(
+                f"ROI {self.name!r}: {n} contours of {len(self.points)} points in all; "
+                f"at most {MAX_CONTOURS} contours and {MAX_POINTS} points are read"
+            )
         if self.offsets.shape != (n + 1,) or (n and (self.offsets[0] != 0 or self.offsets[-1] != len(self.points))):
             raise InputError(f"ROI {self.name!r}: offsets do not delimit the points")
         if n and (np.any(np.diff(self.offsets) < 0) or np.any(np.diff(self.z) < 0)):
             raise InputError(f"ROI {self.name!r}: offsets and z must be non-decreasing")
+        if n and np.max(np.diff(self.offsets)) > MAX_CONTOUR_POINTS:
+            raise InputError(f"ROI {self.name!r}: a contour of more than {MAX_CONTOUR_POINTS} points")
+        for name, values in (("points", self.points), ("z", self.z)):
+            if not np.all(np.isfinite(values)) or np.any(np.abs(values) > MAX_COORDINATE_MM):
+                raise InputError(f"ROI {self.name!r}: contour {name} must be finite and within {MAX_COORDINATE_MM:g} mm")
 
     @classmethod
     def from_contours(
