@@ -187,7 +187,7 @@ def case_file(base_dir: str | os.PathLike | None, relative: str, location: str) 
     InputError at ``location`` (a JSON path) naming the file only as ``relative``."""
     problem = relative_path_problem(relative) if isinstance(relative, str) else "must be a string"
     if problem:
-        raise InputError(f"{problem}: {str(relative)[:80]!r}", location=location)
+        raise InputError(problem, location=location)
     root = os.path.realpath(base_dir if base_dir is not None else os.curdir)
     target = os.path.realpath(os.path.join(root, relative))
     if os.path.commonpath([root, target]) != root:

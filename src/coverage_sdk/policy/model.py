@@ -204,11 +204,11 @@ MAX_NUMBER = 1e6
 def relative_path_problem(value: str) -> str | None:
     """Why ``value`` is not a path inside the case's folder (relative, no ``..``), or None."""
     if not value:
-        return "is empty"
+        return "must not be empty"
     if len(value) > MAX_PATH_CHARS:
-        return f"is longer than {MAX_PATH_CHARS} characters"
+        return f"must be at most {MAX_PATH_CHARS} characters long"
     if "\x00" in value:
-        return "contains a NUL character"
+        return "must not contain a NUL character"
     if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value):
         return "must be a path relative to the case's folder, not an absolute path"
     if ".." in re.split(r"[\\/]", value):
@@ -219,7 +219,7 @@ def relative_path_problem(value: str) -> str | None:
 def _relative_path(instance: Any, attribute: attrs.Attribute, value: str) -> None:
     problem = relative_path_problem(value)
     if problem:
-        raise ValueError(f"'{attribute.name}' {problem}: {value[:80]!r}")
+        raise ValueError(f"'{attribute.name}' {problem}")
 
 
 def _optional(kind: type) -> Any:
