@@ -303,6 +303,15 @@ def parse_case_json(raw: bytes, *, source: str | None = None) -> Any:
     return data
 
 
+def _regular(info: os.stat_result, source: str) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("expected a file, found a directory", source=source)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("expected a regular file (not a device, FIFO or socket)", source=source)
+    if info.st_size > MAX_CASE_BYTES:
+        raise InputError(f"larger than {MAX_CASE_BYTES >> 20} MiB", source=source)
+
+
 def load_case(path: str | os.PathLike[str], *, base_dir: str | os.PathLike[str] | None = None) -> model.Case:
     """Read and validate a Case JSON file.
 
@@ -312,21 +321,20 @@ def load_case(path: str | os.PathLike[str], *, base_dir: str | os.PathLike[str] 
     path = Path(path)
     source = str(path)
     try:
+        _regular(os.stat(path), source)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except InputError:
+        raise
     except FileNotFoundError:
         raise InputError("file not found", source=source) from None
     except IsADirectoryError:
         raise InputError("expected a file, found a directory", source=source) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", source=source) from None
+    except ValueError:
+        raise InputError("the path contains a NUL character", source=source[:200]) from None
     with os.fdopen(fd, "rb") as file:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError("expected a file, found a directory", source=source)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("expected a regular file (not a device, FIFO or socket)", source=source)
-        if info.st_size > MAX_CASE_BYTES:
-            raise InputError(f"larger than {MAX_CASE_BYTES >> 20} MiB", source=source)
+        _regular(os.fstat(fd), source)
         raw = file.read(MAX_CASE_BYTES + 1)
     case = structure_case(parse_case_json(raw, source=source), source=source)
     folder = Path(base_dir) if base_dir is not None else path.parent
