@@ -74,6 +74,12 @@ def cases(tmp_path_factory):
     return paths
 
 
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_each_mutation_is_bad_input_naming_its_path(cases, name):
+    run = assert_contract(run_cli("validate", str(cases[name]), limit_s=30), allowed=(2,))
+    assert run.err.startswith(f"error: {cases[name]}: ") and MUTATIONS[name][1] in run.err, run.err[:300]
+
+
 def test_every_mutation_is_bad_input_naming_its_path_and_the_valid_case_after_them_is_decided(cases, tmp_path):
     valid = tmp_path / "valid.json"
     valid.write_text(json.dumps(BASE))
