@@ -151,7 +151,7 @@ def evaluate(
                 if ids is None and not _applies(item, case, limit):
                     continue
                 det = call_plugin(item.policy.evaluate, copy.deepcopy(case), audit, timeout=limit, what=f"{item.policy.id}: evaluate")
-                determinations.append(_checked(item, det))
+                determinations.append(_checked(item, det, case))
             except InputError as exc:
                 determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.INSUFFICIENT_INFORMATION))
             except Exception as exc:
@@ -173,10 +173,12 @@ def _applies(item: InstalledPolicy, case: Case, timeout: float) -> bool:
     return answer
 
 
-def _checked(item: InstalledPolicy, det: object) -> Determination:
-    """What a plugin returned, if it is a well-formed determination of its own policy."""
+def _checked(item: InstalledPolicy, det: object, case: Case) -> Determination:
+    """What a plugin returned, if it is a well-formed determination of its own policy for this case."""
     if not isinstance(det, Determination):
         raise PluginError(f"evaluate returned {type(det).__name__}, not a Determination")
+    if det.case_id != case.case_id:
+        raise PluginError("evaluate returned a determination for another case_id")
     if det.policy_id != item.policy.id:
         raise PluginError(f"evaluate returned a determination for policy {det.policy_id!r}, not {item.policy.id!r}")
     if not isinstance(det.outcome, Outcome):

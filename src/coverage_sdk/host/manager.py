@@ -10,11 +10,13 @@ register or to answer a hook is kept aside as broken: the others still load and 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import importlib
 import importlib.metadata
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -125,7 +127,8 @@ class PluginHost:
         Each call goes through ``pm.subset_hook_caller`` with only that plugin's implementation
         and every plugin's wrappers, so ``specname``, ``tryfirst``/``trylast`` and wrappers work
         as pluggy defines them, while a plugin that raises (or exits) is marked broken and left
-        out without taking the others' results with it. Returns ``(plugin name, result)`` pairs.
+        out without taking the others' results with it; what it prints goes to stderr.
+        Returns ``(plugin name, result)`` pairs.
         """
         impls = getattr(self.pm.hook, hook).get_hookimpls()
         plain = {impl.plugin_name for impl in impls if not (impl.hookwrapper or impl.wrapper)}
@@ -136,8 +139,9 @@ class PluginHost:
                 continue
             others = [p for n, p in self.pm.list_name_plugin() if n != impl.plugin_name and n not in wrappers]
             try:
-                results = self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
-            except (Exception, SystemExit) as exc:
+                with contextlib.redirect_stdout(sys.stderr):
+                    results = self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
+            except (Exception, SystemExit, KeyboardInterrupt) as exc:
                 self.mark_broken(impl.plugin_name, f"{hook}: {_describe(exc)}")
                 continue
             answers.append((impl.plugin_name, results[0] if results else None))
