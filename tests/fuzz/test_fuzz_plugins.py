@@ -5,6 +5,7 @@ a dist-info folder on its PYTHONPATH."""
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 
 import pytest
@@ -132,7 +133,8 @@ def baseline(site):
 
 
 def _run(site, mode, *args, timeout="3"):
-    env = {"PYTHONPATH": str(site), "FUZZ_MODE": mode, "COVERAGE_SDK_PLUGIN_TIMEOUT": timeout}
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
+    env = {"PYTHONPATH": path, "FUZZ_MODE": mode, "COVERAGE_SDK_PLUGIN_TIMEOUT": timeout}
     return run_cli(*args, env=env, limit_s=60)
 
 

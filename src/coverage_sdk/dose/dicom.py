@@ -173,6 +173,8 @@ def _open(path: str | os.PathLike, sop_class: str, modality: str, defer_size: in
         ds = pydicom.dcmread(path, defer_size=defer_size)
     except InvalidDicomError as exc:
         raise InputError(f"not a DICOM file: {exc}", source=source) from None
+    except RecursionError:
+        raise InputError("unreadable DICOM file: sequences nested too deeply", source=source) from None
     except Exception as exc:  # pydicom's parser on untrusted bytes
         raise InputError(f"unreadable DICOM file ({type(exc).__name__})", source=source) from None
     if ds.keys() and not deflated:
