@@ -137,8 +137,35 @@ BAD: dict = {
     "two ROIs share a number": (lambda f: _structures(f, _shared_roi_number), "ROI Number 1 is given to two ROIs"),
     "sequences nested 2,000 deep": (_deep_nesting, "nested"),
     "a point at x = 3e19": (lambda f: _structures(f, _far_point), "(3006,0050)"),
-    "a contour of 150,000 points": (lambda f: _structures(f, _contour(_circle(150_000, -21.0))), "(3006,0050)"),
+    "a plane of 25,000 points": (lambda f: _structures(f, _contour(_circle(25_000, -21.0))), "(3006,0050)"),
+    "5,000 planes 2 um apart": (lambda f: _structures(f, _planes(5_000, 0.002)), "(3006,0050)"),
 }
+
+
+def _planes(count, spacing):
+    def change(ds):
+        item = ds.ROIContourSequence[0]
+        template = item.ContourSequence[0]
+        contours = []
+        for k in range(count):
+            contour = type(template)()
+            contour.ContourGeometricType = "CLOSED_PLANAR"
+            contour.NumberOfContourPoints = 4
+            contour.ContourData = [f"{v:.6f}" for v in (-5, -5, k * spacing, 5, -5, k * spacing, 5, 5, k * spacing, -5, 5, k * spacing)]
+            contours.append(contour)
+        item.ContourSequence = contours
+
+    return change
+
+
+def _zigzag(n, z):
+    t = np.linspace(-30, 30, n)
+    return np.column_stack((t, np.where(np.arange(n) % 2, 30.0, -30.0), np.full(n, z)))
+
+
+def test_a_zigzag_at_the_point_limit_is_decided_within_the_time_limit(folder):
+    _structures(folder, _contour(_zigzag(20_000, -21.0)))
+    assert_contract(_evaluate(folder))
 
 
 @pytest.fixture

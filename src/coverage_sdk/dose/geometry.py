@@ -18,7 +18,8 @@ MAX_COORDINATE_MM = 1e5
 MAX_GRID_CELLS = 1 << 26
 MAX_CONTOURS = 20_000
 MAX_POINTS = 2_000_000
-MAX_CONTOUR_POINTS = 100_000
+MAX_PLANE_POINTS = 20_000
+MAX_PLANES = 4_000
 
 
 def _numeric(value: Any, dtype: type, what: str) -> np.ndarray:
@@ -146,8 +147,13 @@ class Structure:
             raise InputError(f"ROI {self.name!r}: offsets do not delimit the points")
         if n and (np.any(np.diff(self.offsets) < 0) or np.any(np.diff(self.z) < 0)):
             raise InputError(f"ROI {self.name!r}: offsets and z must be non-decreasing")
-        if n and np.max(np.diff(self.offsets)) > MAX_CONTOUR_POINTS:
-            raise InputError(f"ROI {self.name!r}: a contour of more than {MAX_CONTOUR_POINTS} points")
+        if n:
+            plane = np.concatenate(([0], np.cumsum(np.diff(self.z) > PLANE_TOLERANCE_MM)))
+            if plane[-1] + 1 > MAX_PLANES:
+                raise InputError(f"ROI {self.name!r}: contours on {plane[-1] + 1} planes; at most {MAX_PLANES} are read")
+            per_plane = np.bincount(plane, weights=np.diff(self.offsets))
+            if per_plane.max() > MAX_PLANE_POINTS:
+                raise InputError(f"ROI {self.name!r}: {int(per_plane.max())} points on one plane; at most {MAX_PLANE_POINTS} are read")
         for name, values in (("points", self.points), ("z", self.z)):
             if not np.all(np.isfinite(values)) or np.any(np.abs(values) > MAX_COORDINATE_MM):
                 raise InputError(f"ROI {self.name!r}: contour {name} must be finite and within {MAX_COORDINATE_MM:g} mm")
