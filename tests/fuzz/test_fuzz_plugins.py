@@ -186,3 +186,9 @@ def test_a_hung_plugin_is_abandoned_within_the_limit(site, baseline):
     started = time.monotonic()
     assert_contract(_run(site, "hang", "evaluate", str(CASE), "--format", "json", timeout="2"), allowed=(3,))
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
+def test_a_bad_time_limit_is_bad_input(site, value):
+    run = assert_contract(_run(site, "raises", "evaluate", str(CASE), timeout=value), allowed=(2,))
+    assert "COVERAGE_SDK_PLUGIN_TIMEOUT" in run.err

@@ -31,17 +31,17 @@ DEFAULT_TIMEOUT_S = 300.0
 PLUGIN_THREAD = "coverage-sdk-plugin"
 
 
-def plugin_timeout() -> float:
-    """Seconds a plugin call may take: ``COVERAGE_SDK_PLUGIN_TIMEOUT``, else DEFAULT_TIMEOUT_S."""
-    value = os.environ.get(TIMEOUT_VARIABLE)
+def plugin_timeout(value: Any = None) -> float:
+    """Seconds a plugin call may take: ``value``, else ``COVERAGE_SDK_PLUGIN_TIMEOUT``, else DEFAULT_TIMEOUT_S."""
+    where = "timeout" if value is not None else TIMEOUT_VARIABLE
     if value is None:
-        return DEFAULT_TIMEOUT_S
+        value = os.environ.get(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_S)
     try:
         seconds = float(value)
-    except ValueError:
+    except (TypeError, ValueError):
         seconds = math.nan
     if not (math.isfinite(seconds) and seconds > 0):
-        raise InputError(f"expected a positive number of seconds, got {value!r}", location=TIMEOUT_VARIABLE)
+        raise InputError(f"expected a positive number of seconds, got {value!r}", location=where)
     return seconds
 
 
@@ -137,7 +137,7 @@ def evaluate(
     if base_dir is not None:
         case = attrs.evolve(case, base_dir=os.path.realpath(base_dir))
     check_case_files(case)
-    limit = plugin_timeout() if timeout is None else timeout
+    limit = plugin_timeout(timeout)
     host = host or default_host()
     ids = None if policies is None else list(policies)
     installed = select(host.policies(), ids)
