@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from coverage_sdk.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PLUGIN_FAILED
 from coverage_sdk.errors import InputError
 from coverage_sdk.hookspecs import Adapter, hookimpl
 from coverage_sdk.host.evaluate import evaluate
-from coverage_sdk.policy.converter import load_case
+from coverage_sdk.policy.converter import load_case, read_input
 from coverage_sdk.policy.model import Case, Determination
 from coverage_sdk.render import text as render
 
@@ -94,9 +93,7 @@ def _evaluate_adapted(args: argparse.Namespace, adapter: Adapter) -> int:
     status = EXIT_OK
     for path in args.cases:
         try:
-            request = adapter.read(Path(path).read_bytes(), source=path)
-        except OSError as exc:
-            raise InputError(f"cannot be read ({exc.strerror})", source=path) from None
+            request = adapter.read(read_input(path), source=path)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             status = max(status, EXIT_BAD_INPUT)

@@ -312,13 +312,9 @@ def _regular(info: os.stat_result, source: str) -> None:
         raise InputError(f"larger than {MAX_CASE_BYTES >> 20} MiB", source=source)
 
 
-def load_case(path: str | os.PathLike[str], *, base_dir: str | os.PathLike[str] | None = None) -> model.Case:
-    """Read and validate a Case JSON file.
-
-    The file must be a regular file of at most MAX_CASE_BYTES. The case's DICOM paths are
-    resolved inside ``base_dir``, by default the case file's folder.
-    """
-    path = Path(path)
+def read_input(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file of at most MAX_CASE_BYTES; anything else (a directory, a
+    device, a FIFO, a larger file) is an InputError, found before the file is read."""
     source = str(path)
     try:
         _regular(os.stat(path), source)
@@ -335,8 +331,17 @@ def load_case(path: str | os.PathLike[str], *, base_dir: str | os.PathLike[str] 
         raise InputError("the path contains a NUL character", source=source[:200]) from None
     with os.fdopen(fd, "rb") as file:
         _regular(os.fstat(fd), source)
-        raw = file.read(MAX_CASE_BYTES + 1)
-    case = structure_case(parse_case_json(raw, source=source), source=source)
+        return file.read(MAX_CASE_BYTES + 1)
+
+
+def load_case(path: str | os.PathLike[str], *, base_dir: str | os.PathLike[str] | None = None) -> model.Case:
+    """Read and validate a Case JSON file (:func:`read_input`, :func:`parse_case_json`).
+
+    The case's DICOM paths resolve inside ``base_dir``, by default the case file's folder.
+    """
+    path = Path(path)
+    source = str(path)
+    case = structure_case(parse_case_json(read_input(path), source=source), source=source)
     folder = Path(base_dir) if base_dir is not None else path.parent
     return attrs.evolve(case, base_dir=str(folder.resolve()))
 
