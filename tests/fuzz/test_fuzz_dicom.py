@@ -130,6 +130,7 @@ BAD: dict = {
     "DoseGridScaling 1": (lambda f: _dose(f, _set("DoseGridScaling", "1")), "(3004,000E)"),
     "a negative dose": (lambda f: _dose(f, _negative_voxel), "negative"),
     "frames disagree with offsets": (lambda f: _dose(f, _set("NumberOfFrames", 24)), "(3004,000C)"),
+    "an Image Position 3e19 mm away": (lambda f: _dose(f, _set("ImagePositionPatient", ["3e19", "0", "0"])), "(0020,0032)"),
     "a grid of 2^40 cells": (lambda f: _dose(f, lambda ds: (setattr(ds, "Rows", 65535), setattr(ds, "Columns", 65535), setattr(ds, "NumberOfFrames", 256))), "(0028,0008)"),
     "a deflate bomb": (_deflate_bomb, "(0002,0010)"),
     "ROI Number of 20 digits": (lambda f: _structures(f, _roi_number("12345678901234567890")), "ROI"),

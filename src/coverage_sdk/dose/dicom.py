@@ -439,7 +439,10 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
             source, DOSE_GRID_SCALING,
             f"a maximum dose of {high:.6g} Gy is more than any treatment plan gives ({MAX_PLAUSIBLE_DOSE_GY:g} Gy)",
         )
-    grid = DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+    try:
+        grid = DoseGrid(dose, x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+    except InputError as exc:
+        raise _fail(source, GRID_FRAME_OFFSET_VECTOR if exc.message.startswith("z") else IMAGE_POSITION, exc.message) from None
     return record_dose_range(grid, low, high)
 
 
