@@ -109,13 +109,12 @@ def _part10(syntax: str, body: bytes) -> bytes:
 
 
 def _deflate_bomb(folder):
-    """1 MB of deflate that inflates to 2 GB of Pixel Data."""
+    """2 MB of deflate that inflates to 2 GB of Pixel Data."""
     deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    size = 2 << 30
-    chunks = [deflater.compress(_element(0x7FE00010, b"OB", b"")[:-4] + struct.pack("<I", size))]
-    zeros = bytes(64 << 20)
-    chunks += [deflater.compress(zeros) for _ in range(size // len(zeros))]
-    (folder / DOSE).write_bytes(_part10(DEFLATED, b"".join(chunks) + deflater.flush()))
+    size, zeros = 2 << 30, bytes(64 << 20)
+    head = deflater.compress(_element(0x7FE00010, b"OB", b"")[:-4] + struct.pack("<I", size)) + deflater.flush(zlib.Z_FULL_FLUSH)
+    block = deflater.compress(zeros) + deflater.flush(zlib.Z_FULL_FLUSH)
+    (folder / DOSE).write_bytes(_part10(DEFLATED, head + block * (size // len(zeros)) + deflater.flush()))
 
 
 def _deflated(ds):
@@ -132,7 +131,7 @@ BAD: dict = {
     "frames disagree with offsets": (lambda f: _dose(f, _set("NumberOfFrames", 24)), "(3004,000C)"),
     "an Image Position 3e19 mm away": (lambda f: _dose(f, _set("ImagePositionPatient", ["3e19", "0", "0"])), "(0020,0032)"),
     "a grid of 2^40 cells": (lambda f: _dose(f, lambda ds: (setattr(ds, "Rows", 65535), setattr(ds, "Columns", 65535), setattr(ds, "NumberOfFrames", 256))), "(0028,0008)"),
-    "a deflate bomb": (_deflate_bomb, "(0002,0010)"),
+    "a deflate bomb": (_deflate_bomb, "inflates to more than 256 MiB"),
     "ROI Number of 20 digits": (lambda f: _structures(f, _roi_number("12345678901234567890")), "ROI"),
     "ROI Number 2^63": (lambda f: _structures(f, _roi_number(str(2**63))), "ROI"),
     "two ROIs share a number": (lambda f: _structures(f, _shared_roi_number), "ROI Number 1 is given to two ROIs"),
