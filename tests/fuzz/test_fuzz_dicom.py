@@ -242,3 +242,18 @@ def test_six_runs_give_byte_identical_determinations(folder):
         assert any(d["summary_table"] or d["criteria"] for d in run.json())
         outputs.add(re.sub(r'"evaluated_at": "[^"]*"', '"evaluated_at": ""', run.out))
     assert len(outputs) == 1
+
+
+def test_a_large_deflated_rt_dose_reads_as_its_explicit_little_endian_twin(tmp_path):
+    """Pixel Data over the reader's deferral size (1 MiB), deflated: the same grid as uncompressed."""
+    from coverage_sdk import read_rtdose
+
+    x, y, z = np.arange(64.0), np.arange(64.0), np.arange(80.0)
+    dose = np.add.outer(np.add.outer(z, y), x) * 0.1
+    dicom.rtdose(dose, x, y, z, path=tmp_path / "plain.dcm")
+    ds = dicom.dataset(tmp_path / "plain.dcm")
+    _deflated(ds)
+    dicom.write(ds, tmp_path / "deflated.dcm")
+    plain, deflated = read_rtdose(tmp_path / "plain.dcm"), read_rtdose(tmp_path / "deflated.dcm")
+    np.testing.assert_array_equal(deflated.dose, plain.dose)
+    np.testing.assert_array_equal(deflated.z, plain.z)

@@ -148,14 +148,16 @@ def _check_inflated_size(source: str, start: int) -> None:
     try:
         with open(source, "rb") as file:
             file.seek(start)
-            while chunk := file.read(1 << 20):
-                while chunk:
-                    total += len(inflater.decompress(chunk, 1 << 20))
-                    if total > MAX_INFLATED_BYTES:
-                        raise _fail(source, 0x00020010, f"the deflated data set inflates to more than {MAX_INFLATED_BYTES >> 20} MiB")
-                    chunk = inflater.unconsumed_tail
-                if inflater.eof:
+            pending = b""
+            while not inflater.eof:
+                pending = pending or file.read(1 << 20)
+                inflated = len(inflater.decompress(pending, 1 << 20))
+                total += inflated
+                if total > MAX_INFLATED_BYTES:
+                    raise _fail(source, 0x00020010, f"the deflated data set inflates to more than {MAX_INFLATED_BYTES >> 20} MiB")
+                if not pending and not inflated:
                     break
+                pending = inflater.unconsumed_tail
     except zlib.error:
         raise _fail(source, 0x00020010, "the deflated data set is not valid deflate data") from None
 
