@@ -51,8 +51,7 @@ def mixed_input(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("mixed")
     write_cases(synth_cases(240, seed=7), folder / "a-synthetic.jsonl.gz")
     dicom = json.loads((EXAMPLES / "bcbsnc-femur-phantom-dicom.json").read_text())
-    for plan in dicom["radiation"]["plans"]:
-        plan["dicom"] = {k: str((EXAMPLES / v).resolve()) for k, v in plan["dicom"].items()}
+    shutil.copytree(EXAMPLES / "phantom", folder / "phantom")
     lines = [
         json.dumps({**GOOD, "case_id": "good-1"}),
         '{"case_id": "truncated", ',

@@ -1,4 +1,4 @@
-"""The README's example cases are copies of the cases each plugin ships in its package."""
+"""The README's example cases are copies of the cases each plugin ships in its package, DICOM included."""
 
 from __future__ import annotations
 
@@ -14,17 +14,21 @@ if not (REPO / "plugins").is_dir():
 PACKAGED = {path.name: path for path in REPO.glob("plugins/*/src/*/data/examples/*.json")}
 
 
-def _resolved(path: Path) -> dict:
-    """The case with its DICOM paths made absolute (each copy names them from where it lies)."""
+def _dicom(path: Path) -> set[str]:
     case = json.loads(path.read_text(encoding="utf-8"))
-    for plan in case.get("radiation", {}).get("plans", []):
-        if "dicom" in plan:
-            plan["dicom"] = {key: str((path.parent / value).resolve()) for key, value in plan["dicom"].items()}
-    return case
+    return {value for plan in case.get("radiation", {}).get("plans", []) for value in plan.get("dicom", {}).values()}
 
 
 def test_every_example_is_a_copy_of_a_packaged_one():
     examples = sorted(EXAMPLES.glob("*.json"))
     assert [p.name for p in examples] == sorted(PACKAGED)
     for path in examples:
-        assert _resolved(path) == _resolved(PACKAGED[path.name]), path.name
+        assert json.loads(path.read_text(encoding="utf-8")) == json.loads(PACKAGED[path.name].read_text(encoding="utf-8")), path.name
+
+
+def test_the_dicom_of_every_example_lies_in_its_folder_and_is_a_copy():
+    for path in sorted(EXAMPLES.glob("*.json")):
+        for relative in _dicom(path):
+            ours, packaged = EXAMPLES / relative, PACKAGED[path.name].parent / relative
+            assert ours.resolve().is_relative_to(EXAMPLES.resolve()), relative
+            assert ours.read_bytes() == packaged.read_bytes(), relative

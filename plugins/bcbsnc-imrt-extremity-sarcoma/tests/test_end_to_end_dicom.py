@@ -111,7 +111,7 @@ def test_a_missing_dose_file_is_bad_input(capsys, tmp_path, phantom_dir):
     code = main(["evaluate", str(dicom_case(tmp_path)), "--policy", POLICY_ID])
     _, err = capsys.readouterr()
     assert code == 2
-    assert "rtdose-3dcrt.dcm: no such file" in err
+    assert "rtdose-3dcrt.dcm: radiation.plans[0].dicom.rtdose: no such file" in err
 
 
 @pytest.mark.parametrize(("empty", "metric"), [("femur_z", "bone_circumference_pct_ge_40gy"), ("knee_z", "joint_pct_ge_35gy")])

@@ -153,9 +153,9 @@ def test_attached_plans_decide_imrt_oar_proximity(host):
     computed = {(row.organ.split(" ")[0], plan): value for row in det.summary_table for plan, value in (("3d", row.value_3d), ("imrt", row.value_imrt))}
     case = cs.structure_case({**cs.unstructure(request.cases[0]), "radiation": {
         "oar_constraints": cs.unstructure(request.cases[0].radiation.oar_constraints),
-        "plans": [{"label": t, "technique": t, "dicom": {"rtdose": str(PHANTOM / f"rtdose-{t}.dcm"), "rtstruct": str(PHANTOM / "rtstruct.dcm")}} for t in ("3dcrt", "imrt")],
+        "plans": [{"label": t, "technique": t, "dicom": {"rtdose": f"rtdose-{t}.dcm", "rtstruct": "rtstruct.dcm"}} for t in ("3dcrt", "imrt")],
     }})  # fmt: skip
-    expected = next(d for d in cs.evaluate(case, host=host) if d.policy_id == "imrt-oar-proximity")
+    expected = next(d for d in cs.evaluate(case, host=host, base_dir=PHANTOM) if d.policy_id == "imrt-oar-proximity")
     assert det.outcome is expected.outcome is cs.Outcome.MEDICALLY_NECESSARY  # only IMRT keeps the femur's mean under 40 Gy
     assert computed == pytest.approx({(r.organ.split(" ")[0], p): v for r in expected.summary_table for p, v in (("3d", r.value_3d), ("imrt", r.value_imrt))}, rel=1e-9)
     assert (computed["Femur_L", "3d"], computed["Femur_L", "imrt"]) == pytest.approx((43.125, 39.375))

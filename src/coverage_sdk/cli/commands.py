@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from coverage_sdk.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PLUGIN_FAILED
 from coverage_sdk.errors import InputError
 from coverage_sdk.hookspecs import Adapter, hookimpl
 from coverage_sdk.host.evaluate import evaluate
-from coverage_sdk.policy.converter import load_case
+from coverage_sdk.policy.converter import load_case, read_input
 from coverage_sdk.policy.model import Case, Determination
 from coverage_sdk.render import text as render
 
@@ -60,7 +59,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     decided = []
     for path in args.cases:
         try:
-            case = load_case(path)
+            case = load_case(path, base_dir=args.base_dir)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             status = max(status, EXIT_BAD_INPUT)
@@ -81,7 +80,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _decide(args: argparse.Namespace, path: str, case: Case) -> tuple[list[Determination], int]:
     """The case's determinations, each failure reported on stderr, and the exit status they call for."""
     status = EXIT_OK
-    dets = evaluate(case, args.policy or None, host=args.host)
+    try:
+        dets = evaluate(case, args.policy or None, host=args.host, base_dir=getattr(args, "base_dir", None))
+    except InputError as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        return [], EXIT_BAD_INPUT
     for det in dets:
         if det.error:
             status = max(status, EXIT_BAD_INPUT if det.error.startswith("InputError") else EXIT_PLUGIN_FAILED)
@@ -94,9 +97,7 @@ def _evaluate_adapted(args: argparse.Namespace, adapter: Adapter) -> int:
     status = EXIT_OK
     for path in args.cases:
         try:
-            request = adapter.read(Path(path).read_bytes(), source=path)
-        except OSError as exc:
-            raise InputError(f"cannot be read ({exc.strerror})", source=path) from None
+            request = adapter.read(read_input(path), source=path)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             status = max(status, EXIT_BAD_INPUT)
@@ -138,6 +139,7 @@ def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--trail", choices=("decisive", "full"), default="decisive",
                    help="text: the deciding criteria with other sites and products folded (default), or every branch")  # fmt: skip
     p.add_argument("--adapter", metavar="NAME", help="read each input and write the answer with this adapter (e.g. fhir-pas)")
+    p.add_argument("--base-dir", metavar="DIR", help="folder the cases' DICOM paths resolve in (default: each case file's folder)")
     p.set_defaults(func=cmd_evaluate)
 
     p = subparsers.add_parser("validate", help="check cases against the Case schema")

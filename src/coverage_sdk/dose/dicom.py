@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import struct
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -25,13 +26,14 @@ from pydicom.sequence import Sequence
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.errors import InputError
-from coverage_sdk.dose.geometry import DoseGrid, HandedDose, Structure
+from coverage_sdk.dose.geometry import MAX_GRID_CELLS, DoseGrid, HandedDose, Structure
 
 __all__ = ["ReferenceDVH", "StructureSet", "read_rtdose", "read_rtstruct"]
 
 RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
 RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 NATIVE_SYNTAXES = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2")
+DEFLATED = "1.2.840.10008.1.2.1.99"
 
 PIXEL_DATA = 0x7FE00010
 GRID_FRAME_OFFSET_VECTOR = 0x3004000C
@@ -56,6 +58,12 @@ AXIS_TOLERANCE = 1e-4
 PLANE_TOLERANCE_MM = 0.01
 DOSE_UNITS_GY = {"GY": 1.0, "CGY": 0.01}
 STORED_DTYPES = frozenset(np.dtype(code) for code in ("u2", "i2", "u4", "i4"))
+MAX_INFLATED_BYTES = 256 << 20
+MAX_PLAUSIBLE_DOSE_GY = 10_000.0
+MAX_ROI_NUMBER = 2**31 - 1
+MAX_SEQUENCE_DEPTH = 16
+MAX_CONTOUR_BYTES = 128 << 20
+MAX_CONTOURS_PER_FILE = 200_000
 
 
 def _where(tag: int) -> str:
@@ -112,17 +120,68 @@ def _text(ds: pydicom.Dataset, keyword: str) -> str:
 # --- opening ---------------------------------------------------------------------------
 
 
+def _transfer_syntax(source: str) -> tuple[str, int] | None:
+    """The Transfer Syntax UID of a Part 10 file and where its data set starts, read from the
+    File Meta Information alone; None where the file has none (pydicom then judges it)."""
+    with open(source, "rb") as file:
+        head = file.read(144)
+        if len(head) < 144 or head[128:132] != b"DICM" or head[132:136] != b"\x02\x00\x00\x00" or head[136:138] != b"UL":
+            return None
+        length = _U32.unpack_from(head, 140)[0]
+        meta = file.read(min(length, 1 << 16))
+    at = 0
+    while at + 8 <= len(meta):
+        group, element = struct.unpack_from("<HH", meta, at)
+        if meta[at + 4 : at + 6] in _LONG_VRS:
+            size, start = _U32.unpack_from(meta, at + 8)[0] if at + 12 <= len(meta) else 0, at + 12
+        else:
+            size, start = _U16.unpack_from(meta, at + 6)[0], at + 8
+        if (group, element) == (0x0002, 0x0010):
+            return meta[start : start + size].rstrip(b"\x00 ").decode("ascii", "replace"), 144 + length
+        at = start + size
+    return None
+
+
+def _check_inflated_size(source: str, start: int) -> None:
+    """A deflated data set must inflate to at most MAX_INFLATED_BYTES; checked in bounded
+    chunks before pydicom inflates it whole."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    total = 0
+    try:
+        with open(source, "rb") as file:
+            file.seek(start)
+            pending = b""
+            while not inflater.eof:
+                pending = pending or file.read(1 << 20)
+                inflated = len(inflater.decompress(pending, 1 << 20))
+                total += inflated
+                if total > MAX_INFLATED_BYTES:
+                    raise _fail(source, 0x00020010, f"the deflated data set inflates to more than {MAX_INFLATED_BYTES >> 20} MiB")
+                if not pending and not inflated:
+                    break
+                pending = inflater.unconsumed_tail
+    except zlib.error:
+        raise _fail(source, 0x00020010, "the deflated data set is not valid deflate data") from None
+
+
 def _open(path: str | os.PathLike, sop_class: str, modality: str, defer_size: int | None = None):
     source = str(path)
     if not Path(path).is_file():
         raise InputError("no such file", source=source)
+    syntax = _transfer_syntax(source)
+    deflated = syntax is not None and syntax[0] == DEFLATED
+    if deflated:
+        _check_inflated_size(source, syntax[1])
+        defer_size = None
     try:
         ds = pydicom.dcmread(path, defer_size=defer_size)
     except InvalidDicomError as exc:
         raise InputError(f"not a DICOM file: {exc}", source=source) from None
+    except RecursionError:
+        raise InputError("unreadable DICOM file: sequences nested too deeply", source=source) from None
     except Exception as exc:  # pydicom's parser on untrusted bytes
         raise InputError(f"unreadable DICOM file ({type(exc).__name__})", source=source) from None
-    if ds.keys():
+    if ds.keys() and not deflated:
         last = ds.get_item(next(reversed(ds.keys())), keep_deferred=True)
         if isinstance(last, pydicom.dataelem.RawDataElement) and last.length != 0xFFFFFFFF and (
             len(last.value) < last.length if last.value is not None
@@ -277,6 +336,8 @@ def _stored_frames(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]
         raise _fail(source, 0x00280002, "expected one sample per pixel")
     signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
     syntax = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
+    if syntax == DEFLATED:
+        syntax = NATIVE_SYNTAXES[1]
     element = ds.get_item(PIXEL_DATA, keep_deferred=True)
     count = shape[0] * shape[1] * shape[2]
     native = np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
@@ -288,8 +349,13 @@ def _stored_frames(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]
         return lambda k0, k1: decoded[k0:k1]
     dtype = native.newbyteorder(">" if syntax == NATIVE_SYNTAXES[2] else "<")
     expected = count * dtype.itemsize
-    if element.length < expected:
-        raise _fail(source, PIXEL_DATA, f"expected {expected} bytes for {shape} pixels, found {element.length}")
+    if element.length != expected:
+        raise _fail(
+            source, PIXEL_DATA,
+            f"expected {expected} bytes for the {shape} pixels of Number of Frames, Rows and Columns, found {element.length}",
+        )
+    if element.value is not None and len(element.value) < expected:
+        raise _fail(source, PIXEL_DATA, f"expected {expected} bytes, found {len(element.value)}")
     frame_bytes = shape[1] * shape[2] * dtype.itemsize
 
     def frames(k0: int, k1: int) -> np.ndarray:
@@ -313,15 +379,17 @@ def _dose(stored: np.ndarray, factor: float, out: np.ndarray | None = None) -> t
         raise InputError(f"expected a positive finite scaling, got {factor}")
     dose = np.empty(stored.shape, dtype=np.float32) if out is None else out
     low, high = kernel("_pixels").scale(stored, factor, dose, min(READ_THREADS, default_threads()))
+    dose.flags.writeable = False
     return dose, low, high
 
 
 def _scaled(frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[slice, ...], factor: float):
-    """The dose, float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
+    """The dose and its minimum and maximum: the dose float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
     a few megabytes at a time (so the stored values are never all in memory at once)."""
     nz = shape[0]
     out_shape = (nz, shape[2], shape[1]) if transpose else shape
     dose = np.empty(out_shape, dtype=np.float32)
+    low, high = math.inf, -math.inf
     step = max(1, SCALE_CHUNK_BYTES // (shape[1] * shape[2] * 4))
     for k0 in range(0, nz, step):
         k1 = min(nz, k0 + step)
@@ -329,9 +397,10 @@ def _scaled(frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[s
         stored = frames(s0, s1)
         if transpose:
             stored = stored.transpose(0, 2, 1)
-        _dose(stored[flips], factor, dose[k0:k1])
+        _, low_k, high_k = _dose(stored[flips], factor, dose[k0:k1])
+        low, high = min(low, low_k), max(high, high_k)
         del stored
-    return dose
+    return dose, low, high
 
 
 def read_rtdose(path: str | os.PathLike) -> DoseGrid:
@@ -353,6 +422,8 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
         raise _fail(source, 0x00280010, "expected Rows, Columns and Number of Frames") from None
     if min(rows, columns, frames) < 1:
         raise _fail(source, 0x00280008, f"expected a non-empty grid, found {frames}x{rows}x{columns}")
+    if rows * columns * frames > MAX_GRID_CELLS:
+        raise _fail(source, 0x00280008, f"a grid of {frames}x{rows}x{columns} is larger than {MAX_GRID_CELLS} cells")
     position = _numbers(ds, IMAGE_POSITION, source, count=3)
     orientation = _numbers(ds, IMAGE_ORIENTATION, source, count=6)
     spacing = _numbers(ds, PIXEL_SPACING, source, count=2)
@@ -393,8 +464,18 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     transpose = along_row[0] != 0
     x, y = (column_axis, row_axis) if transpose else (row_axis, column_axis)
     flips = tuple(slice(None, None, -1) if axis.size > 1 and axis[1] < axis[0] else slice(None) for axis in (z, y, x))
-    dose = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
-    return DoseGrid(HandedDose(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+    dose, low, high = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
+    if low < 0:
+        raise _fail(source, PIXEL_DATA, f"a dose grid holds negative doses (minimum {low:.6g} Gy)")
+    if high > MAX_PLAUSIBLE_DOSE_GY:
+        raise _fail(
+            source, DOSE_GRID_SCALING,
+            f"a maximum dose of {high:.6g} Gy is more than any treatment plan gives ({MAX_PLAUSIBLE_DOSE_GY:g} Gy)",
+        )
+    try:
+        return DoseGrid(HandedDose(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+    except InputError as exc:
+        raise _fail(source, GRID_FRAME_OFFSET_VECTOR if "z axis" in exc.message else IMAGE_POSITION, exc.message) from None
 
 
 # --- RT Structure Set ------------------------------------------------------------------
@@ -442,8 +523,10 @@ class _Malformed(Exception):
     pass
 
 
-def _elements(buf: bytes, pos: int, stop: int, implicit: bool) -> tuple[dict[int, tuple[int, int]], int]:
+def _elements(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -> tuple[dict[int, tuple[int, int]], int]:
     """Value spans by tag of the item encoded at ``buf[pos:stop]``, and where the item ends."""
+    if depth > MAX_SEQUENCE_DEPTH:
+        raise _Malformed
     found = {}
     while pos < stop:
         if pos + 8 > stop:
@@ -459,7 +542,7 @@ def _elements(buf: bytes, pos: int, stop: int, implicit: bool) -> tuple[dict[int
         elif not implicit and group != 0xFFFE:
             length = _U16.unpack_from(buf, pos + 6)[0]
         if length == _UNDEFINED:
-            _, end = _items(buf, start, stop, implicit)
+            _, end = _items(buf, start, stop, implicit, depth + 1)
             if end + 8 > stop or _HEAD.unpack_from(buf, end)[:2] != (0xFFFE, 0xE0DD):
                 raise _Malformed
             found[tag] = (start, end)
@@ -472,7 +555,7 @@ def _elements(buf: bytes, pos: int, stop: int, implicit: bool) -> tuple[dict[int
     return found, pos
 
 
-def _items(buf: bytes, pos: int, stop: int, implicit: bool) -> tuple[list[dict[int, tuple[int, int]]], int]:
+def _items(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -> tuple[list[dict[int, tuple[int, int]]], int]:
     """The items of the sequence value at ``buf[pos:stop]``, and where it ends (its delimiter, if any)."""
     items = []
     while pos < stop:
@@ -485,12 +568,12 @@ def _items(buf: bytes, pos: int, stop: int, implicit: bool) -> tuple[list[dict[i
         if tag != _ITEM:
             raise _Malformed
         if length == _UNDEFINED:
-            found, pos = _elements(buf, pos + 8, stop, implicit)
+            found, pos = _elements(buf, pos + 8, stop, implicit, depth)
         else:
             end = pos + 8 + length
             if end > stop:
                 raise _Malformed
-            found, _ = _elements(buf, pos + 8, end, implicit)
+            found, _ = _elements(buf, pos + 8, end, implicit, depth)
             pos = end
         items.append(found)
     return items, pos
@@ -515,7 +598,7 @@ def _contours_from_bytes(buf: bytes, implicit: bool):
         colour = roi.get(ROI_DISPLAY_COLOR)
         if number is None:
             continue
-        number = int(buf[number[0] : number[1]].strip(b" \x00"))
+        number = _roi_number(buf[number[0] : number[1]].strip(b" \x00"))
         if colour is not None:
             rgb = _colour(buf[colour[0] : colour[1]].decode("ascii", "replace"))
             if rgb is not None:
@@ -545,9 +628,20 @@ def _contours_from_sequence(sequence: Sequence):
             element = contour.get_item(CONTOUR_DATA)
             raw = element.value if element is not None and isinstance(element.value, bytes) else b""
             chunks.append(raw)
-            records.append((int(roi.ReferencedROINumber), _text(contour, "ContourGeometricType"), (at, at + len(raw))))
+            records.append((_roi_number(roi.ReferencedROINumber), _text(contour, "ContourGeometricType"), (at, at + len(raw))))
             at += len(raw)
     return b"".join(chunks), records, colours
+
+
+def _roi_number(value: object) -> int:
+    """An ROI Number (IS): an integer from 0 to MAX_ROI_NUMBER; ValueError otherwise."""
+    text = value.decode("ascii") if isinstance(value, bytes) else str(value)
+    if not text.strip().lstrip("+-").isdigit() or len(text.strip()) > 12:
+        raise ValueError(text[:20])
+    number = int(text)
+    if not 0 <= number <= MAX_ROI_NUMBER:
+        raise ValueError(text[:20])
+    return number
 
 
 def _contours(ds: pydicom.Dataset, source: str):
@@ -556,7 +650,10 @@ def _contours(ds: pydicom.Dataset, source: str):
         try:
             return _contours_from_bytes(element.value, ds.original_encoding[0])
         except (_Malformed, struct.error, ValueError, UnicodeDecodeError):
-            raise _fail(source, ROI_CONTOUR_SEQUENCE, "malformed sequence encoding") from None
+            raise _fail(
+                source, ROI_CONTOUR_SEQUENCE,
+                f"malformed sequence encoding (or ROI numbers outside 0..{MAX_ROI_NUMBER}, or items nested deeper than {MAX_SEQUENCE_DEPTH})",
+            ) from None
     try:
         return _contours_from_sequence(ds.ROIContourSequence)
     except Exception as exc:  # pydicom's parser on untrusted bytes
@@ -564,13 +661,18 @@ def _contours(ds: pydicom.Dataset, source: str):
 
 
 def _roi_names(ds: pydicom.Dataset, source: str) -> dict[int, str]:
-    names = {}
+    names: dict[int, str] = {}
     try:
         for roi in ds.get("StructureSetROISequence") or []:
-            number = int(roi.ROINumber)
-            names.setdefault(number, str(roi.get("ROIName", "") or "").strip() or f"ROI {number}")
-    except (AttributeError, TypeError, ValueError):
-        raise _fail(source, 0x30060022, "expected an integer ROI Number in every Structure Set ROI item") from None
+            number = _roi_number(roi.ROINumber)
+            name = str(roi.get("ROIName", "") or "").strip() or f"ROI {number}"
+            if number in names:
+                raise _fail(source, 0x30060022, f"ROI Number {number} is given to two ROIs ({names[number]!r} and {name!r})")
+            names[number] = name
+    except (AttributeError, TypeError, ValueError, RecursionError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise _fail(source, 0x30060022, f"expected an ROI Number from 0 to {MAX_ROI_NUMBER} in every Structure Set ROI item") from None
     return names
 
 
@@ -602,6 +704,11 @@ def read_rtstruct(path: str | os.PathLike) -> StructureSet:
     names = _roi_names(ds, source)
     buf, records, colours = _contours(ds, source)
     types = _interpreted_types(ds)
+    if len(records) > MAX_CONTOURS_PER_FILE or sum(r[2][1] - r[2][0] for r in records) > MAX_CONTOUR_BYTES:
+        raise _fail(
+            source, CONTOUR_DATA,
+            f"more than {MAX_CONTOURS_PER_FILE} contours or {MAX_CONTOUR_BYTES >> 20} MiB of contour data",
+        )
     try:
         values, counts = _parse_spans(buf, np.array([r[2][0] for r in records]), np.array([r[2][1] for r in records]))
     except ValueError as exc:

@@ -16,6 +16,11 @@ from coverage_sdk.errors import InputError
 
 PLANE_TOLERANCE_MM = 1e-3
 MAX_COORDINATE_MM = 1e5
+MAX_GRID_CELLS = 1 << 26
+MAX_CONTOURS = 20_000
+MAX_POINTS = 2_000_000
+MAX_PLANE_POINTS = 20_000
+MAX_PLANES = 4_000
 
 
 def _locked(array: np.ndarray) -> np.ndarray:
@@ -28,9 +33,11 @@ def _frozen(dtype: type, ndim: int, name: str):
     """A converter to the instance's own C-contiguous, locked copy."""
 
     def convert(value: Any) -> np.ndarray:
+        if np.iscomplexobj(value):
+            raise InputError(f"{name} must be real numbers, got complex ones")
         try:
             array = np.array(value, dtype=dtype, order="C", copy=True)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InputError(f"{name} must be an array of numbers") from None
         if array.ndim != ndim:
             raise InputError(f"{name} must be a {ndim}-d array, got shape {array.shape}")
@@ -51,11 +58,13 @@ def _dose_array(value: Any) -> np.ndarray:
     voxel), anything else as float64; a :class:`HandedDose` is taken as it is."""
     if isinstance(value, HandedDose):
         array = value.array
+    elif np.iscomplexobj(value):
+        raise InputError("dose grid: doses must be real numbers, got complex ones")
     else:
         dtype = np.float32 if getattr(value, "dtype", None) == np.float32 else np.float64
         try:
             array = np.array(value, dtype=dtype, order="C", copy=True)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InputError("dose grid: dose must be an array of numbers") from None
     if array.ndim != 3 or array.dtype not in (np.float32, np.float64) or not array.flags.c_contiguous:
         raise InputError(f"dose grid: dose must be a C-contiguous 3-d array, got {array.dtype}{array.shape}")
@@ -88,6 +97,9 @@ class DoseGrid:
     def __attrs_post_init__(self) -> None:
         def fail(message: str) -> InputError:
             return InputError(f"dose grid: {message}", source=self.source or None)
+        cells = self.z.size * self.y.size * self.x.size
+        if cells > MAX_GRID_CELLS:
+            raise fail(f"{cells} cells; at most {MAX_GRID_CELLS} are read")
 
         for name, axis in (("x", self.x), ("y", self.y), ("z", self.z)):
             if axis.size == 0 or not np.all(np.isfinite(axis)) or np.any(np.diff(axis) <= 0):
@@ -151,6 +163,18 @@ class Structure:
             raise InputError(f"{roi}: contour offsets do not delimit the points")
         if np.any(np.diff(self.offsets) < 0):
             raise InputError(f"{roi}: contour offsets must be non-decreasing")
+        if n > MAX_CONTOURS or len(self.points) > MAX_POINTS:
+            raise InputError(
+                f"{roi}: {n} contours of {len(self.points)} points in all; "
+                f"at most {MAX_CONTOURS} contours and {MAX_POINTS} points are read"
+            )
+        if n:
+            plane = np.concatenate(([0], np.cumsum(np.diff(self.z) > PLANE_TOLERANCE_MM)))
+            if plane[-1] + 1 > MAX_PLANES:
+                raise InputError(f"{roi}: contours on {plane[-1] + 1} planes; at most {MAX_PLANES} are read")
+            per_plane = np.bincount(plane, weights=np.diff(self.offsets))
+            if per_plane.max() > MAX_PLANE_POINTS:
+                raise InputError(f"{roi}: {int(per_plane.max())} points on one plane; at most {MAX_PLANE_POINTS} are read")
 
     @classmethod
     def from_contours(

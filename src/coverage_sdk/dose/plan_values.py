@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,8 @@ import attrs
 
 from coverage_sdk.dose.constraint_library import canonical_organ, organ_key
 from coverage_sdk.dose.metrics import Kind, canonical
-from coverage_sdk.policy.model import Case, Plan
+from coverage_sdk.errors import InputError
+from coverage_sdk.policy.model import Case, Plan, relative_path_problem
 
 if TYPE_CHECKING:
     from coverage_sdk.dose.circumference import BoneCircumferenceReport
@@ -166,16 +168,77 @@ class PlanDose:
         return (None if value is None or math.isnan(value) else float(value)), notes
 
 
+MAX_DICOM_BYTES = 2 << 30
+DICOM_FIELDS = ("rtdose", "rtstruct")
+
+
+def _plan_index(case: Case, plan: Plan) -> int:
+    plans = case.radiation.plans if case.radiation else []
+    for index, candidate in enumerate(plans):
+        if candidate is plan:
+            return index
+    return plans.index(plan) if plan in plans else 0
+
+
+def case_file(base_dir: str | os.PathLike | None, relative: str, location: str) -> Path:
+    """The file ``relative`` names inside ``base_dir`` (the case's folder; the working folder when
+    None), checked without opening it: a relative path without ``..``, not leaving the folder
+    through a symbolic link, a regular file of at most MAX_DICOM_BYTES. Anything else is an
+    InputError at ``location`` (a JSON path) naming the file only as ``relative``."""
+    problem = relative_path_problem(relative) if isinstance(relative, str) else "must be a string"
+    if problem:
+        raise InputError(problem, location=location)
+    root = os.path.realpath(base_dir if base_dir is not None else os.curdir)
+    target = os.path.realpath(os.path.join(root, relative))
+    if os.path.commonpath([root, target]) != root:
+        raise InputError("leaves the case's folder (through a symbolic link)", source=relative, location=location)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        raise InputError("no such file", source=relative, location=location) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror})", source=relative, location=location) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a directory, not a DICOM file", source=relative, location=location)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("is not a regular file (a device, FIFO or socket)", source=relative, location=location)
+    if info.st_size > MAX_DICOM_BYTES:
+        raise InputError(f"is larger than {MAX_DICOM_BYTES >> 30} GiB", source=relative, location=location)
+    return Path(target)
+
+
 def dicom_paths(case: Case, plan: Plan) -> tuple[Path, Path]:
-    """The plan's RT Dose and RT Structure Set files, relative paths taken from the case file's folder."""
-    base = Path(case.base_dir or ".")
-    return base / plan.dicom.rtdose, base / plan.dicom.rtstruct
+    """The plan's RT Dose and RT Structure Set files inside the case's folder (:func:`case_file`)."""
+    where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
+    return tuple(case_file(case.base_dir, getattr(plan.dicom, name), f"{where}.{name}") for name in DICOM_FIELDS)
+
+
+def check_case_files(case: Case) -> None:
+    """Raise InputError for the first DICOM path of ``case`` that is not a readable file inside its folder
+    (a missing file is left to the policy that needs it)."""
+    for index, plan in enumerate(case.radiation.plans if case.radiation else []):
+        for name in DICOM_FIELDS if plan.dicom else ():
+            try:
+                case_file(case.base_dir, getattr(plan.dicom, name), f"radiation.plans[{index}].dicom.{name}")
+            except InputError as exc:
+                if not exc.message.endswith("no such file"):
+                    raise
 
 
 def read_plan(case: Case, plan: Plan) -> PlanDose:
-    """The plan's DICOM, read once per version of its files (path, modification time, size)."""
+    """The plan's DICOM, read once per version of its files (path, modification time, size).
+    Errors name the file as the case gives it and the JSON path, never the host's folder."""
     dose, structures = dicom_paths(case, plan)
-    return _read(plan.label, str(dose), _stamp(dose), str(structures), _stamp(structures))
+    names = (plan.dicom.rtdose, plan.dicom.rtstruct)
+    try:
+        return _read(plan.label, str(dose), _stamp(dose), str(structures), _stamp(structures), names)
+    except InputError as exc:
+        where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
+        for name, path in zip(DICOM_FIELDS, (dose, structures)):
+            if exc.source == str(path):
+                location = f"{where}.{name}" + (f" {exc.location}" if exc.location else "")
+                raise InputError(exc.message, source=getattr(plan.dicom, name), location=location) from None
+        raise
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -187,5 +250,10 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _read(label: str, dose: str, dose_stamp, structures: str, structures_stamp) -> PlanDose:
-    return PlanDose.read(label, dose, structures)
+def _read(label: str, dose: str, dose_stamp, structures: str, structures_stamp, names: tuple[str, str]) -> PlanDose:
+    """The plan read, its dose grid and structure set named as the case names them (for messages)."""
+    plan = PlanDose.read(label, dose, structures)
+    object.__setattr__(plan.dose, "source", names[0])
+    if hasattr(plan.structures, "source"):
+        object.__setattr__(plan.structures, "source", names[1])
+    return plan

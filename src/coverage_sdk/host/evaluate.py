@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import enum
 import functools
 import logging
 import math
+import os
+import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 
 from coverage_sdk.errors import InputError, PluginError
+from coverage_sdk.dose.plan_values import check_case_files
 from coverage_sdk.host.manager import InstalledPolicy, PluginHost, _sdk_version, default_host, select
 from coverage_sdk.policy.converter import case_sha256
 from coverage_sdk.policy.model import Audit, Case, Determination, MissingInformation, Outcome
@@ -28,46 +33,143 @@ def sdk_version() -> str:
     return _sdk_version()
 
 
+TIMEOUT_VARIABLE = "COVERAGE_SDK_PLUGIN_TIMEOUT"
+DEFAULT_TIMEOUT_S = 300.0
+PLUGIN_THREAD = "coverage-sdk-plugin"
+
+
+def plugin_timeout(value: Any = None) -> float:
+    """Seconds a plugin call may take: ``value``, else ``COVERAGE_SDK_PLUGIN_TIMEOUT``, else DEFAULT_TIMEOUT_S."""
+    where = "timeout" if value is not None else TIMEOUT_VARIABLE
+    if value is None:
+        value = os.environ.get(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_S)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise InputError(f"expected a positive number of seconds, got {value!r}", location=where)
+    return seconds
+
+
+class _PluginStdout:
+    """``sys.stdout`` while plugins run: what a plugin's thread prints goes to stderr, so it
+    cannot corrupt the host's output; every other thread writes through unchanged."""
+
+    def __init__(self, stdout: Any) -> None:
+        self.stdout = stdout
+
+    def _target(self) -> Any:
+        return sys.stderr if threading.current_thread().name.startswith(PLUGIN_THREAD) else self.stdout
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stdout, name)
+
+
+_stdout_lock = threading.Lock()
+_stdout_users = 0
+
+
+@contextlib.contextmanager
+def _plugin_stdout():
+    global _stdout_users
+    with _stdout_lock:
+        if _stdout_users == 0 and not isinstance(sys.stdout, _PluginStdout):
+            sys.stdout = _PluginStdout(sys.stdout)
+        _stdout_users += 1
+    try:
+        yield
+    finally:
+        with _stdout_lock:
+            _stdout_users -= 1
+            abandoned = any(t.name.startswith(PLUGIN_THREAD) and t.is_alive() for t in threading.enumerate())
+            if _stdout_users == 0 and isinstance(sys.stdout, _PluginStdout) and not abandoned:
+                sys.stdout = sys.stdout.stdout
+
+
+def call_plugin(function: Callable[..., Any], *args: Any, timeout: float, what: str) -> Any:
+    """``function(*args)`` in a worker thread given ``timeout`` seconds.
+
+    A call that runs longer raises PluginError; its thread cannot be stopped and is abandoned
+    (a daemon thread, left to finish or to end with the process). ``SystemExit``,
+    ``KeyboardInterrupt`` and other BaseExceptions a plugin raises become PluginError.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # the plugin's failure, reported by the caller
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"{PLUGIN_THREAD}: {what}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise PluginError(f"{what} did not answer within {timeout:g} s (limit {TIMEOUT_VARIABLE})")
+    error = outcome.get("error")
+    if error is None:
+        return outcome["value"]
+    if isinstance(error, Exception):
+        raise error
+    raise PluginError(f"{what} raised {type(error).__name__}: {error}") from error
+
+
 def evaluate(
     case: Case, policies: Iterable[str] | None = None, *, host: PluginHost | None = None,
-    evaluated_at: str | None = None,
+    evaluated_at: str | None = None, base_dir: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
 ) -> list[Determination]:  # fmt: skip
     """Determinations for ``case``: for the named policies, or for every installed policy
     that applies to the case's procedures (only the case's payer's, when it names one).
 
-    Each policy gets its own copy of the case, and what it returns is checked before it is
-    trusted. A plugin that fails gives a determination with ``error`` set (outcome
-    ``clinical_review``); the other policies are still decided.
+    ``base_dir`` is the folder the case's DICOM paths resolve in (by default the one
+    ``load_case`` recorded); a path leaving it, or naming something other than a regular file,
+    raises InputError before any policy runs. Each policy gets its own copy of the case and
+    runs in a worker thread with ``timeout`` seconds (:func:`plugin_timeout` by default), what
+    it prints going to stderr; what it returns is checked before it is trusted. A plugin that
+    fails or times out gives a determination with ``error`` set (outcome ``clinical_review``);
+    the other policies are still decided.
     """
     if not isinstance(case, Case):
         raise TypeError(f"evaluate() takes a coverage_sdk.Case (from load_case or structure_case), not {type(case).__name__}")
     if isinstance(policies, str):
         raise TypeError("policies is a list of policy ids, e.g. policies=['bcbsma-278-iort'], not one string")
+    if base_dir is not None:
+        case = attrs.evolve(case, base_dir=os.path.realpath(base_dir))
+    check_case_files(case)
+    limit = plugin_timeout(timeout)
     host = host or default_host()
     ids = None if policies is None else list(policies)
     installed = select(host.policies(), ids)
-    if case.payer is not None and ids is None:
-        installed = [p for p in installed if getattr(p.policy, "payer_id", None) == case.payer]
-    copies = {p.policy.id: _own_copy(case) for p in installed}
-    if ids is None:
-        installed = [p for p in installed if _applies(p, copies[p.policy.id])]
     sha = case_sha256(case)
     when = evaluated_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     determinations = []
-    for item in installed:
-        audit = Audit(sdk_version(), item.distribution, item.version, sha, when)
-        started = time.perf_counter()
-        try:
-            determinations.append(_checked(item, item.policy.evaluate(copies[item.policy.id], audit)))
-        except InputError as exc:
-            determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.INSUFFICIENT_INFORMATION))
-        except (Exception, SystemExit) as exc:
-            determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.CLINICAL_REVIEW))
-            log.warning("policy %s failed on case %s: %s", item.policy.id, sha[:12], type(exc).__name__)
-        log.debug(
-            "policy %s decided case %s: %s in %.1f ms", item.policy.id, sha[:12], determinations[-1].outcome.value,
-            1000 * (time.perf_counter() - started),
-        )  # fmt: skip
+    with _plugin_stdout():
+        for item in installed:
+            audit = Audit(sdk_version(), item.distribution, item.version, sha, when)
+            own = _own_copy(case)
+            started = time.perf_counter()
+            try:
+                if ids is None and not _applies(item, own, limit):
+                    continue
+                det = call_plugin(item.policy.evaluate, own, audit, timeout=limit, what=f"{item.policy.id}: evaluate")
+                determinations.append(_checked(item, det, case))
+            except InputError as exc:
+                determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.INSUFFICIENT_INFORMATION))
+            except Exception as exc:
+                determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.CLINICAL_REVIEW))
+                log.warning("policy %s failed on case %s: %s", item.policy.id, sha[:12], type(exc).__name__)
+            log.debug(
+                "policy %s decided case %s: %s in %.1f ms", item.policy.id, sha[:12], determinations[-1].outcome.value,
+                1000 * (time.perf_counter() - started),
+            )  # fmt: skip
     if ids is None:
         for broken in host.broken:
             audit = Audit(sdk_version(), broken.distribution, broken.version, sha, when)
@@ -100,17 +202,22 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(field.name for field in attrs.fields(kind))
 
 
-def _applies(item: InstalledPolicy, case: Case) -> bool:
-    try:
-        return bool(item.policy.applies_to_services(case))
-    except Exception:  # the policy is still asked to evaluate, where its failure is reported
-        return True
+def _applies(item: InstalledPolicy, case: Case, timeout: float) -> bool:
+    """Whether the policy applies to the case's services (and, when the case names a payer, is that payer's)."""
+    if case.payer is not None and getattr(item.policy, "payer_id", None) != case.payer:
+        return False
+    answer = call_plugin(item.policy.applies_to_services, case, timeout=timeout, what=f"{item.policy.id}: applies_to_services")
+    if not isinstance(answer, bool):
+        raise PluginError(f"applies_to_services returned {type(answer).__name__}, not a bool")
+    return answer
 
 
-def _checked(item: InstalledPolicy, det: object) -> Determination:
-    """What a plugin returned, if it is a well-formed determination of its own policy."""
+def _checked(item: InstalledPolicy, det: object, case: Case) -> Determination:
+    """What a plugin returned, if it is a well-formed determination of its own policy for this case."""
     if not isinstance(det, Determination):
         raise PluginError(f"evaluate returned {type(det).__name__}, not a Determination")
+    if det.case_id != case.case_id:
+        raise PluginError("evaluate returned a determination for another case_id")
     if det.policy_id != item.policy.id:
         raise PluginError(f"evaluate returned a determination for policy {det.policy_id!r}, not {item.policy.id!r}")
     if not isinstance(det.outcome, Outcome):

@@ -10,13 +10,16 @@ register or to answer a hook is kept aside as broken: the others still load and 
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import functools
 import importlib
 import importlib.metadata
 import logging
 import os
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -133,7 +136,8 @@ class PluginHost:
         Each call goes through ``pm.subset_hook_caller`` with only that plugin's implementation
         and every plugin's wrappers, so ``specname``, ``tryfirst``/``trylast`` and wrappers work
         as pluggy defines them, while a plugin that raises (or exits) is marked broken and left
-        out without taking the others' results with it. Returns ``(plugin name, result)`` pairs.
+        out without taking the others' results with it; what it prints goes to stderr.
+        Returns ``(plugin name, result)`` pairs.
         """
         impls = getattr(self.pm.hook, hook).get_hookimpls()
         plain = {impl.plugin_name for impl in impls if not (impl.hookwrapper or impl.wrapper)}
@@ -144,8 +148,9 @@ class PluginHost:
                 continue
             others = [p for n, p in self.pm.list_name_plugin() if n != impl.plugin_name and n not in wrappers]
             try:
-                results = self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
-            except (Exception, SystemExit) as exc:
+                with contextlib.redirect_stdout(sys.stderr):
+                    results = self.pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
+            except (Exception, SystemExit, KeyboardInterrupt) as exc:
                 self.mark_broken(impl.plugin_name, f"{hook}: {_describe(exc)}")
                 continue
             answers.append((impl.plugin_name, results[0] if results else None))
@@ -158,6 +163,11 @@ class PluginHost:
             return list(self._policies)
         found: dict[str, InstalledPolicy] = {}
         for name, provided in sorted(self.call("coverage_sdk_policies"), key=lambda item: item[0]):
+            if not isinstance(provided, (str, bytes)) and isinstance(provided, Iterable):
+                try:
+                    provided = list(provided)
+                except Exception as exc:
+                    provided = exc
             problem = _policies_problem(provided)
             if problem:
                 self.mark_broken(name, problem)
@@ -217,14 +227,35 @@ POLICY_ATTRIBUTES = ("id", "title", "versions", "applies_to_services", "evaluate
 
 
 def _policies_problem(provided: Any) -> str | None:
+    if isinstance(provided, Exception):
+        return f"coverage_sdk_policies returned a list that cannot be read ({_describe(provided)})"
     if isinstance(provided, (str, bytes)) or not isinstance(provided, Iterable):
         return f"coverage_sdk_policies returned {type(provided).__name__}, not a list of policies"
-    for policy in provided:
-        lacking = [a for a in POLICY_ATTRIBUTES if not hasattr(policy, a)]
-        if lacking:
-            return f"coverage_sdk_policies returned {type(policy).__name__} without {', '.join(lacking)}"
-        if not isinstance(policy.id, str) or not policy.id:
-            return f"coverage_sdk_policies returned a policy whose id is {policy.id!r}, not a string"
+    try:
+        for policy in provided:
+            problem = _policy_problem(policy)
+            if problem:
+                return f"coverage_sdk_policies returned {problem}"
+    except Exception as exc:  # a policy object whose attributes raise
+        return f"coverage_sdk_policies returned a policy that cannot be read ({_describe(exc)})"
+    return None
+
+
+def _policy_problem(policy: Any) -> str | None:
+    lacking = [a for a in POLICY_ATTRIBUTES if not hasattr(policy, a)]
+    if lacking:
+        return f"{type(policy).__name__} without {', '.join(lacking)}"
+    if not isinstance(policy.id, str) or not policy.id:
+        return f"a policy whose id is {policy.id!r}, not a string"
+    if not isinstance(policy.title, str):
+        return f"policy {policy.id!r} whose title is {type(policy.title).__name__}, not a string"
+    versions = policy.versions
+    if isinstance(versions, (str, bytes)) or not isinstance(versions, Iterable):
+        return f"policy {policy.id!r} whose versions are {type(versions).__name__}, not a list"
+    for version in versions:
+        start, end = getattr(version, "effective_from", None), getattr(version, "effective_to", None)
+        if not isinstance(start, dt.date) or not (end is None or isinstance(end, dt.date)):
+            return f"policy {policy.id!r} with a version lacking dates (effective_from, effective_to)"
     return None
 
 

@@ -11,7 +11,9 @@ import enum
 import functools
 import hashlib
 import json
+import math
 import os
+import stat
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,7 +54,13 @@ def _json_type(value: Any) -> str:
 def _structure_float(value: Any, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"expected a number, got {_json_type(value)}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("expected a finite number, got an integer too large for one") from None
+    if not (math.isfinite(number) and abs(number) <= model.MAX_NUMBER):
+        raise ValueError(f"expected a finite number of magnitude at most {model.MAX_NUMBER:g}, got {number!r}")
+    return number
 
 
 def _structure_date(value: Any, _: type) -> dt.date:
@@ -175,6 +183,107 @@ def _problems(exc: BaseException, path: Path_) -> list[tuple[Path_, str]]:
     return [(path, text)]
 
 
+MAX_CASE_BYTES = 4 << 20
+MAX_DEPTH = 32
+MAX_ITEMS = 1000
+MAX_STRING_CHARS = 10_000
+MAX_INTEGER_DIGITS = 20
+
+
+class _Rejected:
+    """A JSON token the parser refused (NaN, 1e400, a 5,000-digit integer); reported with its path."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+
+class _Object(dict):
+    """A JSON object that remembers the keys it held more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    found = _Object(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        found.duplicates = tuple(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+    return found
+
+
+def _float(text: str) -> float | _Rejected:
+    number = float(text)
+    return number if math.isfinite(number) else _Rejected(f"{text[:40]} is out of range for a number")
+
+
+def _int(text: str) -> int | _Rejected:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        return _Rejected(f"an integer of {len(text.lstrip('-'))} digits is out of range")
+    return int(text)
+
+
+def _constant(name: str) -> _Rejected:
+    return _Rejected(f"{name} is not a JSON number")
+
+
+def _child(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    name = str(key)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        name = json.dumps(name[:40], ensure_ascii=True)
+    return f"{path}.{name}" if path else name
+
+
+def _string_problem(value: str) -> str | None:
+    if len(value) > MAX_STRING_CHARS:
+        return f"a string longer than {MAX_STRING_CHARS} characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "invalid Unicode (a lone surrogate)"
+    return None
+
+
+def check_json(data: Any, *, source: str | None = None) -> None:
+    """Raise InputError, naming the JSON path, where parsed JSON is outside the SDK's limits:
+    nesting deeper than MAX_DEPTH, a list or object of more than MAX_ITEMS entries, a string
+    of more than MAX_STRING_CHARS or with invalid Unicode, a duplicate key, a non-finite or
+    out-of-range number. Iterative: any depth of Python object is checked without recursion."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        where = path or "$"
+        if depth > MAX_DEPTH:
+            raise InputError(f"nested deeper than {MAX_DEPTH} levels", source=source, location=where)
+        if isinstance(value, _Rejected):
+            raise InputError(value.problem, source=source, location=where)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"{value!r} is not a finite number", source=source, location=where)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_INTEGER_DIGITS:
+            raise InputError("the integer is out of range", source=source, location=where)
+        if isinstance(value, str):
+            problem = _string_problem(value)
+            if problem:
+                raise InputError(problem, source=source, location=where)
+        elif isinstance(value, dict):
+            if len(value) > MAX_ITEMS:
+                raise InputError(f"more than {MAX_ITEMS} fields", source=source, location=where)
+            for key in getattr(value, "duplicates", ()):
+                raise InputError("the field is given more than once", source=source, location=_child(path, key))
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise InputError("object keys must be strings", source=source, location=where)
+                problem = _string_problem(key)
+                if problem:
+                    raise InputError(f"a field name with {problem}", source=source, location=where)
+                stack.append((item, _child(path, key), depth + 1))
+        elif isinstance(value, (list, tuple)):
+            if len(value) > MAX_ITEMS:
+                raise InputError(f"a list of more than {MAX_ITEMS} items", source=source, location=where)
+            stack.extend((item, _child(path, index), depth + 1) for index, item in enumerate(value))
+
+
 def structure_case(data: Any, *, source: str | None = None) -> model.Case:
     """A :class:`~coverage_sdk.policy.model.Case` from parsed JSON.
 
@@ -188,6 +297,7 @@ def structure_checked(data: Any, cls: type[T], *, source: str | None = None, wha
     """An instance of the attrs class ``cls`` from parsed JSON, bad input an :class:`InputError` naming each place."""
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object ({what}), got {_json_type(data)}", source=source, location="$", pointer="")
+    check_json(data, source=source)
     try:
         return get_converter().structure(data, cls)
     except Exception as exc:  # cattrs raises exception groups of any validation error
@@ -201,23 +311,65 @@ def structure_checked(data: Any, cls: type[T], *, source: str | None = None, wha
         raise InputError(message, source=source, problems=found) from None
 
 
-def load_case(path: str | os.PathLike[str]) -> model.Case:
-    """Read and validate a Case JSON file; relative DICOM paths resolve against its folder."""
-    path = Path(path)
+def parse_case_json(raw: bytes, *, source: str | None = None) -> Any:
+    """Parsed Case JSON: UTF-8, strict numbers, duplicate keys and every limit of :func:`check_json` checked."""
+    if len(raw) > MAX_CASE_BYTES:
+        raise InputError(f"larger than {MAX_CASE_BYTES >> 20} MiB", source=source)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("expected a file, found a directory", source=str(path)) from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+        raise InputError(f"not UTF-8 text (byte {exc.start})", source=source) from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object, parse_float=_float, parse_int=_int, parse_constant=_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=str(path)) from None
-    case = structure_case(data, source=str(path))
-    return attrs.evolve(case, base_dir=str(path.resolve().parent))
+        raise InputError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=source) from None
+    except RecursionError:
+        raise InputError(f"nested deeper than {MAX_DEPTH} levels", source=source, location="$") from None
+    check_json(data, source=source)
+    return data
+
+
+def _regular(info: os.stat_result, source: str) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("expected a file, found a directory", source=source)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("expected a regular file (not a device, FIFO or socket)", source=source)
+    if info.st_size > MAX_CASE_BYTES:
+        raise InputError(f"larger than {MAX_CASE_BYTES >> 20} MiB", source=source)
+
+
+def read_input(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file of at most MAX_CASE_BYTES; anything else (a directory, a
+    device, a FIFO, a larger file) is an InputError, found before the file is read."""
+    source = str(path)
+    try:
+        _regular(os.stat(path), source)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except InputError:
+        raise
+    except FileNotFoundError:
+        raise InputError("file not found", source=source) from None
+    except IsADirectoryError:
+        raise InputError("expected a file, found a directory", source=source) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror})", source=source) from None
+    except ValueError:
+        raise InputError("the path contains a NUL character", source=source[:200]) from None
+    with os.fdopen(fd, "rb") as file:
+        _regular(os.fstat(fd), source)
+        return file.read(MAX_CASE_BYTES + 1)
+
+
+def load_case(path: str | os.PathLike[str], *, base_dir: str | os.PathLike[str] | None = None) -> model.Case:
+    """Read and validate a Case JSON file (:func:`read_input`, :func:`parse_case_json`).
+
+    The case's DICOM paths resolve inside ``base_dir``, by default the case file's folder.
+    """
+    path = Path(path)
+    source = str(path)
+    case = structure_case(parse_case_json(read_input(path), source=source), source=source)
+    folder = Path(base_dir) if base_dir is not None else path.parent
+    return attrs.evolve(case, base_dir=str(folder.resolve()))
 
 
 def unstructure(obj: Any) -> Any:

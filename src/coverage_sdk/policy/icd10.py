@@ -86,7 +86,8 @@ def contradicts(code: str, site: TumorSite) -> TumorSite | None:
 
 def _lookup(code: str, table: dict):
     normalized = normalize(code)
-    for length in range(len(normalized), 2, -1):
+    longest = max(map(len, table))
+    for length in range(min(len(normalized), longest), 2, -1):
         if normalized[:length] in table:
             return table[normalized[:length]]
     return None

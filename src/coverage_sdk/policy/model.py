@@ -194,6 +194,34 @@ def _t_stage(instance: Any, attribute: attrs.Attribute, value: str | None) -> No
         raise ValueError(f"'{attribute.name}' must be a T stage (Tis, T0, T1..T4 with an optional sub-letter): {value!r}")
 
 
+MAX_PATH_CHARS = 1024
+MAX_UNITS = 10_000
+MAX_FRACTIONS = 100
+MAX_SEQUENCE = 1_000_000
+MAX_NUMBER = 1e6
+
+
+def relative_path_problem(value: str) -> str | None:
+    """Why ``value`` is not a path inside the case's folder (relative, no ``..``), or None."""
+    if not value:
+        return "must not be empty"
+    if len(value) > MAX_PATH_CHARS:
+        return f"must be at most {MAX_PATH_CHARS} characters long"
+    if "\x00" in value:
+        return "must not contain a NUL character"
+    if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value):
+        return "must be a path relative to the case's folder, not an absolute path"
+    if ".." in re.split(r"[\\/]", value):
+        return "must not leave the case's folder ('..')"
+    return None
+
+
+def _relative_path(instance: Any, attribute: attrs.Attribute, value: str) -> None:
+    problem = relative_path_problem(value)
+    if problem:
+        raise ValueError(f"'{attribute.name}' {problem}")
+
+
 def _optional(kind: type) -> Any:
     return v.optional(v.instance_of(kind))
 
@@ -208,8 +236,8 @@ class Patient:
 class Procedure:
     code: str = attrs.field(validator=v.min_len(1))
     system: ProcedureSystem = ProcedureSystem.CPT
-    units: int = attrs.field(default=1, validator=v.ge(1))
-    sequence: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
+    units: int = attrs.field(default=1, validator=[v.ge(1), v.le(MAX_UNITS)])
+    sequence: int | None = attrs.field(default=None, validator=v.optional([v.ge(1), v.le(MAX_SEQUENCE)]))
     trace_number: str | None = None
 
 
@@ -219,7 +247,7 @@ class PriorService:
 
     code: str = attrs.field(validator=v.min_len(1))
     date_of_service: dt.date
-    units: int = attrs.field(validator=v.ge(1))
+    units: int = attrs.field(validator=[v.ge(1), v.le(MAX_UNITS)])
     system: ProcedureSystem = ProcedureSystem.CPT
 
 
@@ -271,14 +299,16 @@ class Tumor:
 class Iort:
     technique: IortTechnique | None = None
     device: str | None = None
-    fractions: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
+    fractions: int | None = attrs.field(default=None, validator=v.optional([v.ge(1), v.le(MAX_FRACTIONS)]))
     role: IortRole | None = None
 
 
 @attrs.frozen
 class PlanDicom:
-    rtdose: str
-    rtstruct: str
+    """The plan's DICOM files, as paths inside the case's folder."""
+
+    rtdose: str = attrs.field(validator=_relative_path)
+    rtstruct: str = attrs.field(validator=_relative_path)
 
 
 @attrs.frozen

@@ -26,14 +26,16 @@ SCHEMA_ID = "https://coverage-sdk.invalid/schema/case-1.json"
 # Bounds the model enforces with attrs validators, stated for schema consumers.
 FIELD_RULES: dict[tuple[type, str], dict[str, Any]] = {
     (model.Case, "procedures"): {"minItems": 1},
-    (model.Procedure, "units"): {"minimum": 1},
+    (model.Procedure, "units"): {"minimum": 1, "maximum": model.MAX_UNITS},
     (model.Procedure, "code"): {"minLength": 1},
-    (model.Procedure, "sequence"): {"minimum": 1},
-    (model.PriorService, "units"): {"minimum": 1},
+    (model.Procedure, "sequence"): {"minimum": 1, "maximum": model.MAX_SEQUENCE},
+    (model.PriorService, "units"): {"minimum": 1, "maximum": model.MAX_UNITS},
     (model.PriorService, "code"): {"minLength": 1},
     (model.Diagnosis, "code"): {"minLength": 1},
     (model.Patient, "age_years"): {"minimum": 0, "maximum": 130},
-    (model.Iort, "fractions"): {"minimum": 1},
+    (model.Iort, "fractions"): {"minimum": 1, "maximum": model.MAX_FRACTIONS},
+    (model.PlanDicom, "rtdose"): {"minLength": 1, "maxLength": model.MAX_PATH_CHARS},
+    (model.PlanDicom, "rtstruct"): {"minLength": 1, "maxLength": model.MAX_PATH_CHARS},
     (model.Tumor, "t_stage"): {"pattern": T_STAGE.pattern},
 }
 

@@ -29,6 +29,14 @@ def terminal_width() -> int:
     return max(60, min(shutil.get_terminal_size((100, 24)).columns, 160))
 
 
+def _printable(text: str) -> str:
+    """``text`` with every control or format character (ANSI escapes, newlines, bidi overrides)
+    shown as an escape, so that data from a case cannot forge or hide lines on a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
+
+
 class _Lines(list):
     def __init__(self, width: int) -> None:
         super().__init__()
@@ -36,7 +44,7 @@ class _Lines(list):
 
     def add(self, text: str, indent: int = 0, hang: int = 2) -> None:
         pad = " " * indent
-        self.extend(textwrap.wrap(text, self.width, initial_indent=pad, subsequent_indent=pad + " " * hang,
+        self.extend(textwrap.wrap(_printable(text), self.width, initial_indent=pad, subsequent_indent=pad + " " * hang,
                                   break_on_hyphens=False) or [pad])  # fmt: skip
 
 

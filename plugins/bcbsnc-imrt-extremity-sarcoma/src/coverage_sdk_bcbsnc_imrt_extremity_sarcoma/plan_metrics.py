@@ -131,8 +131,8 @@ def sources(case: Case, metric: Metric) -> dict[str, object]:
 
 
 def _computed(case: Case, plan: Plan, metric: Metric, roi: str) -> tuple[float, tuple[str, ...]]:
-    dose_path, structures_path = (str(p) for p in plan_values.dicom_paths(case, plan))
     dicom = plan_values.read_plan(case, plan)
+    dose_path, structures_path = plan.dicom.rtdose, plan.dicom.rtstruct
     if roi not in dicom.structures:
         names = ", ".join(sorted(dicom.structures)) or "none"
         raise InputError(
