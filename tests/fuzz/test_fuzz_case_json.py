@@ -4,7 +4,6 @@ valid cases after it still decided (issue 18, case JSON)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 

@@ -3,7 +3,6 @@ never a traceback, a signal, a hang or a memory blow-up (issue 18, DICOM plausib
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import struct
