@@ -282,7 +282,8 @@ def accumulate(
     cdef double* fyp
     cdef int64_t* ixp
     cdef int64_t* jyp
-    cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub, u, v, q, q0, q1, ww
+    cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub, u, v, q, q0, q1, ww, nl, n1, k1
+    cdef double f1, m1
     cdef int64_t* at
     cdef double* value
     cdef int64_t* ce
@@ -363,6 +364,23 @@ def accumulate(
                     v = v + 1
                 live = j >= 0 and j < ny and node_offsets[p] + 1 < node_offsets[p + 1]
                 chain = live and p == q + 1
+                # a column continued from plane q has reached q's last kept node nl; where one kept node
+                # n1 follows it up to p's last node, the column's piece in p is nl -> n1, the same for
+                # every such cell (taken below without walking the nodes)
+                n1 = -1
+                if chain:
+                    nl = -1
+                    for n in range(node_offsets[q] + 1, node_offsets[q + 1]):
+                        if keep[n]:
+                            nl = n
+                    if nl >= 0:
+                        for n in range(nl + 1, node_offsets[p + 1]):
+                            if keep[n]:
+                                n1 = n if n1 == -1 else -2
+                    if n1 >= 0:
+                        k1 = nk[n1]
+                        f1 = nf[n1]
+                        m1 = area * (npos[n1] - npos[nl])
                 for ww in range(u, v):
                     r = row_order[ww]
                     i0 = runs[r, 2]
@@ -385,6 +403,23 @@ def accumulate(
                     a = node_offsets[p]
                     b = node_offsets[p + 1] - 1
                     for i in range(i0, i1):
+                        if n1 >= 0 and ce[i] == q and at[i] == nl:
+                            # (as _advance would: the same operations in the same order)
+                            da = value[i]
+                            if f1 == 0.0:
+                                db = row[i + k1 * plane]
+                            else:
+                                db = (1 - f1) * row[i + k1 * plane] + f1 * row[i + (k1 + 1) * plane]
+                            if not _ramp(hist, m1, da / h, db / h, top):
+                                T[4] += 1
+                            T[0] += m1
+                            T[1] += m1 * (da + db) / 2
+                            T[2] = min(T[2], min(da, db))
+                            T[3] = max(T[3], max(da, db))
+                            at[i] = n1
+                            value[i] = db
+                            ce[i] = p
+                            continue
                         if not (ce[i] == q and chain):
                             if ce[i] == q:
                                 _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h,
