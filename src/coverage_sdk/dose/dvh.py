@@ -37,7 +37,7 @@ EDGE_SAMPLES_ACROSS = 60
 MAX_CELLS_PER_PLANE = 1 << 26
 INNER_CELLS_ACROSS = 20
 PLATEAU_TOLERANCE = 1e-9
-SERIAL_CELLS = 1 << 16
+SERIAL_CELLS = 1 << 18
 
 def _bin_width(max_dose: float) -> float:
     return max(0.01, max_dose / 65536)
@@ -195,7 +195,8 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
 
     ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
     affinity and cgroup quota) runs the rasterisation and the histogramming in parallel; a
-    structure under ``SERIAL_CELLS`` bounding-box cells (summed over its planes) runs on one.
+    structure under ``SERIAL_CELLS`` bounding-box cells times edge sub-samples per cell (summed
+    over its planes) runs on one.
     The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at
     its first and last contour planes, the convention of planning systems that report volumes
     without end caps (the breast example's stored DVHs are such).
@@ -216,7 +217,7 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
         )
     edge, inner = _sampling(points, dx, dy)
     plane_offsets, _, lo, hi = _planes(structure, dose.z, end_caps)
-    if span * lo.size < SERIAL_CELLS:
+    if span * lo.size * edge * edge < SERIAL_CELLS:
         threads = 1
     nodes = _nodes(lo, hi, dose.z)
 
