@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import enum
@@ -10,16 +9,14 @@ import functools
 import logging
 import math
 import os
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
 from coverage_sdk.errors import InputError, PluginError
 from coverage_sdk.dose.plan_values import check_case_files
+from coverage_sdk.host.calls import TIMEOUT_VARIABLE, Guard, plugin_stdout, run_plugin_calls
 from coverage_sdk.host.manager import InstalledPolicy, PluginHost, _sdk_version, default_host, select
 from coverage_sdk.policy.converter import case_sha256
 from coverage_sdk.policy.model import Audit, Case, Determination, MissingInformation, Outcome
@@ -33,9 +30,7 @@ def sdk_version() -> str:
     return _sdk_version()
 
 
-TIMEOUT_VARIABLE = "COVERAGE_SDK_PLUGIN_TIMEOUT"
 DEFAULT_TIMEOUT_S = 300.0
-PLUGIN_THREAD = "coverage-sdk-plugin"
 
 
 def plugin_timeout(value: Any = None) -> float:
@@ -50,75 +45,6 @@ def plugin_timeout(value: Any = None) -> float:
     if not (math.isfinite(seconds) and seconds > 0):
         raise InputError(f"expected a positive number of seconds, got {value!r}", location=where)
     return seconds
-
-
-class _PluginStdout:
-    """``sys.stdout`` while plugins run: what a plugin's thread prints goes to stderr, so it
-    cannot corrupt the host's output; every other thread writes through unchanged."""
-
-    def __init__(self, stdout: Any) -> None:
-        self.stdout = stdout
-
-    def _target(self) -> Any:
-        return sys.stderr if threading.current_thread().name.startswith(PLUGIN_THREAD) else self.stdout
-
-    def write(self, text: str) -> int:
-        return self._target().write(text)
-
-    def flush(self) -> None:
-        self._target().flush()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stdout, name)
-
-
-_stdout_lock = threading.Lock()
-_stdout_users = 0
-
-
-@contextlib.contextmanager
-def _plugin_stdout():
-    global _stdout_users
-    with _stdout_lock:
-        if _stdout_users == 0 and not isinstance(sys.stdout, _PluginStdout):
-            sys.stdout = _PluginStdout(sys.stdout)
-        _stdout_users += 1
-    try:
-        yield
-    finally:
-        with _stdout_lock:
-            _stdout_users -= 1
-            abandoned = any(t.name.startswith(PLUGIN_THREAD) and t.is_alive() for t in threading.enumerate())
-            if _stdout_users == 0 and isinstance(sys.stdout, _PluginStdout) and not abandoned:
-                sys.stdout = sys.stdout.stdout
-
-
-def call_plugin(function: Callable[..., Any], *args: Any, timeout: float, what: str) -> Any:
-    """``function(*args)`` in a worker thread given ``timeout`` seconds.
-
-    A call that runs longer raises PluginError; its thread cannot be stopped and is abandoned
-    (a daemon thread, left to finish or to end with the process). ``SystemExit``,
-    ``KeyboardInterrupt`` and other BaseExceptions a plugin raises become PluginError.
-    """
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = function(*args)
-        except BaseException as exc:  # the plugin's failure, reported by the caller
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, name=f"{PLUGIN_THREAD}: {what}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise PluginError(f"{what} did not answer within {timeout:g} s (limit {TIMEOUT_VARIABLE})")
-    error = outcome.get("error")
-    if error is None:
-        return outcome["value"]
-    if isinstance(error, Exception):
-        raise error
-    raise PluginError(f"{what} raised {type(error).__name__}: {error}") from error
 
 
 def evaluate(
@@ -150,26 +76,27 @@ def evaluate(
     installed = select(host.policies(), ids)
     sha = case_sha256(case)
     when = evaluated_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    audits = [Audit(sdk_version(), item.distribution, item.version, sha, when) for item in installed]
+    jobs = [functools.partial(_decide, item, case, audit, ids is None) for item, audit in zip(installed, audits)]
+    with plugin_stdout():
+        outcomes = run_plugin_calls(jobs, limit)
     determinations = []
-    with _plugin_stdout():
-        for item in installed:
-            audit = Audit(sdk_version(), item.distribution, item.version, sha, when)
-            own = _own_copy(case)
-            started = time.perf_counter()
-            try:
-                if ids is None and not _applies(item, own, limit):
-                    continue
-                det = call_plugin(item.policy.evaluate, own, audit, timeout=limit, what=f"{item.policy.id}: evaluate")
-                determinations.append(_checked(item, det, case))
-            except InputError as exc:
-                determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.INSUFFICIENT_INFORMATION))
-            except Exception as exc:
-                determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.CLINICAL_REVIEW))
-                log.warning("policy %s failed on case %s: %s", item.policy.id, sha[:12], type(exc).__name__)
-            log.debug(
-                "policy %s decided case %s: %s in %.1f ms", item.policy.id, sha[:12], determinations[-1].outcome.value,
-                1000 * (time.perf_counter() - started),
-            )  # fmt: skip
+    for item, audit, (returned, value, seconds) in zip(installed, audits, outcomes):
+        if returned and value is None:
+            continue
+        if returned:
+            determinations.append(value)
+        elif isinstance(value, InputError):
+            determinations.append(_failed(case, item.policy.id, audit, value, Outcome.INSUFFICIENT_INFORMATION))
+        elif isinstance(value, Exception):
+            determinations.append(_failed(case, item.policy.id, audit, value, Outcome.CLINICAL_REVIEW))
+            log.warning("policy %s failed on case %s: %s", item.policy.id, sha[:12], type(value).__name__)
+        else:
+            raise value
+        log.debug(
+            "policy %s decided case %s: %s in %.1f ms", item.policy.id, sha[:12], determinations[-1].outcome.value,
+            1000 * seconds,
+        )  # fmt: skip
     if ids is None:
         for broken in host.broken:
             audit = Audit(sdk_version(), broken.distribution, broken.version, sha, when)
@@ -202,11 +129,19 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(field.name for field in attrs.fields(kind))
 
 
-def _applies(item: InstalledPolicy, case: Case, timeout: float) -> bool:
+def _decide(item: InstalledPolicy, case: Case, audit: Audit, applicable_only: bool, guard: Guard) -> Determination | None:
+    """The policy's checked determination for its own copy of ``case`` (None: it does not apply)."""
+    own = _own_copy(case)
+    if applicable_only and not _applies(item, own, guard):
+        return None
+    return _checked(item, guard.call(f"{item.policy.id}: evaluate", item.policy.evaluate, own, audit), case)
+
+
+def _applies(item: InstalledPolicy, case: Case, guard: Guard) -> bool:
     """Whether the policy applies to the case's services (and, when the case names a payer, is that payer's)."""
     if case.payer is not None and getattr(item.policy, "payer_id", None) != case.payer:
         return False
-    answer = call_plugin(item.policy.applies_to_services, case, timeout=timeout, what=f"{item.policy.id}: applies_to_services")
+    answer = guard.call(f"{item.policy.id}: applies_to_services", item.policy.applies_to_services, case)
     if not isinstance(answer, bool):
         raise PluginError(f"applies_to_services returned {type(answer).__name__}, not a bool")
     return answer
