@@ -70,9 +70,14 @@ def policy_labels(labels: Mapping[str, str]) -> Iterator[None]:
         _POLICY_LABELS.reset(token)
 
 
+_JSON_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """The JSON value of a fact (enums by value, lists and tuples as lists, a typed value
     with an ``evidence()`` method as what that returns)."""
+    if type(value) in _JSON_ATOMS:
+        return value
     if callable(getattr(value, "evidence", None)):
         return plain(value.evidence())
     if isinstance(value, enum.Enum):
@@ -96,9 +101,11 @@ class Facts:
     _cache: dict[str, Any] = attrs.Factory(dict)
 
     def get(self, path: str) -> Any:
-        if path not in self._cache:
-            self._cache[path] = self._resolve(path)
-        return self._cache[path]
+        try:
+            return self._cache[path]
+        except KeyError:
+            value = self._cache[path] = self._resolve(path)
+            return value
 
     def _resolve(self, path: str) -> Any:
         if path in self.derived:
