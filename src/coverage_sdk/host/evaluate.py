@@ -9,7 +9,7 @@ import functools
 import logging
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -106,45 +106,68 @@ def evaluate(
 
 def _own_copy(value: Any) -> Any:
     """A deep copy of a model value, made field by field: what one policy changes, no other sees."""
-    kind = type(value)
-    if kind in _ATOMS or isinstance(value, enum.Enum):
-        return value
-    if kind is list:
-        return [_own_copy(item) for item in value]
-    if kind is dict:
-        return {key: _own_copy(item) for key, item in value.items()}
-    if attrs.has(kind):
+    copier = _copiers.get(type(value)) or _copier(type(value))
+    return value if copier is _same else copier(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _copy_list(value: list[Any]) -> list[Any]:
+    return [_own_copy(item) for item in value]
+
+
+def _copy_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    return {key: _own_copy(item) for key, item in value.items()}
+
+
+def _copy_attrs(kind: type) -> Callable[[Any], Any]:
+    names = tuple(field.name for field in attrs.fields(kind))
+
+    def copy_instance(value: Any) -> Any:
         new = object.__new__(kind)
-        for name in _field_names(kind):
-            object.__setattr__(new, name, _own_copy(getattr(value, name)))
+        for name in names:
+            item = getattr(value, name)
+            copier = _copiers.get(type(item)) or _copier(type(item))
+            object.__setattr__(new, name, item if copier is _same else copier(item))
         return new
-    return copy.deepcopy(value)
+
+    return copy_instance
 
 
-_ATOMS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+def _copier(kind: type) -> Callable[[Any], Any]:
+    """How :func:`_own_copy` copies a value of type ``kind`` (worked out once per type)."""
+    if kind in (str, int, float, bool, type(None), dt.date, dt.datetime) or issubclass(kind, enum.Enum):
+        copier: Callable[[Any], Any] = _same
+    elif kind is list:
+        copier = _copy_list
+    elif kind is dict:
+        copier = _copy_dict
+    elif attrs.has(kind):
+        copier = _copy_attrs(kind)
+    else:
+        copier = copy.deepcopy
+    _copiers[kind] = copier
+    return copier
 
 
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in attrs.fields(kind))
+_copiers: dict[type, Callable[[Any], Any]] = {}
 
 
 def _decide(item: InstalledPolicy, case: Case, audit: Audit, applicable_only: bool, guard: Guard) -> Determination | None:
-    """The policy's checked determination for its own copy of ``case`` (None: it does not apply)."""
-    own = _own_copy(case)
-    if applicable_only and not _applies(item, own, guard):
+    """The policy's checked determination for its own copy of ``case``; None when it does not
+    apply to the case's services or, when the case names a payer, is another payer's."""
+    if applicable_only and case.payer is not None and getattr(item.policy, "payer_id", None) != case.payer:
         return None
+    own = _own_copy(case)
+    if applicable_only:
+        answer = guard.call(f"{item.policy.id}: applies_to_services", item.policy.applies_to_services, own)
+        if not isinstance(answer, bool):
+            raise PluginError(f"applies_to_services returned {type(answer).__name__}, not a bool")
+        if not answer:
+            return None
     return _checked(item, guard.call(f"{item.policy.id}: evaluate", item.policy.evaluate, own, audit), case)
-
-
-def _applies(item: InstalledPolicy, case: Case, guard: Guard) -> bool:
-    """Whether the policy applies to the case's services (and, when the case names a payer, is that payer's)."""
-    if case.payer is not None and getattr(item.policy, "payer_id", None) != case.payer:
-        return False
-    answer = guard.call(f"{item.policy.id}: applies_to_services", item.policy.applies_to_services, case)
-    if not isinstance(answer, bool):
-        raise PluginError(f"applies_to_services returned {type(answer).__name__}, not a bool")
-    return answer
 
 
 def _checked(item: InstalledPolicy, det: object, case: Case) -> Determination:

@@ -281,8 +281,6 @@ def _compiled(criterion: Criterion, compiled: dict[int, _Node]) -> _Node:
     return node
 
 
-_VALUES = {result: result.value for result in Result}
-
 
 @attrs.define
 class Evaluation:
@@ -317,7 +315,7 @@ class Evaluation:
         else:
             results = [self._evaluate(part, node.id) for part in node.parts]
             result = node.combine(results) if node.combine else logic.NOT[results[0]]
-            evidence = {part.id: _VALUES[results[i]] for i, part in enumerate(node.parts)}
+            evidence = {part.id: value._value_ for part, value in zip(node.parts, results)}
         self.results[node.id] = result
         self.trail.insert(position, CriterionResult(node.id, node.text, node.citation, result, evidence, node.interpretation, parent))
         return result

@@ -114,9 +114,8 @@ class Facts:
         if name in self.parameters:
             return _walk(self.parameters[name], rest) if rest else self.parameters[name]
         case = self.case
-        codes = [d.code for d in case.diagnoses]
         if path == "diagnoses":
-            return tuple(codes) or None
+            return tuple(d.code for d in case.diagnoses) or None
         if path == "procedures":
             return tuple(p.code for p in case.procedures)
         if path == "documentation":
@@ -125,6 +124,7 @@ class Facts:
             return case.tumor.t_category if case.tumor else None
         value = _walk(case, path)
         if value is None and path in ("tumor.site", "tumor.location"):
+            codes = [d.code for d in case.diagnoses]
             inferred = (icd10.infer_site if path == "tumor.site" else icd10.infer_location)(codes)
             if inferred is not None:
                 value, code = inferred
