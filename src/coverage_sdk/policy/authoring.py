@@ -114,9 +114,13 @@ class FactCondition:
     why_unknown: Callable[[Facts, Sequence[str]], Iterable[tuple[str, str]]] = _not_given
 
     def evaluate(self, facts: Facts) -> Answer:
-        values = [facts.get(path) for path in self.needs]
+        get = facts.get
+        values = [get(path) for path in self.needs]
         known = dict(zip(self.needs, values))
-        if all(known[path] is not None for path in self.required):
+        for path in self.required:
+            if known[path] is None:
+                break
+        else:
             decided = self.test(*values)
             if decided is not None:
                 return _MET if decided else _NOT_MET
@@ -300,24 +304,28 @@ class Evaluation:
         return self._evaluate(_compiled(node, self.compiled), parent)
 
     def _evaluate(self, node: _Node, parent: str | None) -> Result:
-        result = self.results.get(node.id)
+        results = self.results
+        result = results.get(node.id)
         if result is not None:
             return result
-        position = len(self.trail)
-        if node.condition is not None:
-            answer = node.condition.evaluate(self.facts)
+        trail = self.trail
+        position = len(trail)
+        condition = node.condition
+        if condition is not None:
+            answer = condition.evaluate(self.facts)
             result = answer.result
-            if not isinstance(result, Result):
+            if result.__class__ is not Result:
                 raise TypeError(f"expected Result values, got {result!r}")
             if answer.missing:
                 self.unknowns[node.id] = answer.missing
             evidence = self.facts.evidence(node.needs)
         else:
-            results = [self._evaluate(part, node.id) for part in node.parts]
-            result = node.combine(results) if node.combine else logic.NOT[results[0]]
-            evidence = {part.id: value._value_ for part, value in zip(node.parts, results)}
-        self.results[node.id] = result
-        self.trail.insert(position, CriterionResult(node.id, node.text, node.citation, result, evidence, node.interpretation, parent))
+            evaluate, name = self._evaluate, node.id
+            parts = [evaluate(part, name) for part in node.parts]
+            result = node.combine(parts) if node.combine else logic.NOT[parts[0]]
+            evidence = {part.id: value._value_ for part, value in zip(node.parts, parts)}
+        results[node.id] = result
+        trail.insert(position, CriterionResult(node.id, node.text, node.citation, result, evidence, node.interpretation, parent))
         return result
 
     def missing(self, node: Criterion) -> list[tuple[str, str]]:
