@@ -112,8 +112,18 @@ class FactCondition:
         converter=tuple, default=attrs.Factory(lambda self: self.needs, takes_self=True)
     )  # fmt: skip
     why_unknown: Callable[[Facts, Sequence[str]], Iterable[tuple[str, str]]] = _not_given
+    _one: str | None = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_one", self.needs[0] if len(self.needs) == 1 and self.required == self.needs else None)
 
     def evaluate(self, facts: Facts) -> Answer:
+        if self._one is not None:
+            value = facts.get(self._one)
+            decided = None if value is None else self.test(value)
+            if decided is not None:
+                return _MET if decided else _NOT_MET
+            return Answer(Result.UNKNOWN, tuple(self.why_unknown(facts, [self._one] if value is None else [])))
         get = facts.get
         values = [get(path) for path in self.needs]
         known = dict(zip(self.needs, values))
