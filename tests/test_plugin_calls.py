@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
 import types
+import weakref
 
 import pytest
 
@@ -55,6 +57,16 @@ def test_deciding_case_after_case_reuses_the_workers(host):
     for _ in range(50):
         assert cs.evaluate(CASE, host=host, evaluated_at="t") == first
     assert workers and _workers() == workers
+
+
+def test_an_idle_worker_keeps_nothing_of_the_case(host):
+    host.register(plugin(make_policy()), "one")
+    case = cs.load_case(EXAMPLES / "bcbsma-rectal-t4-close-margins.json")
+    decided = cs.evaluate(case, host=host)
+    gone = weakref.ref(case)
+    del case, decided
+    gc.collect()
+    assert gone() is None
 
 
 @pytest.mark.parametrize("where", ["evaluate", "applies_to_services"])

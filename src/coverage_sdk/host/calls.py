@@ -60,7 +60,7 @@ class Guard:
                     raise _Abandoned  # noqa: B012 - the worker's result is no longer wanted
 
 
-Outcome = tuple[bool, Any, float]
+JobResult = tuple[bool, Any, float]
 """A job's outcome: (returned, its value or the exception it raised, seconds it took)."""
 
 
@@ -70,7 +70,7 @@ class _Run:
     def __init__(self, jobs: Sequence[Callable[[Guard], Any]], start: int, timeout: float) -> None:
         self.jobs, self.start = jobs, start
         self.guard = Guard(timeout)
-        self.outcomes: list[Outcome] = []
+        self.outcomes: list[JobResult] = []
         self.finished = False
         self.done = threading.Lock()
         self.done.acquire()
@@ -82,7 +82,7 @@ class _Run:
             for job in self.jobs[self.start :]:
                 started = time.perf_counter()
                 try:
-                    outcome: Outcome = (True, job(guard), time.perf_counter() - started)
+                    outcome: JobResult = (True, job(guard), time.perf_counter() - started)
                 except _Abandoned:
                     raise
                 except BaseException as exc:
@@ -146,25 +146,15 @@ class _Worker:
             assert run is not None
             if not run.execute():
                 return
+            done, run = run.done, None  # an idle worker holds nothing of the case
             with _pool_lock:
                 _idle.append(self)
-            run.done.release()
+            done.release()
 
 
 _pool_lock = threading.Lock()
 _idle: list[_Worker] = []
 _abandoned: list[threading.Thread] = []
-
-
-def _forget_workers() -> None:
-    """In a forked child the workers' threads do not exist."""
-    global _pool_lock
-    _pool_lock = threading.Lock()
-    _idle.clear()
-    _abandoned.clear()
-
-
-os.register_at_fork(after_in_child=_forget_workers)
 
 
 def _abandon(worker: _Worker, what: str) -> None:
@@ -174,11 +164,11 @@ def _abandon(worker: _Worker, what: str) -> None:
         _abandoned.append(worker.thread)
 
 
-def run_plugin_calls(jobs: Sequence[Callable[[Guard], Any]], timeout: float) -> list[Outcome]:
+def run_plugin_calls(jobs: Sequence[Callable[[Guard], Any]], timeout: float) -> list[JobResult]:
     """Each ``job(guard)`` in order in a worker thread, its plugin calls through ``guard.call``
     given ``timeout`` seconds each; one outcome per job. A job whose plugin call overruns gets
     a PluginError, and the jobs after it run in another worker."""
-    outcomes: list[Outcome] = []
+    outcomes: list[JobResult] = []
     while len(outcomes) < len(jobs):
         run = _Run(jobs, len(outcomes), timeout)
         with _pool_lock:
@@ -216,6 +206,17 @@ class _PluginStdout:
 
 _stdout_lock = threading.Lock()
 _stdout_users = 0
+
+
+def _forget_threads() -> None:
+    """In a forked child the workers' threads do not exist, and no lock is held."""
+    global _pool_lock, _stdout_lock, _stdout_users
+    _pool_lock, _stdout_lock, _stdout_users = threading.Lock(), threading.Lock(), 0
+    _idle.clear()
+    _abandoned.clear()
+
+
+os.register_at_fork(after_in_child=_forget_threads)
 
 
 @contextlib.contextmanager
