@@ -126,7 +126,7 @@ def _copy_attrs(kind: type) -> Callable[[Any], Any]:
     names = tuple(field.name for field in attrs.fields(kind))
 
     def copy_instance(value: Any) -> Any:
-        new = object.__new__(kind)
+        new: Any = object.__new__(kind)
         for name in names:
             item = getattr(value, name)
             copier = _copiers.get(type(item)) or _copier(type(item))

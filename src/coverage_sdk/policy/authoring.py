@@ -283,7 +283,7 @@ class _Node:
         self.citation = str(criterion.citation)
         self.condition = criterion.condition
         self.needs = criterion.condition.needs if criterion.condition is not None else ()
-        self.combine = {"all": logic.all_known, "any": logic.any_known}.get(criterion.combine)  # type: ignore[arg-type]
+        self.combine = {"all": logic.all_known, "any": logic.any_known}.get(criterion.combine or "not")
         self.parts = tuple(_compiled(part, compiled) for part in criterion.parts)
 
 

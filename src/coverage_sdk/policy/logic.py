@@ -8,7 +8,7 @@ evaluator's own).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from coverage_sdk.policy.model import Result
 
@@ -39,7 +39,7 @@ def any_known(results: Sequence[Result]) -> Result:
     return Result.UNKNOWN if Result.UNKNOWN in results else Result.NOT_MET
 
 
-def _checked(results: Iterable[Result]) -> Iterable[Result]:
+def _checked(results: Iterable[Result]) -> Iterator[Result]:
     for result in results:
         if not isinstance(result, Result):
             raise TypeError(f"expected Result values, got {result!r}")
