@@ -15,6 +15,7 @@ import math
 import os
 import stat
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,6 +107,19 @@ def _structure_enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
         raise ValueError(f"{value!r} is not one of {allowed}") from None
 
 
+_JSON_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _unstructure_json_object(converter: cattrs.Converter) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``dict[str, Any]`` (criteria evidence, case extensions) as cattrs unstructures it, each
+    value by its runtime type, with JSON's own atoms passed through without a lookup."""
+
+    def unstructure(value: dict[str, Any]) -> dict[str, Any]:
+        return {key: item if item.__class__ in _JSON_ATOMS else converter.unstructure(item) for key, item in value.items()}
+
+    return unstructure
+
+
 @functools.lru_cache(maxsize=1)
 def get_converter() -> cattrs.Converter:
     """The converter for every model class: strict in, canonical out."""
@@ -127,6 +141,7 @@ def get_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(
         is_mapping, lambda t, c: _container(dict, "an object")(mapping_structure_factory(t, c))
     )
+    converter.register_unstructure_hook_func(lambda t: t == dict[str, Any], _unstructure_json_object(converter))
     for cls in _CASE_CLASSES:
         overrides = {"base_dir": override(omit=True)} if cls is model.Case else {}
         structure = _container(dict, "an object")(
