@@ -295,7 +295,6 @@ def _compiled(criterion: Criterion, compiled: dict[int, _Node]) -> _Node:
     return node
 
 
-
 @attrs.define
 class Evaluation:
     """Results by criterion id, the trail in evaluation order, and unknowns by leaf.

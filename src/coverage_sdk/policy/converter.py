@@ -27,6 +27,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import make_converter
 
 from coverage_sdk.policy import model
+from coverage_sdk.policy.facts import JSON_ATOMS
 from coverage_sdk.errors import InputError
 
 T = TypeVar("T")
@@ -107,15 +108,12 @@ def _structure_enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
         raise ValueError(f"{value!r} is not one of {allowed}") from None
 
 
-_JSON_ATOMS = frozenset({str, int, float, bool, type(None)})
-
-
 def _unstructure_json_object(converter: cattrs.Converter) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """``dict[str, Any]`` (criteria evidence, case extensions) as cattrs unstructures it, each
     value by its runtime type, with JSON's own atoms passed through without a lookup."""
 
     def unstructure(value: dict[str, Any]) -> dict[str, Any]:
-        return {key: item if item.__class__ in _JSON_ATOMS else converter.unstructure(item) for key, item in value.items()}
+        return {key: item if item.__class__ in JSON_ATOMS else converter.unstructure(item) for key, item in value.items()}
 
     return unstructure
 

@@ -70,13 +70,16 @@ def policy_labels(labels: Mapping[str, str]) -> Iterator[None]:
         _POLICY_LABELS.reset(token)
 
 
-_JSON_ATOMS = frozenset({str, int, float, bool, type(None)})
+JSON_ATOMS = frozenset({str, int, float, bool, type(None)})
+"""The types of JSON's own values, which need no conversion."""
+
+_UNRESOLVED = object()
 
 
 def plain(value: Any) -> Any:
     """The JSON value of a fact (enums by value, lists and tuples as lists, a typed value
     with an ``evidence()`` method as what that returns)."""
-    if type(value) in _JSON_ATOMS:
+    if type(value) in JSON_ATOMS:
         return value
     if callable(getattr(value, "evidence", None)):
         return plain(value.evidence())
@@ -101,11 +104,10 @@ class Facts:
     _cache: dict[str, Any] = attrs.Factory(dict)
 
     def get(self, path: str) -> Any:
-        try:
-            return self._cache[path]
-        except KeyError:
+        value = self._cache.get(path, _UNRESOLVED)
+        if value is _UNRESOLVED:
             value = self._cache[path] = self._resolve(path)
-            return value
+        return value
 
     def _resolve(self, path: str) -> Any:
         if path in self.derived:
