@@ -263,8 +263,6 @@ def valid_call():
         (dict(structure=lambda: bone([(0.0, [circle(10.0, cx=2e5)])])), "ROI 'Femur_L': contour points must be"),
         (dict(dose=lambda: grid(lambda x, y, z: np.where(x > CX, np.nan, 1.0))), "dose values must be finite"),
         (dict(dose=lambda: grid(lambda x, y, z: x, x=np.array([0.0, 1.0, 3.0]))), "x axis must be evenly spaced"),
-        (dict(dose=np.zeros((2, 2, 2))), "dose must be a DoseGrid"),
-        (dict(structure=[circle(10.0)]), "structure must be a Structure"),
     ],
 )
 def test_bad_input_is_refused_before_the_kernel(change, message):
@@ -272,6 +270,15 @@ def test_bad_input_is_refused_before_the_kernel(change, message):
     with pytest.raises(InputError, match=message):
         kwargs = valid_call() | {key: value() if callable(value) else value for key, value in change.items()}
         bone_circumference(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [(dict(dose=np.zeros((2, 2, 2))), "dose must be a DoseGrid"), (dict(structure=[circle(10.0)]), "structure must be a Structure")],
+)
+def test_another_type_than_a_grid_or_a_structure_is_a_type_error(change, message):
+    with pytest.raises(TypeError, match=message):
+        bone_circumference(**(valid_call() | change))
 
 
 @pytest.mark.parametrize("name", ["points", "offsets", "z"])

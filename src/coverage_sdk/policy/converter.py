@@ -367,6 +367,9 @@ def load_case(path: str | os.PathLike[str], *, base_dir: str | os.PathLike[str] 
 
     The case's DICOM paths resolve inside ``base_dir``, by default the case file's folder.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load_case() takes the path of a case JSON file (str or os.PathLike), not {type(path).__name__}; "
+                        "for JSON already parsed use structure_case")
     path = Path(path)
     source = str(path)
     case = structure_case(parse_case_json(read_input(path), source=source), source=source)
