@@ -15,8 +15,10 @@ decides submitted metrics only pays for no dose engine.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from coverage_sdk.dose.circumference import BoneCircumferenceReport
     from coverage_sdk.dose.dvh import DVH
     from coverage_sdk.dose.geometry import DoseGrid, Structure
+
+log = logging.getLogger("coverage_sdk")
 
 PRECISION = 6
 DISAGREEMENT_POINTS = 1.0
@@ -229,6 +233,7 @@ def read_plan(case: Case, plan: Plan) -> PlanDose:
     case gives it and the JSON path (then the DICOM tag), never the host's folder."""
     names = (plan.dicom.rtdose, plan.dicom.rtstruct)
     where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
+    started = time.perf_counter()
     if case.files is not None:
         held = _held(case.files, names, where)
         sources = names
@@ -237,17 +242,20 @@ def read_plan(case: Case, plan: Plan) -> PlanDose:
         sources = (str(dose), str(structures))
     try:
         if case.files is None:
-            return _read(plan.label, sources[0], _stamp(dose), sources[1], _stamp(structures), names)
-        key = (plan.label, *names)
-        if key not in case.files.plans:
-            case.files.plans[key] = PlanDose.read(plan.label, *held)
-        return case.files.plans[key]
+            read = _read(plan.label, sources[0], _stamp(dose), sources[1], _stamp(structures), names)
+        else:
+            key = (plan.label, *names)
+            if key not in case.files.plans:
+                case.files.plans[key] = PlanDose.read(plan.label, *held)
+            read = case.files.plans[key]
     except InputError as exc:
         for field, name, source in zip(DICOM_FIELDS, names, sources):
             if exc.source == source:
                 location = f"{where}.{field}" + (f" {exc.location}" if exc.location else "")
                 raise InputError(exc.message, source=name, location=location) from None
         raise
+    log.debug("%s read in %.1f ms (%s)", where, 1000 * (time.perf_counter() - started), "held" if case.files is not None else "files")
+    return read
 
 
 def _held(files: CaseFiles, names: tuple[str, str], where: str) -> tuple[DicomInput, DicomInput]:
