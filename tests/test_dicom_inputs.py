@@ -9,6 +9,8 @@ import json
 import attrs
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import coverage_sdk as cs
 from coverage_sdk.dose import dicom as reader
@@ -142,9 +144,9 @@ def test_the_deflate_bound_holds_for_bytes(monkeypatch):
     data = writer.write(ds)
     assert np.array_equal(cs.read_rtdose(data).dose, cs.read_rtdose(EXAMPLES / DOSE_3D).dose)
     monkeypatch.setattr(reader, "MAX_INFLATED_BYTES", 4096)
-    for given in (data, io.BytesIO(data)):
+    for deflated in (data, io.BytesIO(data)):
         with pytest.raises(cs.InputError, match="inflates to more than") as raised:
-            cs.read_rtdose(given)
+            cs.read_rtdose(deflated)
         assert raised.value.location == "(0002,0010) TransferSyntaxUID"
 
 
@@ -217,3 +219,32 @@ def test_each_copy_of_a_case_shares_its_files_and_reads_a_plan_once(monkeypatch)
     cs.evaluate(case)
     cs.evaluate(case)
     assert sorted(reads) == sorted(p.label for p in case.radiation.plans)
+
+
+def _outcome(read, given):
+    try:
+        result = read(given)
+    except cs.InputError as exc:
+        return ("InputError", exc.location, exc.message)
+    if isinstance(result, cs.DoseGrid):
+        return ("grid", result.dose.tobytes(), result.x.tobytes(), result.y.tobytes(), result.z.tobytes())
+    return ("structures", sorted((name, s.points.tobytes(), s.z.tobytes()) for name, s in result.items()))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from([DOSE_3D, STRUCTURES]),
+    cut=st.none() | st.floats(0.0, 1.0),
+    flips=st.lists(st.tuples(st.floats(0.0, 1.0, exclude_max=True), st.integers(0, 255)), max_size=8),
+)
+def test_mutated_dicom_reads_alike_from_a_file_and_from_bytes(tmp_path, name, cut, flips):
+    """Whatever the bytes, a file, its bytes and a file object over them give the same grid or the same InputError."""
+    data = bytearray((EXAMPLES / name).read_bytes())
+    for at, value in flips:
+        data[int(at * len(data))] = value
+    data = bytes(data[: int(cut * len(data))] if cut is not None else data)
+    (tmp_path / "mutated.dcm").write_bytes(data)
+    read = cs.read_rtdose if name == DOSE_3D else cs.read_rtstruct
+    from_file = _outcome(read, tmp_path / "mutated.dcm")
+    assert _outcome(read, data) == from_file
+    assert _outcome(read, io.BytesIO(data)) == from_file
