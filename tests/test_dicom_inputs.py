@@ -23,34 +23,34 @@ PHANTOM_CASE = EXAMPLES / "bcbsnc-femur-phantom-dicom.json"
 DOSE_3D, STRUCTURES = "phantom/rtdose-3dcrt.dcm", "phantom/rtstruct.dcm"
 
 
-def _ways(path):
-    """The one file as every kind of input the readers take, each with the source it gets by default."""
-    data = path.read_bytes()
-    return {
-        "path": (path, str(path)),
-        "str": (str(path), str(path)),
-        "bytes": (data, "<bytes>"),
-        "bytearray": (bytearray(data), "<bytes>"),
-        "memoryview": (memoryview(data), "<bytes>"),
-        "BytesIO": (io.BytesIO(data), "<file object>"),
-        "open file": (open(path, "rb"), "<file object>"),  # noqa: SIM115 - the reader reads it; closed by the GC
-    }
+WAYS = {
+    "path": (lambda path: path, None),
+    "str": (str, None),
+    "bytes": (lambda path: path.read_bytes(), "<bytes>"),
+    "bytearray": (lambda path: bytearray(path.read_bytes()), "<bytes>"),
+    "memoryview": (lambda path: memoryview(path.read_bytes()), "<bytes>"),
+    "BytesIO": (lambda path: io.BytesIO(path.read_bytes()), "<file object>"),
+    "open file": (lambda path: open(path, "rb"), "<file object>"),  # noqa: SIM115 - closed by the test
+}
+"""Each kind of input the readers take, made from a path, with the source it gets by default (None: the path)."""
 
 
-@pytest.mark.parametrize("way", ["path", "str", "bytes", "bytearray", "memoryview", "BytesIO", "open file"])
+@pytest.mark.parametrize("way", sorted(WAYS))
 def test_every_kind_of_input_reads_the_same_dose_and_structures(way):
     expected_dose = cs.read_rtdose(BREAST / "rtdose.dcm")
     expected_structures = cs.read_rtstruct(BREAST / "rtss.dcm")
-    dose_input, source = _ways(BREAST / "rtdose.dcm")[way]
-    structures_input, _ = _ways(BREAST / "rtss.dcm")[way]
+    make, source = WAYS[way]
+    dose_input, structures_input = make(BREAST / "rtdose.dcm"), make(BREAST / "rtss.dcm")
     dose, structures = cs.read_rtdose(dose_input), cs.read_rtstruct(structures_input)
+    for made in (dose_input, structures_input):
+        if hasattr(made, "close"):
+            made.close()
     assert np.array_equal(dose.dose, expected_dose.dose) and not dose.dose.flags.writeable
     assert all(np.array_equal(getattr(dose, a), getattr(expected_dose, a)) for a in "xyz")
     assert len(dose.reference_dvhs) == len(expected_dose.reference_dvhs)
     assert list(structures) == list(expected_structures)
     assert all(np.array_equal(structures[n].points, expected_structures[n].points) for n in structures)
-    assert dose.source == source
-    assert structures.source == (source if way not in ("path", "str") else str(BREAST / "rtss.dcm"))
+    assert (dose.source, structures.source) == ((source, source) if source else (str(BREAST / "rtdose.dcm"), str(BREAST / "rtss.dcm")))
 
 
 def test_a_file_object_is_read_from_its_position():
