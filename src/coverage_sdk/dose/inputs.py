@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import Iterator, Mapping
-from typing import IO, Any, Union
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any, TypeVar, Union
 
 import attrs
 
@@ -20,6 +20,7 @@ from coverage_sdk.errors import InputError
 
 MAX_DICOM_BYTES = 2 << 30
 READ_CHUNK_BYTES = 8 << 20
+T = TypeVar("T")
 BYTES_SOURCE = "<bytes>"
 FILE_OBJECT_SOURCE = "<file object>"
 
@@ -123,8 +124,8 @@ class CaseFiles(Mapping[str, DicomInput]):
 
     Each value may be bytes, a bytearray, a memoryview, a binary file object (read now, into
     the case's own bytes) or a path on the host (read when needed; messages still use the
-    name). Immutable, and shared by every copy of the case, with the plans read from it
-    (``plans``), so each is read once per case.
+    name). Immutable, and shared by every copy of the case, with what was read from it
+    (:meth:`read_once`), so each plan is read once per case.
     """
 
     def __init__(self, files: Mapping[str, DicomSource]) -> None:
@@ -136,7 +137,13 @@ class CaseFiles(Mapping[str, DicomInput]):
                 raise TypeError(f"files: each name is a str, as dicom.rtdose and dicom.rtstruct give it, not {type(name).__name__}")
             held[name] = dicom_input(value, source=name, function="Case(files=...)")
         self._files = held
-        self.plans: dict[tuple[str, ...], Any] = {}
+        self._read: dict[tuple[str, ...], Any] = {}
+
+    def read_once(self, key: tuple[str, ...], read: Callable[[], T]) -> T:
+        """``read()`` the first time ``key`` is asked for; what it gave, after."""
+        if key not in self._read:
+            self._read[key] = read()
+        return self._read[key]
 
     def __getitem__(self, name: str) -> DicomInput:
         return self._files[name]

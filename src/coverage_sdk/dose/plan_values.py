@@ -244,10 +244,7 @@ def read_plan(case: Case, plan: Plan) -> PlanDose:
         if case.files is None:
             read = _read(plan.label, sources[0], _stamp(dose), sources[1], _stamp(structures), names)
         else:
-            key = (plan.label, *names)
-            if key not in case.files.plans:
-                case.files.plans[key] = PlanDose.read(plan.label, *held)
-            read = case.files.plans[key]
+            read = case.files.read_once((plan.label, *names), lambda: PlanDose.read(plan.label, *held))
     except InputError as exc:
         for field, name, source in zip(DICOM_FIELDS, names, sources):
             if exc.source == source:
