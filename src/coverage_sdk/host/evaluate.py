@@ -67,6 +67,8 @@ def evaluate(
         raise TypeError(f"evaluate() takes a coverage_sdk.Case (from load_case or structure_case), not {type(case).__name__}")
     if isinstance(policies, str):
         raise TypeError("policies is a list of policy ids, e.g. policies=['bcbsma-278-iort'], not one string")
+    if host is not None and not isinstance(host, PluginHost):
+        raise TypeError(f"host is a coverage_sdk.PluginHost (PluginHost.create() or default_host()), not {type(host).__name__}")
     if base_dir is not None:
         case = attrs.evolve(case, base_dir=os.path.realpath(base_dir))
     check_case_files(case)
