@@ -161,7 +161,11 @@ class PublishedConstraint:
 
     @property
     def parsed(self) -> Constraint:
-        return parse_constraint(self.constraint)
+        return _parsed(self.constraint)
+
+
+_parsed = functools.lru_cache(maxsize=4096)(parse_constraint)
+"""A library row's constraint, parsed once (a Constraint is immutable)."""
 
 
 @functools.cache

@@ -15,6 +15,7 @@ import math
 import os
 import stat
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import make_converter
 
 from coverage_sdk.policy import model
+from coverage_sdk.policy.facts import JSON_ATOMS
 from coverage_sdk.errors import InputError
 
 T = TypeVar("T")
@@ -106,6 +108,16 @@ def _structure_enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
         raise ValueError(f"{value!r} is not one of {allowed}") from None
 
 
+def _unstructure_json_object(converter: cattrs.Converter) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``dict[str, Any]`` (criteria evidence, case extensions) as cattrs unstructures it, each
+    value by its runtime type, with JSON's own atoms passed through without a lookup."""
+
+    def unstructure(value: dict[str, Any]) -> dict[str, Any]:
+        return {key: item if item.__class__ in JSON_ATOMS else converter.unstructure(item) for key, item in value.items()}
+
+    return unstructure
+
+
 @functools.lru_cache(maxsize=1)
 def get_converter() -> cattrs.Converter:
     """The converter for every model class: strict in, canonical out."""
@@ -127,6 +139,7 @@ def get_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(
         is_mapping, lambda t, c: _container(dict, "an object")(mapping_structure_factory(t, c))
     )
+    converter.register_unstructure_hook_func(lambda t: t == dict[str, Any], _unstructure_json_object(converter))
     for cls in _CASE_CLASSES:
         overrides = {"base_dir": override(omit=True), "files": override(omit=True)} if cls is model.Case else {}
         structure = _container(dict, "an object")(
