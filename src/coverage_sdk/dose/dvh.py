@@ -29,6 +29,7 @@ import numpy as np
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.dose.geometry import DoseGrid, Structure, check_kernel_inputs
+from coverage_sdk.dose.interpolation import Convention, stack
 from coverage_sdk.dose.metrics import Kind, metric
 from coverage_sdk.errors import InputError
 
@@ -123,24 +124,6 @@ class DVH:
 _EXTREMES = {Kind.DMAX: "max", Kind.DMIN: "min", Kind.DMEAN: "mean"}
 
 
-def _planes(
-    structure: Structure, grid_z: np.ndarray, end_caps: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Plane start per contour group, plane z, and each plane's slab [lo, hi]."""
-    plane_offsets = structure.plane_starts()
-    plane_z = structure.z[plane_offsets[:-1]]
-    if plane_z.size == 1:
-        k = min(max(int(np.searchsorted(grid_z, plane_z[0])), 1), grid_z.size - 1)
-        half = np.array([(grid_z[k] - grid_z[k - 1]) / 2])
-        return plane_offsets, plane_z, plane_z - half, plane_z + half
-    mid = (plane_z[1:] + plane_z[:-1]) / 2
-    cap_lo = (plane_z[1] - plane_z[0]) / 2 if end_caps else 0.0
-    cap_hi = (plane_z[-1] - plane_z[-2]) / 2 if end_caps else 0.0
-    lo = np.concatenate(([plane_z[0] - cap_lo], mid))
-    hi = np.concatenate((mid, [plane_z[-1] + cap_hi]))
-    return plane_offsets, plane_z, lo, hi
-
-
 def _nodes(lo: np.ndarray, hi: np.ndarray, grid_z: np.ndarray):
     """Per plane, the z nodes of the slab's part inside the grid, between which dose is linear,
     the nodes a column through several slabs bends at, and the slab's part outside the grid."""
@@ -190,7 +173,14 @@ def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
     return edge | 1, inner
 
 
-def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = None, end_caps: bool = True) -> DVH:
+def compute_dvh(
+    dose: DoseGrid,
+    structure: Structure,
+    *,
+    threads: int | None = None,
+    convention: Convention = Convention.INTERPOLATED,
+    end_caps: bool = True,
+) -> DVH:
     """The DVH of ``structure`` in ``dose`` (see the module docstring for the conventions).
 
     ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
@@ -215,13 +205,16 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
             f"ROI {structure.name!r} spans {span:.3g} dose-grid cells per plane; is it in the dose grid's frame?"
         )
     edge, inner = _sampling(points, dx, dy)
-    plane_offsets, _, lo, hi = _planes(structure, dose.z, end_caps)
+    if not end_caps:
+        convention = Convention.PLANNING_SYSTEM
+    slabs = stack(structure, dose.z, Convention(convention))
+    lo, hi = slabs.lo, slabs.hi
     if span * lo.size < SERIAL_CELLS:
         threads = 1
     nodes = _nodes(lo, hi, dose.z)
 
     runs, cells, masks = kernel("_raster").rasterize(
-        points, structure.offsets, plane_offsets, xb0, dx, yb0, dy, edge, threads
+        slabs.points, slabs.offsets, slabs.plane_offsets, xb0, dx, yb0, dy, edge, threads
     )
     rows = _rows(runs)
     h = _bin_width(dose.max_dose)
