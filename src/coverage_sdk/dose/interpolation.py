@@ -48,9 +48,9 @@ import numpy as np
 
 from coverage_sdk.dose.geometry import Structure
 
-MAX_SUBSLABS = 8
-END_SUBSLABS = 4
-VOLUME_TOLERANCE = 1e-3
+MAX_SUBSLABS = 3
+END_SUBSLABS = 1
+VOLUME_TOLERANCE = 5e-3
 FLAT_TOLERANCE = 0.01
 MAX_GROWTH = 2.0
 ZERO = 1e-4
@@ -107,6 +107,20 @@ def stack(structure: Structure, grid_z: np.ndarray, convention: Convention) -> S
 
 def _plain(structure: Structure, plane_offsets: np.ndarray, lo, hi) -> Stack:
     return Stack(structure.points, structure.offsets, plane_offsets, _locked(lo, np.float64), _locked(hi, np.float64))
+
+
+def _areas(points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Absolute area of every contour (mm2)."""
+    sizes = np.diff(offsets)
+    area = np.zeros(sizes.size)
+    live = sizes > 0
+    if not live.any():
+        return area
+    x, y = points[:, 0], points[:, 1]
+    nxt = np.arange(1, x.size + 1)
+    nxt[offsets[1:][live] - 1] = offsets[:-1][live]
+    area[live] = np.abs(np.add.reduceat(x * y[nxt] - x[nxt] * y, offsets[:-1][live])) / 2
+    return area
 
 
 def _moments(points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -198,12 +212,25 @@ class _Interpolation:
 
     def __init__(self, structure: Structure, plane_offsets, plane_z, lo, hi) -> None:
         self.structure, self.plane_offsets, self.z, self.lo, self.hi = structure, plane_offsets, plane_z, lo, hi
-        area, centre, second = _moments(structure.points, structure.offsets)
-        first = plane_offsets[:-1]
-        self.area = np.add.reduceat(area, first)
-        self.centre, self.second = centre[first], second[first]
-        self.root = _sqrt(self.second)
-        self.usable = (np.diff(plane_offsets) == 1) & (self.area > 0) & (_det(self.root) > 0)
+        self.area = np.add.reduceat(_areas(structure.points, structure.offsets), plane_offsets[:-1])
+        self.usable = (np.diff(plane_offsets) == 1) & (self.area > 0)
+        n = plane_z.size
+        self.centre, self.second, self.root = np.zeros((n, 2)), np.zeros((n, 3)), np.zeros((n, 3))
+        self.known = np.zeros(n, dtype=bool)
+
+    def moments(self, planes: np.ndarray) -> None:
+        """Centroid and second moments of the one-contour ``planes`` (computed once)."""
+        planes = np.unique(planes[(planes >= 0) & (planes < self.z.size)])
+        planes = planes[self.usable[planes] & ~self.known[planes]]
+        if planes.size == 0:
+            return
+        s, first = self.structure, self.plane_offsets[planes]
+        starts, stops = s.offsets[first], s.offsets[first + 1]
+        index = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops)])
+        _, centre, second = _moments(s.points[index], np.concatenate(([0], np.cumsum(stops - starts))))
+        self.centre[planes], self.second[planes], self.root[planes] = centre, second, _sqrt(second)
+        self.known[planes] = True
+        self.usable[planes] &= _det(self.root[planes]) > 0
 
     def contours(self, k: int) -> list[np.ndarray]:
         s = self.structure
@@ -212,15 +239,21 @@ class _Interpolation:
     def subslabs(self) -> np.ndarray:
         """Sub-slabs per gap (1 = plain slabs), from the slab error estimate."""
         z, area = self.z, self.area
-        second = np.zeros(z.size)
-        if z.size >= 3:
-            second[1:-1] = np.abs(np.diff(np.diff(area) / np.diff(z))) / ((z[2:] - z[:-2]) / 2)
-            second[0], second[-1] = second[1], second[-2]
         gap = np.diff(z)
-        estimate = gap**3 * np.maximum(second[:-1], second[1:]) / 12
-        budget = VOLUME_TOLERANCE * float(np.sum(area * (self.hi - self.lo))) / gap.size
-        m = np.ceil(np.sqrt(estimate / budget)) if budget > 0 else np.ones(gap.size)
-        m = np.clip(m, 1, MAX_SUBSLABS).astype(np.int64)
+        m = np.ones(gap.size, dtype=np.int64)
+        if z.size < 3:
+            return m
+        second = np.zeros(z.size)
+        second[1:-1] = np.diff(np.diff(area) / gap) / ((z[2:] - z[:-2]) / 2)
+        second[0], second[-1] = second[1], second[-2]
+        estimate = gap**3 * (second[:-1] + second[1:]) / 24
+        volume = float(np.sum(area * (self.hi - self.lo)))
+        if abs(estimate.sum()) <= VOLUME_TOLERANCE * volume:
+            return m
+        candidates = np.flatnonzero(self.usable[:-1] & self.usable[1:])
+        self.moments(np.concatenate([candidates + d for d in (-1, 0, 1, 2)]))
+        budget = VOLUME_TOLERANCE * volume / gap.size
+        m[candidates] = np.clip(np.ceil(np.sqrt(np.abs(estimate[candidates]) / budget)), 1, MAX_SUBSLABS)
         m[~(self.usable[:-1] & self.usable[1:])] = 1
         return m
 
@@ -232,14 +265,14 @@ class _Interpolation:
         gauss = (edges[:-1, None] + np.diff(edges)[:, None] * _GAUSS_T).ravel()
         size = _det(_axes(zs, second, gauss)).reshape(mids.size, _GAUSS_T.size) @ _GAUSS_W
         low, high, angle = _eig(_axes(zs, second, mids))
-        target = _compose(np.maximum(low, 1e-9 * high), high, angle)
+        target = _compose(size / np.maximum(high, 1e-300), high, angle)
         result = []
         for i, k in enumerate(nearest):
-            if size[i] <= 0:
+            if size[i] <= 0 or high[i] <= 0:
                 continue
             root, t = self.root[k], target[i]
             inverse = np.array([[root[2], -root[1]], [-root[1], root[0]]]) / _det(root)
-            mapping = np.array([[t[0], t[1]], [t[1], t[2]]]) @ inverse * math.sqrt(size[i] / _det(t))
+            mapping = np.array([[t[0], t[1]], [t[1], t[2]]]) @ inverse
             (xy,) = self.contours(int(k))
             result.append((i, centres[i] + (xy - self.centre[k]) @ mapping.T))
         return result
@@ -261,6 +294,7 @@ class _Interpolation:
         """(boundaries from the end plane outwards, sections) beyond an end plane, or None."""
         n = self.z.size
         order = [n - 1, n - 2, n - 3] if top else [0, 1, 2]
+        self.moments(np.array(order[: min(3, n)]))
         ks = []
         for k in order[: min(3, n)]:
             if not self.usable[k]:
