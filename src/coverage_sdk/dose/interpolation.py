@@ -49,8 +49,9 @@ import numpy as np
 from coverage_sdk.dose.geometry import Structure
 
 MAX_SUBSLABS = 3
-END_SUBSLABS = 1
-VOLUME_TOLERANCE = 5e-3
+END_SUBSLABS = 2
+VOLUME_TOLERANCE = 2e-3
+GAP_TOLERANCE = 0.01
 FLAT_TOLERANCE = 0.01
 MAX_GROWTH = 2.0
 ZERO = 1e-4
@@ -113,13 +114,15 @@ def _areas(points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Absolute area of every contour (mm2)."""
     sizes = np.diff(offsets)
     area = np.zeros(sizes.size)
-    live = sizes > 0
-    if not live.any():
+    live = np.flatnonzero(sizes > 0)
+    if live.size == 0:
         return area
     x, y = points[:, 0], points[:, 1]
-    nxt = np.arange(1, x.size + 1)
-    nxt[offsets[1:][live] - 1] = offsets[:-1][live]
-    area[live] = np.abs(np.add.reduceat(x * y[nxt] - x[nxt] * y, offsets[:-1][live])) / 2
+    cross = np.empty(x.size)
+    cross[:-1] = x[:-1] * y[1:] - x[1:] * y[:-1]
+    first, last = offsets[live], offsets[live + 1] - 1
+    cross[last] = x[last] * y[first] - x[first] * y[last]
+    area[live] = np.abs(np.add.reduceat(cross, first)) / 2
     return area
 
 
@@ -165,46 +168,21 @@ def _moments(points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nd
     return area, centre, second
 
 
-def _eig(m: np.ndarray):
-    """Eigenvalues (low, high) and the angle of the high one's axis of symmetric 2 x 2
-    matrices stored as (..., 3) = (xx, xy, yy)."""
-    a, b, c = m[..., 0], m[..., 1], m[..., 2]
-    r = np.hypot((a - c) / 2, b)
-    return (a + c) / 2 - r, (a + c) / 2 + r, 0.5 * np.arctan2(2 * b, a - c)
+def _eig(xx: np.ndarray, xy: np.ndarray, yy: np.ndarray):
+    """Eigenvalues (low, high) of symmetric 2 x 2 matrices and the angle of the high one's axis."""
+    r = np.hypot((xx - yy) / 2, xy)
+    return (xx + yy) / 2 - r, (xx + yy) / 2 + r, 0.5 * np.arctan2(2 * xy, xx - yy)
 
 
-def _compose(low: np.ndarray, high: np.ndarray, angle: np.ndarray) -> np.ndarray:
+def _matrix(low: np.ndarray, high: np.ndarray, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cos, sin = np.cos(angle), np.sin(angle)
-    return np.stack((high * cos**2 + low * sin**2, (high - low) * cos * sin, high * sin**2 + low * cos**2), axis=-1)
+    return high * cos**2 + low * sin**2, (high - low) * cos * sin, high * sin**2 + low * cos**2
 
 
-def _sqrt(m: np.ndarray) -> np.ndarray:
-    low, high, angle = _eig(m)
-    return _compose(np.sqrt(np.maximum(low, 0.0)), np.sqrt(np.maximum(high, 0.0)), angle)
-
-
-def _lagrange(nodes: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Weights (len(at), len(nodes)) of the Lagrange polynomial through ``nodes`` at ``at``."""
-    w = np.ones((at.size, nodes.size))
-    for a in range(nodes.size):
-        for b in range(nodes.size):
-            if a != b:
-                w[:, a] *= (at - nodes[b]) / (nodes[a] - nodes[b])
-    return w
-
-
-def _axes(zs: np.ndarray, second: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Square roots of the second moments (len(at), 3) at ``at`` from those of planes at ``zs``:
-    linear through two planes, the moments' Lagrange polynomial through more; axes clipped to
-    ``[0, MAX_GROWTH x the largest fitted]``."""
-    w = _lagrange(zs, at)
-    low, high, angle = _eig(w @ _sqrt(second) if zs.size == 2 else _sqrt(w @ second))
-    top = MAX_GROWTH * float(_eig(_sqrt(second))[1].max())
-    return _compose(np.clip(low, 0.0, top), np.clip(high, 0.0, top), angle)
-
-
-def _det(m: np.ndarray) -> np.ndarray:
-    return m[..., 0] * m[..., 2] - m[..., 1] ** 2
+def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The integers of every range ``[starts[i], starts[i] + sizes[i])``, in order."""
+    total = int(sizes.sum())
+    return np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(total)
 
 
 class _Interpolation:
@@ -214,27 +192,48 @@ class _Interpolation:
         self.structure, self.plane_offsets, self.z, self.lo, self.hi = structure, plane_offsets, plane_z, lo, hi
         self.area = np.add.reduceat(_areas(structure.points, structure.offsets), plane_offsets[:-1])
         self.usable = (np.diff(plane_offsets) == 1) & (self.area > 0)
+        self.volume = float(np.sum(self.area * (hi - lo)))
         n = plane_z.size
         self.centre, self.second, self.root = np.zeros((n, 2)), np.zeros((n, 3)), np.zeros((n, 3))
         self.known = np.zeros(n, dtype=bool)
 
     def moments(self, planes: np.ndarray) -> None:
-        """Centroid and second moments of the one-contour ``planes`` (computed once)."""
+        """Centroid, second moments and their square root for the one-contour ``planes``."""
         planes = np.unique(planes[(planes >= 0) & (planes < self.z.size)])
         planes = planes[self.usable[planes] & ~self.known[planes]]
         if planes.size == 0:
             return
         s, first = self.structure, self.plane_offsets[planes]
         starts, stops = s.offsets[first], s.offsets[first + 1]
-        index = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops)])
+        index = _ranges(starts, stops - starts)
         _, centre, second = _moments(s.points[index], np.concatenate(([0], np.cumsum(stops - starts))))
-        self.centre[planes], self.second[planes], self.root[planes] = centre, second, _sqrt(second)
+        low, high, angle = _eig(second[:, 0], second[:, 1], second[:, 2])
+        root = np.column_stack(_matrix(np.sqrt(np.maximum(low, 0.0)), np.sqrt(np.maximum(high, 0.0)), angle))
+        self.centre[planes], self.second[planes], self.root[planes] = centre, second, root
         self.known[planes] = True
-        self.usable[planes] &= _det(self.root[planes]) > 0
+        self.usable[planes] &= low > 0
 
-    def contours(self, k: int) -> list[np.ndarray]:
-        s = self.structure
-        return [s.points[s.offsets[c] : s.offsets[c + 1]] for c in range(self.plane_offsets[k], self.plane_offsets[k + 1])]
+    def axes(self, nodes: np.ndarray, at: np.ndarray):
+        """(low, high, angle) of the section's axes at ``at`` (R, P) interpolated through the
+        planes ``nodes`` (R, 4; -1 where absent): the square root of the moments linear
+        through two planes, the moments' Lagrange polynomial through more; axes clipped to
+        ``[0, MAX_GROWTH x the largest fitted]``."""
+        present = nodes >= 0
+        index = np.where(present, nodes, 0)
+        z = self.z[index]
+        two = present.sum(axis=1) == 2
+        valid = present[:, :, None] & present[:, None, :] & ~np.eye(4, dtype=bool)
+        gap = np.where(valid, z[:, :, None] - z[:, None, :], 1.0)
+        factor = np.where(valid[:, None], (at[:, :, None, None] - z[:, None, None, :]) / gap[:, None], 1.0)
+        weights = factor.prod(axis=3) * present[:, None, :]
+        values = np.where(two[:, None, None], self.root[index], self.second[index])
+        m = np.einsum("rpa,rac->rpc", weights, values)
+        low, high, angle = _eig(m[..., 0], m[..., 1], m[..., 2])
+        low, high = np.maximum(low, 0.0), np.maximum(high, 0.0)
+        low, high = np.where(two[:, None], low, np.sqrt(low)), np.where(two[:, None], high, np.sqrt(high))
+        fitted = _eig(self.root[index, 0], self.root[index, 1], self.root[index, 2])[1]
+        top = MAX_GROWTH * np.where(present, fitted, 0.0).max(axis=1)[:, None]
+        return np.minimum(low, top), np.minimum(high, top), angle
 
     def subslabs(self) -> np.ndarray:
         """Sub-slabs per gap (1 = plain slabs), from the slab error estimate."""
@@ -246,119 +245,127 @@ class _Interpolation:
         second = np.zeros(z.size)
         second[1:-1] = np.diff(np.diff(area) / gap) / ((z[2:] - z[:-2]) / 2)
         second[0], second[-1] = second[1], second[-2]
-        estimate = gap**3 * (second[:-1] + second[1:]) / 24
-        volume = float(np.sum(area * (self.hi - self.lo)))
-        if abs(estimate.sum()) <= VOLUME_TOLERANCE * volume:
+        estimate = gap**2 * np.abs(second[:-1] + second[1:]) / (12 * np.maximum(area[:-1] + area[1:], 1e-300))
+        candidates = np.flatnonzero(self.usable[:-1] & self.usable[1:] & (estimate > GAP_TOLERANCE))
+        if candidates.size == 0:
             return m
-        candidates = np.flatnonzero(self.usable[:-1] & self.usable[1:])
         self.moments(np.concatenate([candidates + d for d in (-1, 0, 1, 2)]))
-        budget = VOLUME_TOLERANCE * volume / gap.size
-        m[candidates] = np.clip(np.ceil(np.sqrt(np.abs(estimate[candidates]) / budget)), 1, MAX_SUBSLABS)
+        m[candidates] = np.clip(np.ceil(np.sqrt(estimate[candidates] / GAP_TOLERANCE)), 1, MAX_SUBSLABS)
         m[~(self.usable[:-1] & self.usable[1:])] = 1
         return m
 
-    def sections(self, ks: list[int], edges: np.ndarray, centres: np.ndarray, nearest: np.ndarray) -> list[np.ndarray]:
-        """The contours of the sub-slabs between ``edges`` (increasing), centred on ``centres``,
-        each a mapped copy of plane ``nearest[i]``, with moments interpolated through ``ks``."""
-        zs, second = self.z[ks], self.second[ks]
-        mids = (edges[:-1] + edges[1:]) / 2
-        gauss = (edges[:-1, None] + np.diff(edges)[:, None] * _GAUSS_T).ravel()
-        size = _det(_axes(zs, second, gauss)).reshape(mids.size, _GAUSS_T.size) @ _GAUSS_W
-        low, high, angle = _eig(_axes(zs, second, mids))
-        target = _compose(size / np.maximum(high, 1e-300), high, angle)
+    def ends(self) -> list[tuple[int, float, np.ndarray]]:
+        """Per extrapolated end: (end plane, signed length beyond it, fitted planes (4, -1 padded))."""
+        n = self.z.size
+        wanted = []
+        for order in ([0, 1, 2], [n - 1, n - 2, n - 3]):
+            s = abs(self.z[order[0]] - self.z[order[1]])
+            if abs(self.area[order[0]] - self.area[order[1]]) * s / 2 > VOLUME_TOLERANCE * self.volume:
+                wanted.append([k for k in order if 0 <= k < n])
+        if not wanted:
+            return []
+        self.moments(np.array([k for order in wanted for k in order]))
+        rows = []
+        for order in wanted:
+            fitted = []
+            for k in order:
+                if not self.usable[k]:
+                    break
+                fitted.append(k)
+            if len(fitted) >= 2:
+                rows.append((order[0], order[1], sorted(fitted) + [-1] * (4 - len(fitted))))
+        if not rows:
+            return []
+        nodes = np.array([r[2] for r in rows])
+        plane, inner = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+        step = self.z[plane] - self.z[inner]
+        low, high, _ = self.axes(nodes, self.z[plane][:, None] + step[:, None] * _END_T)
+        size = low * high
         result = []
-        for i, k in enumerate(nearest):
-            if size[i] <= 0 or high[i] <= 0:
+        for r in range(len(rows)):
+            s, zero = abs(step[r]), np.flatnonzero(size[r] <= ZERO * size[r, 0])
+            if zero.size:
+                i, a = zero[0], ZERO * size[r, 0]
+                t0 = _END_T[i - 1] + (_END_T[i] - _END_T[i - 1]) * (size[r, i - 1] - a) / (size[r, i - 1] - size[r, i])
+                length = s * (t0 if t0 <= 1 else 0.5 + 0.5 / t0)
+            elif np.all(np.abs(size[r, _END_T <= 0.5] / size[r, 0] - 1) <= FLAT_TOLERANCE):
                 continue
-            root, t = self.root[k], target[i]
-            inverse = np.array([[root[2], -root[1]], [-root[1], root[0]]]) / _det(root)
-            mapping = np.array([[t[0], t[1]], [t[1], t[2]]]) @ inverse
-            (xy,) = self.contours(int(k))
-            result.append((i, centres[i] + (xy - self.centre[k]) @ mapping.T))
+            else:
+                length = s / 2
+            result.append((int(plane[r]), math.copysign(length, step[r]), nodes[r]))
         return result
-
-    def gap(self, k: int, m: int):
-        """Boundaries and sections of the ``m - 1`` interpolated sub-slabs of gap ``k``."""
-        n = self.z.size
-        ks = [k - 1] * (k > 0 and bool(self.usable[k - 1])) + [k, k + 1]
-        ks += [k + 2] * (k + 2 < n and bool(self.usable[k + 2]))
-        h = (self.z[k + 1] - self.z[k]) / m
-        edges = self.z[k] + h / 2 + h * np.arange(m)
-        mids = (edges[:-1] + edges[1:]) / 2
-        f = ((mids - self.z[k]) / (self.z[k + 1] - self.z[k]))[:, None]
-        centres = self.centre[k] + f * (self.centre[k + 1] - self.centre[k])
-        nearest = np.where(f[:, 0] < 0.5, k, k + 1)
-        return edges, self.sections(ks, edges, centres, nearest)
-
-    def end(self, top: bool):
-        """(boundaries from the end plane outwards, sections) beyond an end plane, or None."""
-        n = self.z.size
-        order = [n - 1, n - 2, n - 3] if top else [0, 1, 2]
-        self.moments(np.array(order[: min(3, n)]))
-        ks = []
-        for k in order[: min(3, n)]:
-            if not self.usable[k]:
-                break
-            ks.append(k)
-        if len(ks) < 2:
-            return None
-        ks.sort()
-        plane = order[0]
-        s, sign = abs(self.z[order[0]] - self.z[order[1]]), 1.0 if top else -1.0
-        size = _det(_axes(self.z[ks], self.second[ks], self.z[plane] + sign * s * _END_T))
-        size0 = size[0]
-        zero = np.flatnonzero(size <= ZERO * size0)
-        if zero.size:
-            i = zero[0]
-            t0 = _END_T[i - 1] + (_END_T[i] - _END_T[i - 1]) * (size[i - 1] - ZERO * size0) / (size[i - 1] - size[i])
-            length = s * (t0 if t0 <= 1 else 0.5 + 0.5 / t0)
-        elif np.all(np.abs(size[_END_T <= 0.5] / size0 - 1) <= FLAT_TOLERANCE):
-            return None
-        else:
-            length = s / 2
-        h = length / END_SUBSLABS
-        edges = self.z[plane] + sign * np.append(h / 2 + h * np.arange(END_SUBSLABS), length)
-        ordered = edges if top else edges[::-1]
-        centres = np.repeat(self.centre[plane][None, :], END_SUBSLABS, axis=0)
-        return ordered, self.sections(ks, ordered, centres, np.full(END_SUBSLABS, plane))
 
     def stack(self) -> Stack:
         n = self.z.size
         lo, hi = self.lo.copy(), self.hi.copy()
-        gaps = {}
         m = self.subslabs()
+        ends = self.ends()
+        if not ends and np.all(m == 1):
+            return _plain(self.structure, self.plane_offsets, lo, hi)
+        # each interpolated sub-slab: [a, b], fitted planes, nearest plane, centre
+        a, b, nodes, nearest, centre = [], [], [], [], []
         for k in np.flatnonzero(m > 1):
-            edges, sections = self.gap(int(k), int(m[k]))
-            gaps[int(k)] = edges, sections
+            h = (self.z[k + 1] - self.z[k]) / m[k]
+            edges = self.z[k] + h / 2 + h * np.arange(m[k])
             hi[k], lo[k + 1] = edges[0], edges[-1]
-        bottom, top = self.end(False), self.end(True)
-        pieces: list[tuple[float, float, list[np.ndarray]]] = []
+            fit = [k - 1 if k > 0 and self.usable[k - 1] else -1, k, k + 1, k + 2 if k + 2 < n and self.usable[k + 2] else -1]
+            mids = (edges[:-1] + edges[1:]) / 2
+            f = (mids - self.z[k]) / (self.z[k + 1] - self.z[k])
+            a.append(edges[:-1])
+            b.append(edges[1:])
+            nodes.append(np.repeat([fit], mids.size, axis=0))
+            nearest.append(np.where(f < 0.5, k, k + 1))
+            centre.append(self.centre[k] + f[:, None] * (self.centre[k + 1] - self.centre[k]))
+        for plane, length, fit in ends:
+            h = length / END_SUBSLABS
+            edges = self.z[plane] + np.append(h / 2 + h * np.arange(END_SUBSLABS), length)
+            if length > 0:
+                hi[plane] = edges[0]
+            else:
+                lo[plane] = edges[0]
+            a.append(np.minimum(edges[:-1], edges[1:]))
+            b.append(np.maximum(edges[:-1], edges[1:]))
+            nodes.append(np.repeat([fit], END_SUBSLABS, axis=0))
+            nearest.append(np.full(END_SUBSLABS, plane))
+            centre.append(np.repeat(self.centre[plane][None, :], END_SUBSLABS, axis=0))
+        a, b, nodes, nearest, centre = (np.concatenate(v) for v in (a, b, nodes, nearest, centre))
+        at = np.column_stack((a[:, None] + (b - a)[:, None] * _GAUSS_T, (a + b) / 2))
+        low, high, angle = self.axes(nodes, at)
+        size = (low[:, :3] * high[:, :3]) @ _GAUSS_W
+        keep = (size > 0) & (high[:, 3] > 0)
+        a, b, nearest, centre, size = a[keep], b[keep], nearest[keep], centre[keep], size[keep]
+        t0, t1, t2 = _matrix(size / high[keep, 3], high[keep, 3], angle[keep, 3])
+        root = self.root[nearest]
+        det = root[:, 0] * root[:, 2] - root[:, 1] ** 2
+        r0, r1, r2 = root[:, 2] / det, -root[:, 1] / det, root[:, 0] / det
+        mapping = np.column_stack((t0 * r0 + t1 * r1, t0 * r1 + t1 * r2, t1 * r0 + t2 * r1, t1 * r1 + t2 * r2))
+        s = self.structure
+        contour = self.plane_offsets[nearest]
+        sizes = s.offsets[contour + 1] - s.offsets[contour]
+        index = _ranges(s.offsets[contour], sizes)
+        owner = np.repeat(np.arange(nearest.size), sizes)
+        d = s.points[index] - self.centre[nearest][owner]
+        mp = mapping[owner]
+        new = centre[owner] + np.column_stack((mp[:, 0] * d[:, 0] + mp[:, 1] * d[:, 1], mp[:, 2] * d[:, 0] + mp[:, 3] * d[:, 1]))
+        return _assemble(s, self.plane_offsets, lo, hi, new, sizes, a, b)
 
-        def add(edges, sections):
-            pieces.extend((edges[i], edges[i + 1], [xy]) for i, xy in sections)
 
-        if bottom is not None:
-            lo[0] = bottom[0][-1]
-            add(*bottom)
-        if top is not None:
-            hi[n - 1] = top[0][0]
-        for k in range(n):
-            pieces.append((lo[k], hi[k], self.contours(k)))
-            if k in gaps:
-                add(*gaps[k])
-        if top is not None:
-            add(*top)
-        return _assemble(pieces)
-
-
-def _assemble(pieces) -> Stack:
-    counts = [len(c) for _, _, c in pieces]
-    contours = [xy for _, _, c in pieces for xy in c]
-    sizes = np.array([len(xy) for xy in contours], dtype=np.int64)
+def _assemble(s: Structure, plane_offsets, lo, hi, new_points, new_sizes, new_lo, new_hi) -> Stack:
+    """The structure's planes over ``[lo, hi]`` and one new contour per sub-slab ``[new_lo,
+    new_hi]`` (``new_points`` in order, ``new_sizes`` each), ordered along z."""
+    n_old = s.offsets.size - 1
+    slab_lo = np.concatenate((lo, new_lo))
+    order = np.argsort(slab_lo, kind="stable")
+    counts = np.concatenate((np.diff(plane_offsets), np.ones(new_lo.size, dtype=np.int64)))
+    first = np.concatenate((plane_offsets[:-1], n_old + np.arange(new_lo.size)))
+    contours = _ranges(first[order], counts[order])
+    starts = np.concatenate((s.offsets[:-1], s.points.shape[0] + np.concatenate(([0], np.cumsum(new_sizes)[:-1]))))
+    sizes = np.concatenate((np.diff(s.offsets), new_sizes))
+    points = np.concatenate((s.points, new_points))[_ranges(starts[contours], sizes[contours])]
     return Stack(
-        _locked(np.concatenate(contours), np.float64),
-        _locked(np.concatenate(([0], np.cumsum(sizes))), np.int64),
-        _locked(np.concatenate(([0], np.cumsum(counts))), np.int64),
-        _locked(np.array([p[0] for p in pieces]), np.float64),
-        _locked(np.array([p[1] for p in pieces]), np.float64),
+        _locked(points, np.float64),
+        _locked(np.concatenate(([0], np.cumsum(sizes[contours]))), np.int64),
+        _locked(np.concatenate(([0], np.cumsum(counts[order]))), np.int64),
+        _locked(slab_lo[order], np.float64),
+        _locked(np.concatenate((hi, new_hi))[order], np.float64),
     )
