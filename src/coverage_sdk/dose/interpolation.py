@@ -58,7 +58,8 @@ ZERO = 1e-4
 
 _GAUSS_T = 0.5 + 0.5 * np.array([-math.sqrt(3 / 5), 0.0, math.sqrt(3 / 5)])
 _GAUSS_W = np.array([5 / 18, 8 / 18, 5 / 18])
-_END_T = np.concatenate((np.linspace(0.0, 1.0, 257), np.linspace(1.0, 8.0, 57)[1:]))
+_END_T = np.concatenate((np.linspace(0.0, 1.0, 33), np.linspace(1.0, 8.0, 15)[1:]))
+_OTHERS = ~np.eye(4, dtype=bool)
 
 
 class Convention(enum.Enum):
@@ -126,46 +127,29 @@ def _areas(points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return area
 
 
-def _moments(points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per contour: absolute area (mm2), area centroid (n, 2) and central second moments per
-    unit area (n, 3: xx, xy, yy). Degenerate contours have area 0."""
-    sizes = np.diff(offsets)
-    n = sizes.size
-    area, centre, second = np.zeros(n), np.zeros((n, 2)), np.zeros((n, 3))
-    live = np.flatnonzero(sizes > 0)
-    if live.size == 0:
-        return area, centre, second
-    owner = np.repeat(np.arange(n), sizes)
-    nxt = np.arange(1, points.shape[0] + 1)
-    nxt[offsets[1:][sizes > 0] - 1] = offsets[:-1][sizes > 0]
-    origin = points[offsets[:-1][live]]
-    base = np.zeros((n, 2))
-    base[live] = origin
-    p = points - base[owner]
-    q = points[nxt] - base[owner]
-    x0, y0, x1, y1 = p[:, 0], p[:, 1], q[:, 0], q[:, 1]
-    cross = x0 * y1 - x1 * y0
-    starts = offsets[:-1][live]
-    sums = np.add.reduceat(
-        np.column_stack((
-            cross,
-            (x0 + x1) * cross,
-            (y0 + y1) * cross,
-            (x0 * x0 + x0 * x1 + x1 * x1) * cross,
-            (x0 * y1 + 2 * x0 * y0 + 2 * x1 * y1 + x1 * y0) * cross,
-            (y0 * y0 + y0 * y1 + y1 * y1) * cross,
-        )),
-        starts,
-    )
+def _moments(points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per contour of non-zero area: area centroid (n, 2) and central second moments of the
+    area per unit area (n, 3: xx, xy, yy), in mm and mm2."""
+    first = offsets[:-1]
+    base = points[first]
+    p = points - np.repeat(base, np.diff(offsets), axis=0)
+    q = np.empty_like(p)
+    q[:-1] = p[1:]
+    q[offsets[1:] - 1] = p[first]
+    cross = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
+    s = p + q
+    terms = np.empty((p.shape[0], 6))
+    terms[:, 0] = cross
+    terms[:, 1:3] = s * cross[:, None]
+    terms[:, 3:6:2] = (p * p + p * q + q * q) * cross[:, None]
+    terms[:, 4] = (s[:, 0] * s[:, 1] + p[:, 0] * p[:, 1] + q[:, 0] * q[:, 1]) * cross
+    sums = np.add.reduceat(terms, first)
     a = sums[:, 0] / 2
-    ok = np.abs(a) > 0
-    safe = np.where(ok, a, 1.0)
-    cx, cy = sums[:, 1] / (6 * safe), sums[:, 2] / (6 * safe)
-    xx, xy, yy = sums[:, 3] / (12 * safe) - cx**2, sums[:, 4] / (24 * safe) - cx * cy, sums[:, 5] / (12 * safe) - cy**2
-    area[live] = np.where(ok, np.abs(a), 0.0)
-    centre[live] = np.column_stack((cx, cy)) + origin
-    second[live] = np.where(ok[:, None], np.column_stack((xx, xy, yy)), 0.0)
-    return area, centre, second
+    c = sums[:, 1:3] / (6 * a[:, None])
+    second = np.column_stack((
+        sums[:, 3] / (12 * a) - c[:, 0] ** 2, sums[:, 4] / (24 * a) - c[:, 0] * c[:, 1], sums[:, 5] / (12 * a) - c[:, 1] ** 2
+    ))
+    return c + base, second
 
 
 def _eig(xx: np.ndarray, xy: np.ndarray, yy: np.ndarray):
@@ -199,14 +183,15 @@ class _Interpolation:
 
     def moments(self, planes: np.ndarray) -> None:
         """Centroid, second moments and their square root for the one-contour ``planes``."""
-        planes = np.unique(planes[(planes >= 0) & (planes < self.z.size)])
-        planes = planes[self.usable[planes] & ~self.known[planes]]
+        wanted = np.zeros(self.z.size, dtype=bool)
+        wanted[planes[(planes >= 0) & (planes < self.z.size)]] = True
+        planes = np.flatnonzero(wanted & self.usable & ~self.known)
         if planes.size == 0:
             return
         s, first = self.structure, self.plane_offsets[planes]
         starts, stops = s.offsets[first], s.offsets[first + 1]
         index = _ranges(starts, stops - starts)
-        _, centre, second = _moments(s.points[index], np.concatenate(([0], np.cumsum(stops - starts))))
+        centre, second = _moments(s.points[index], np.concatenate(([0], np.cumsum(stops - starts))))
         low, high, angle = _eig(second[:, 0], second[:, 1], second[:, 2])
         root = np.column_stack(_matrix(np.sqrt(np.maximum(low, 0.0)), np.sqrt(np.maximum(high, 0.0)), angle))
         self.centre[planes], self.second[planes], self.root[planes] = centre, second, root
@@ -222,7 +207,7 @@ class _Interpolation:
         index = np.where(present, nodes, 0)
         z = self.z[index]
         two = present.sum(axis=1) == 2
-        valid = present[:, :, None] & present[:, None, :] & ~np.eye(4, dtype=bool)
+        valid = present[:, :, None] & present[:, None, :] & _OTHERS
         gap = np.where(valid, z[:, :, None] - z[:, None, :], 1.0)
         factor = np.where(valid[:, None], (at[:, :, None, None] - z[:, None, None, :]) / gap[:, None], 1.0)
         weights = factor.prod(axis=3) * present[:, None, :]
@@ -235,36 +220,20 @@ class _Interpolation:
         top = MAX_GROWTH * np.where(present, fitted, 0.0).max(axis=1)[:, None]
         return np.minimum(low, top), np.minimum(high, top), angle
 
-    def subslabs(self) -> np.ndarray:
-        """Sub-slabs per gap (1 = plain slabs), from the slab error estimate."""
+    def gap_estimates(self) -> np.ndarray:
+        """Per gap, the slabs' relative volume error ``L**2 |A''| / (6 (A_k + A_k+1))``."""
         z, area = self.z, self.area
         gap = np.diff(z)
-        m = np.ones(gap.size, dtype=np.int64)
         if z.size < 3:
-            return m
+            return np.zeros(gap.size)
         second = np.zeros(z.size)
         second[1:-1] = np.diff(np.diff(area) / gap) / ((z[2:] - z[:-2]) / 2)
         second[0], second[-1] = second[1], second[-2]
-        estimate = gap**2 * np.abs(second[:-1] + second[1:]) / (12 * np.maximum(area[:-1] + area[1:], 1e-300))
-        candidates = np.flatnonzero(self.usable[:-1] & self.usable[1:] & (estimate > GAP_TOLERANCE))
-        if candidates.size == 0:
-            return m
-        self.moments(np.concatenate([candidates + d for d in (-1, 0, 1, 2)]))
-        m[candidates] = np.clip(np.ceil(np.sqrt(estimate[candidates] / GAP_TOLERANCE)), 1, MAX_SUBSLABS)
-        m[~(self.usable[:-1] & self.usable[1:])] = 1
-        return m
+        return gap**2 * np.abs(second[:-1] + second[1:]) / (12 * np.maximum(area[:-1] + area[1:], 1e-300))
 
-    def ends(self) -> list[tuple[int, float, np.ndarray]]:
-        """Per extrapolated end: (end plane, signed length beyond it, fitted planes (4, -1 padded))."""
-        n = self.z.size
-        wanted = []
-        for order in ([0, 1, 2], [n - 1, n - 2, n - 3]):
-            s = abs(self.z[order[0]] - self.z[order[1]])
-            if abs(self.area[order[0]] - self.area[order[1]]) * s / 2 > VOLUME_TOLERANCE * self.volume:
-                wanted.append([k for k in order if 0 <= k < n])
-        if not wanted:
-            return []
-        self.moments(np.array([k for order in wanted for k in order]))
+    def ends(self, wanted: list[list[int]]) -> list[tuple[int, float, np.ndarray]]:
+        """Per extrapolated end (planes from the end inwards in ``wanted``): (end plane, signed
+        length beyond it, fitted planes (4, -1 padded))."""
         rows = []
         for order in wanted:
             fitted = []
@@ -296,39 +265,50 @@ class _Interpolation:
         return result
 
     def stack(self) -> Stack:
-        n = self.z.size
+        n, z, usable = self.z.size, self.z, self.usable
+        estimate = self.gap_estimates()
+        gaps = np.flatnonzero(usable[:-1] & usable[1:] & (estimate > GAP_TOLERANCE))
+        wanted = [
+            order
+            for order in ([0, 1, 2][:n], [n - 1, n - 2, n - 3][:n])
+            if abs(self.area[order[0]] - self.area[order[1]]) * abs(z[order[0]] - z[order[1]]) / 2
+            > VOLUME_TOLERANCE * self.volume
+        ]
+        if gaps.size == 0 and not wanted:
+            return _plain(self.structure, self.plane_offsets, self.lo, self.hi)
+        self.moments(np.concatenate([gaps + d for d in (-1, 0, 1, 2)] + [np.array(o) for o in wanted]))
+        gaps = gaps[usable[gaps] & usable[gaps + 1]]
+        ends = self.ends(wanted)
+        if gaps.size == 0 and not ends:
+            return _plain(self.structure, self.plane_offsets, self.lo, self.hi)
         lo, hi = self.lo.copy(), self.hi.copy()
-        m = self.subslabs()
-        ends = self.ends()
-        if not ends and np.all(m == 1):
-            return _plain(self.structure, self.plane_offsets, lo, hi)
-        # each interpolated sub-slab: [a, b], fitted planes, nearest plane, centre
-        a, b, nodes, nearest, centre = [], [], [], [], []
-        for k in np.flatnonzero(m > 1):
-            h = (self.z[k + 1] - self.z[k]) / m[k]
-            edges = self.z[k] + h / 2 + h * np.arange(m[k])
-            hi[k], lo[k + 1] = edges[0], edges[-1]
-            fit = [k - 1 if k > 0 and self.usable[k - 1] else -1, k, k + 1, k + 2 if k + 2 < n and self.usable[k + 2] else -1]
-            mids = (edges[:-1] + edges[1:]) / 2
-            f = (mids - self.z[k]) / (self.z[k + 1] - self.z[k])
-            a.append(edges[:-1])
-            b.append(edges[1:])
-            nodes.append(np.repeat([fit], mids.size, axis=0))
-            nearest.append(np.where(f < 0.5, k, k + 1))
-            centre.append(self.centre[k] + f[:, None] * (self.centre[k + 1] - self.centre[k]))
+        # the gaps' sub-slabs [a, b], their fitted planes, nearest plane and centre
+        m = np.clip(np.ceil(np.sqrt(estimate[gaps] / GAP_TOLERANCE)), 2, MAX_SUBSLABS).astype(np.int64)
+        h = (z[gaps + 1] - z[gaps]) / m
+        hi[gaps], lo[gaps + 1] = z[gaps] + h / 2, z[gaps + 1] - h / 2
+        owner = np.repeat(np.arange(gaps.size), m - 1)
+        j = np.arange(owner.size) - np.repeat(np.cumsum(m - 1) - (m - 1), m - 1)
+        k = gaps[owner]
+        a = z[k] + h[owner] * (0.5 + j)
+        b = a + h[owner]
+        f = (a + h[owner] / 2 - z[k]) / (z[k + 1] - z[k])
+        nearest = np.where(f < 0.5, k, k + 1)
+        centre = self.centre[k] + f[:, None] * (self.centre[k + 1] - self.centre[k])
+        before = np.where((k > 0) & usable[np.maximum(k - 1, 0)], k - 1, -1)
+        after = np.where((k + 2 < n) & usable[np.minimum(k + 2, n - 1)], k + 2, -1)
+        nodes = np.column_stack((before, k, k + 1, after))
         for plane, length, fit in ends:
-            h = length / END_SUBSLABS
-            edges = self.z[plane] + np.append(h / 2 + h * np.arange(END_SUBSLABS), length)
+            h_end = length / END_SUBSLABS
+            edges = z[plane] + np.append(h_end / 2 + h_end * np.arange(END_SUBSLABS), length)
             if length > 0:
                 hi[plane] = edges[0]
             else:
                 lo[plane] = edges[0]
-            a.append(np.minimum(edges[:-1], edges[1:]))
-            b.append(np.maximum(edges[:-1], edges[1:]))
-            nodes.append(np.repeat([fit], END_SUBSLABS, axis=0))
-            nearest.append(np.full(END_SUBSLABS, plane))
-            centre.append(np.repeat(self.centre[plane][None, :], END_SUBSLABS, axis=0))
-        a, b, nodes, nearest, centre = (np.concatenate(v) for v in (a, b, nodes, nearest, centre))
+            a = np.concatenate((a, np.minimum(edges[:-1], edges[1:])))
+            b = np.concatenate((b, np.maximum(edges[:-1], edges[1:])))
+            nodes = np.concatenate((nodes, np.repeat([fit], END_SUBSLABS, axis=0)))
+            nearest = np.concatenate((nearest, np.full(END_SUBSLABS, plane)))
+            centre = np.concatenate((centre, np.repeat(self.centre[plane][None, :], END_SUBSLABS, axis=0)))
         at = np.column_stack((a[:, None] + (b - a)[:, None] * _GAUSS_T, (a + b) / 2))
         low, high, angle = self.axes(nodes, at)
         size = (low[:, :3] * high[:, :3]) @ _GAUSS_W
@@ -338,15 +318,15 @@ class _Interpolation:
         root = self.root[nearest]
         det = root[:, 0] * root[:, 2] - root[:, 1] ** 2
         r0, r1, r2 = root[:, 2] / det, -root[:, 1] / det, root[:, 0] / det
-        mapping = np.column_stack((t0 * r0 + t1 * r1, t0 * r1 + t1 * r2, t1 * r0 + t2 * r1, t1 * r1 + t2 * r2))
         s = self.structure
         contour = self.plane_offsets[nearest]
         sizes = s.offsets[contour + 1] - s.offsets[contour]
-        index = _ranges(s.offsets[contour], sizes)
         owner = np.repeat(np.arange(nearest.size), sizes)
-        d = s.points[index] - self.centre[nearest][owner]
-        mp = mapping[owner]
-        new = centre[owner] + np.column_stack((mp[:, 0] * d[:, 0] + mp[:, 1] * d[:, 1], mp[:, 2] * d[:, 0] + mp[:, 3] * d[:, 1]))
+        d = s.points[_ranges(s.offsets[contour], sizes)] - self.centre[nearest][owner]
+        dx, dy = d[:, 0], d[:, 1]
+        m00, m01 = (t0 * r0 + t1 * r1)[owner], (t0 * r1 + t1 * r2)[owner]
+        m10, m11 = (t1 * r0 + t2 * r1)[owner], (t1 * r1 + t2 * r2)[owner]
+        new = centre[owner] + np.column_stack((m00 * dx + m01 * dy, m10 * dx + m11 * dy))
         return _assemble(s, self.plane_offsets, lo, hi, new, sizes, a, b)
 
 
