@@ -268,6 +268,9 @@ class _Interpolation:
         n, z, usable = self.z.size, self.z, self.usable
         estimate = self.gap_estimates()
         gaps = np.flatnonzero(usable[:-1] & usable[1:] & (estimate > GAP_TOLERANCE))
+        gap_volume = np.diff(z)[gaps] * (self.area[gaps] + self.area[gaps + 1]) / 2
+        if np.sum(estimate[gaps] * gap_volume) <= VOLUME_TOLERANCE * self.volume:
+            gaps = gaps[:0]
         wanted = [
             order
             for order in ([0, 1, 2][:n], [n - 1, n - 2, n - 3][:n])
