@@ -60,6 +60,7 @@ _GAUSS_T = 0.5 + 0.5 * np.array([-math.sqrt(3 / 5), 0.0, math.sqrt(3 / 5)])
 _GAUSS_W = np.array([5 / 18, 8 / 18, 5 / 18])
 _END_T = np.concatenate((np.linspace(0.0, 1.0, 33), np.linspace(1.0, 8.0, 15)[1:]))
 _OTHERS = ~np.eye(4, dtype=bool)
+_END_EDGES = np.append((0.5 + np.arange(END_SUBSLABS)) / END_SUBSLABS, 1.0)
 
 
 class Convention(enum.Enum):
@@ -301,8 +302,7 @@ class _Interpolation:
         after = np.where((k + 2 < n) & usable[np.minimum(k + 2, n - 1)], k + 2, -1)
         nodes = np.column_stack((before, k, k + 1, after))
         for plane, length, fit in ends:
-            h_end = length / END_SUBSLABS
-            edges = z[plane] + np.append(h_end / 2 + h_end * np.arange(END_SUBSLABS), length)
+            edges = z[plane] + length * _END_EDGES
             if length > 0:
                 hi[plane] = edges[0]
             else:
