@@ -1,9 +1,11 @@
 """Dose-volume histograms of RT structures in a dose grid (shared/spec/interchange.md, ``compute_dvh``).
 
-The structure is the solid its contours stand for under the convention of Nelms et al. (Med
-Phys 2015): each contour plane is a slab reaching half-way to its neighbouring planes, the
-first and last reaching half a contour spacing beyond (a structure on a single plane gets the
-dose grid's plane spacing there). In each plane, polygons combine by even-odd parity (holes,
+The structure is the solid its contours stand for under a
+:class:`~coverage_sdk.dose.interpolation.VolumeConvention`: by default each contour plane is a
+slab reaching half-way to its neighbouring planes (Nelms et al., Med Phys 2015), with sections
+interpolated between planes where the section changes quickly along z and beyond the end
+planes following the trend of the last planes (:mod:`coverage_sdk.dose.interpolation`); a
+structure on a single plane gets the dose grid's plane spacing there. In each plane, polygons combine by even-odd parity (holes,
 several contours; a self-intersecting polygon is filled by parity); grid cells cut by a
 contour are supersampled (3 x 3 to 15 x 15, finer for structures few cells across) with
 interpolated dose; other cells count whole with their voxel-centre dose (subdivided up to
@@ -29,7 +31,7 @@ import numpy as np
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.dose.geometry import DoseGrid, Structure, check_kernel_inputs
-from coverage_sdk.dose.interpolation import Convention, stack
+from coverage_sdk.dose.interpolation import VolumeConvention, stack
 from coverage_sdk.dose.metrics import Kind, metric
 from coverage_sdk.errors import InputError
 
@@ -178,7 +180,7 @@ def compute_dvh(
     structure: Structure,
     *,
     threads: int | None = None,
-    convention: Convention = Convention.INTERPOLATED,
+    convention: VolumeConvention = VolumeConvention.INTERPOLATED,
     end_caps: bool = True,
 ) -> DVH:
     """The DVH of ``structure`` in ``dose`` (see the module docstring for the conventions).
@@ -186,9 +188,11 @@ def compute_dvh(
     ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
     affinity and cgroup quota) runs the rasterisation and the histogramming in parallel; a
     structure under ``SERIAL_CELLS`` bounding-box cells (summed over its planes) runs on one.
-    The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at
-    its first and last contour planes, the convention of planning systems that report volumes
-    without end caps (the breast example's stored DVHs are such).
+    The result is bit-identical for any thread count. ``convention`` says what the contour
+    planes stand for between and beyond themselves; ``end_caps=False`` is the older spelling of
+    ``VolumeConvention.PLANNING_SYSTEM``: slabs that stop at the first and last contour planes,
+    as planning systems that report volumes without end caps do (the breast example's stored
+    DVHs are such).
     """
     check_kernel_inputs(dose, structure, measure="volume", histogram=True)
     if threads is None:
@@ -205,9 +209,9 @@ def compute_dvh(
             f"ROI {structure.name!r} spans {span:.3g} dose-grid cells per plane; is it in the dose grid's frame?"
         )
     edge, inner = _sampling(points, dx, dy)
-    if not end_caps:
-        convention = Convention.PLANNING_SYSTEM
-    slabs = stack(structure, dose.z, Convention(convention))
+    if not isinstance(convention, VolumeConvention):
+        raise InputError(f"convention must be a VolumeConvention, got {convention!r}")
+    slabs = stack(structure, dose.z, convention if end_caps else VolumeConvention.PLANNING_SYSTEM)
     lo, hi = slabs.lo, slabs.hi
     if span * lo.size < SERIAL_CELLS:
         threads = 1

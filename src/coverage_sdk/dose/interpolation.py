@@ -1,7 +1,7 @@
 """The solid a stack of planar contours stands for, as thin slabs the dose kernels integrate.
 
 A structure set gives sections on planes only; what lies between and beyond them is a
-convention (:class:`Convention`). Under the default, ``INTERPOLATED``, each contour plane is
+convention (:class:`VolumeConvention`). Under the default, ``INTERPOLATED``, each contour plane is
 a slab reaching half-way to its neighbours (Nelms et al., Med Phys 2015), and where the
 section changes quickly along z the gap between two planes, and the space beyond each end
 plane, is filled with thinner slabs whose sections are interpolated:
@@ -63,7 +63,7 @@ _OTHERS = ~np.eye(4, dtype=bool)
 _END_EDGES = np.append((0.5 + np.arange(END_SUBSLABS)) / END_SUBSLABS, 1.0)
 
 
-class Convention(enum.Enum):
+class VolumeConvention(enum.Enum):
     """What the contour planes stand for between and beyond themselves."""
 
     INTERPOLATED = "interpolated"
@@ -90,7 +90,7 @@ def _locked(array, dtype: type) -> np.ndarray:
     return array
 
 
-def stack(structure: Structure, grid_z: np.ndarray, convention: Convention) -> Stack:
+def stack(structure: Structure, grid_z: np.ndarray, convention: VolumeConvention) -> Stack:
     """The slabs ``structure`` stands for under ``convention``; ``grid_z`` (the dose grid's
     plane positions) gives a single-plane structure its thickness."""
     plane_offsets = structure.plane_starts()
@@ -100,10 +100,10 @@ def stack(structure: Structure, grid_z: np.ndarray, convention: Convention) -> S
         half = (grid_z[k] - grid_z[k - 1]) / 2
         return _plain(structure, plane_offsets, plane_z - half, plane_z + half)
     mid = (plane_z[1:] + plane_z[:-1]) / 2
-    caps = convention is not Convention.PLANNING_SYSTEM
+    caps = convention is not VolumeConvention.PLANNING_SYSTEM
     lo = np.concatenate(([plane_z[0] - (mid[0] - plane_z[0] if caps else 0.0)], mid))
     hi = np.concatenate((mid, [plane_z[-1] + (plane_z[-1] - mid[-1] if caps else 0.0)]))
-    if convention is not Convention.INTERPOLATED:
+    if convention is not VolumeConvention.INTERPOLATED:
         return _plain(structure, plane_offsets, lo, hi)
     return _Interpolation(structure, plane_offsets, plane_z, lo, hi).stack()
 
@@ -171,7 +171,7 @@ def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 class _Interpolation:
-    """Builds the stack of one structure under ``Convention.INTERPOLATED``."""
+    """Builds the stack of one structure under ``VolumeConvention.INTERPOLATED``."""
 
     def __init__(self, structure: Structure, plane_offsets, plane_z, lo, hi) -> None:
         self.structure, self.plane_offsets, self.z, self.lo, self.hi = structure, plane_offsets, plane_z, lo, hi
