@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from phantoms import ACROSS, Case, dose_grid, structure, truth
 
 from coverage_sdk.dose.geometry import Structure
-from coverage_sdk.dose.interpolation import VolumeConvention, _areas, stack
+from coverage_sdk.dose.interpolation import MAX_GROWTH, VolumeConvention, _areas, stack
 
 
 def _volume(slabs) -> float:
@@ -70,3 +71,30 @@ def test_an_end_stops_before_the_next_empty_plane():
     assert planes[0] - 3.0 <= slabs.lo[0] < planes[0] and planes[-1] < slabs.hi[-1] <= planes[-1] + 3.0
     assert slabs.hi[-1] == pytest.approx(planes[-1] + 3.0, abs=0.05)
     assert np.all(slabs.lo[1:] == slabs.hi[:-1])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    planes=st.lists(st.tuples(st.integers(-10, 10), st.integers(1, 10), st.floats(0.2, 9.0), st.integers(1, 2)),
+                    min_size=2, max_size=7, unique_by=lambda p: p[0]),
+    spacing=st.sampled_from([0.5, 1.0, 3.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_any_stack_is_ordered_finite_and_bounded(planes, spacing, seed):
+    """Random contours (irregular spacing, self-intersecting polygons, several per plane): the
+    slabs are ordered and never overlap, the points finite, the solid within one spacing of the
+    end planes and no section larger than ``MAX_GROWTH`` times the largest drawn one's area."""
+    rng = np.random.default_rng(seed)
+    contours = []
+    for k, n, size, count in planes:
+        for _ in range(count):
+            contours.append((k * spacing, rng.normal(0, size, (n, 2))))
+    roi = Structure.from_contours("random", 1, contours)
+    z = np.unique(roi.z)
+    slabs = stack(roi, np.arange(-40.0, 41.0), VolumeConvention.INTERPOLATED)
+    assert np.all(slabs.hi > slabs.lo) and np.all(slabs.lo[1:] >= slabs.hi[:-1])
+    assert np.all(np.isfinite(slabs.points))
+    first, last = z[0] - (z[1] - z[0]), z[-1] + (z[-1] - z[-2])
+    assert first <= slabs.lo[0] and slabs.hi[-1] <= last
+    drawn = _areas(roi.points, roi.offsets).max()
+    assert _areas(slabs.points, slabs.offsets).max() <= MAX_GROWTH * drawn * (1 + 1e-9)

@@ -23,8 +23,9 @@ plane, is filled with thinner slabs whose sections are interpolated:
   shared equally between gaps (at most ``MAX_SUBSLABS``), so slowly varying structures keep
   their plain slabs.
 - **Ends.** Beyond an end plane the section follows the trend of the last planes (the same
-  interpolant through up to three one-contour planes, extrapolated; axes at most
-  ``MAX_GROWTH`` times the largest fitted). Let ``t0`` be where an axis shrinks to zero and
+  interpolant through the last two one-contour planes, and the third when its spacing is
+  within 10 % of the last, extrapolated). Everywhere a sub-slab's axes and area are at most
+  ``MAX_GROWTH`` times the largest of the planes fitted. Let ``t0`` be where an axis shrinks to zero and
   ``s`` the last spacing. The structure ends at ``t0`` when ``t0 <= s`` (the next plane holds
   no contour, so it cannot reach further: a sphere's or a lying cylinder's ``sqrt`` profile,
   a cone's tip), else at ``s (1/2 + s / (2 t0))``: half a spacing when the section does not
@@ -217,8 +218,8 @@ class _Interpolation:
         low, high, angle = _eig(m[..., 0], m[..., 1], m[..., 2])
         low, high = np.maximum(low, 0.0), np.maximum(high, 0.0)
         low, high = np.where(two[:, None], low, np.sqrt(low)), np.where(two[:, None], high, np.sqrt(high))
-        fitted = _eig(self.root[index, 0], self.root[index, 1], self.root[index, 2])[1]
-        top = MAX_GROWTH * np.where(present, fitted, 0.0).max(axis=1)[:, None]
+        root = self.root[index]
+        top = MAX_GROWTH * np.where(present, _eig(root[..., 0], root[..., 1], root[..., 2])[1], 0.0).max(axis=1)[:, None]
         return np.minimum(low, top), np.minimum(high, top), angle
 
     def gap_estimates(self) -> np.ndarray:
@@ -242,6 +243,8 @@ class _Interpolation:
                 if not self.usable[k]:
                     break
                 fitted.append(k)
+            if len(fitted) == 3 and abs(abs(self.z[order[2]] - self.z[order[1]]) / abs(self.z[order[1]] - self.z[order[0]]) - 1) > 0.1:
+                fitted.pop()
             if len(fitted) >= 2:
                 rows.append((order[0], order[1], sorted(fitted) + [-1] * (4 - len(fitted))))
         if not rows:
@@ -289,12 +292,12 @@ class _Interpolation:
         # the gaps' sub-slabs [a, b], their fitted planes, nearest plane and centre
         m = np.clip(np.ceil(np.sqrt(estimate[gaps] / GAP_TOLERANCE)), 2, MAX_SUBSLABS).astype(np.int64)
         h = (z[gaps + 1] - z[gaps]) / m
-        hi[gaps], lo[gaps + 1] = z[gaps] + h / 2, z[gaps + 1] - h / 2
+        hi[gaps], lo[gaps + 1] = z[gaps] + h * 0.5, z[gaps] + h * (m - 0.5)
         owner = np.repeat(np.arange(gaps.size), m - 1)
         j = np.arange(owner.size) - np.repeat(np.cumsum(m - 1) - (m - 1), m - 1)
         k = gaps[owner]
         a = z[k] + h[owner] * (0.5 + j)
-        b = a + h[owner]
+        b = z[k] + h[owner] * (1.5 + j)
         f = (a + h[owner] / 2 - z[k]) / (z[k + 1] - z[k])
         nearest = np.where(f < 0.5, k, k + 1)
         centre = self.centre[k] + f[:, None] * (self.centre[k + 1] - self.centre[k])
@@ -315,11 +318,14 @@ class _Interpolation:
         at = np.column_stack((a[:, None] + (b - a)[:, None] * _GAUSS_T, (a + b) / 2))
         low, high, angle = self.axes(nodes, at)
         size = (low[:, :3] * high[:, :3]) @ _GAUSS_W
+        root = self.root[nearest]
+        det = root[:, 0] * root[:, 2] - root[:, 1] ** 2
+        largest = MAX_GROWTH * np.where(nodes >= 0, self.area[nodes], 0.0).max(axis=1)
+        size *= np.minimum(1.0, largest / np.maximum(self.area[nearest] * size / det, 1e-300))
         keep = (size > 0) & (high[:, 3] > 0)
         a, b, nearest, centre, size = a[keep], b[keep], nearest[keep], centre[keep], size[keep]
         t0, t1, t2 = _matrix(size / high[keep, 3], high[keep, 3], angle[keep, 3])
-        root = self.root[nearest]
-        det = root[:, 0] * root[:, 2] - root[:, 1] ** 2
+        root, det = root[keep], det[keep]
         r0, r1, r2 = root[:, 2] / det, -root[:, 1] / det, root[:, 0] / det
         s = self.structure
         contour = self.plane_offsets[nearest]
