@@ -173,29 +173,35 @@ def volume_above(case: Case, t: float) -> float:
     return float(half * np.sum(_GL_WEIGHTS * _segment_area(_radius_at(case, dz), t)))
 
 
-def truth(case: Case) -> dict[str, float]:
-    """Volume (cc), and the statistics and mean dose (Gy) of the exact solid."""
-    total = volume_above(case, -case.half_extent - 1)
-    e = case.half_extent
+def _truth(volume_above, e: float, centroid: float) -> dict[str, float]:
+    """Volume (cc), the statistics and mean dose (Gy) of a solid whose dose is ``u + 2 e`` for
+    ``u`` in ``[-e, e]``, from its exact ``volume_above(u)`` (mm3) and the centroid's ``u``."""
+    total = volume_above(-e - 1)
     result = {"volume_cc": total / 1000, "max": 3 * e}
     for name in STATISTICS:
         target = total * float(name[1:]) / 100
         lo, hi = -e, e
         for _ in range(55):
             mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if volume_above(case, mid) >= target else (lo, mid)
+            lo, hi = (mid, hi) if volume_above(mid) >= target else (lo, mid)
         result[name] = (lo + hi) / 2 + 2 * e
-    centroid = -case.height / 4 if (case.shape == "cone" and case.axis == "z") else 0.0
     result["mean"] = centroid + 2 * e
     return result
+
+
+def truth(case: Case) -> dict[str, float]:
+    """Volume (cc), and the statistics and mean dose (Gy) of the exact solid."""
+    centroid = -case.height / 4 if (case.shape == "cone" and case.axis == "z") else 0.0
+    return _truth(lambda t: volume_above(case, t), case.half_extent, centroid)
 
 
 METRICS = ("volume", *STATISTICS, "Dmean")
 
 
-def errors(case: Case, dvh) -> dict[str, float]:
-    """Absolute errors: volume in % of the true volume, doses in % of the true maximum dose."""
-    exact = truth(case)
+def errors(case, dvh) -> dict[str, float]:
+    """Absolute errors of a :class:`Case` or :class:`Solid`: volume in % of the true volume,
+    doses in % of the true maximum dose."""
+    exact = case.truth() if isinstance(case, Solid) else truth(case)
     result = {"volume": 100 * abs(dvh.volume_cc / exact["volume_cc"] - 1)}
     for name in STATISTICS:
         result[name] = 100 * abs(dvh.statistic(name) - exact[name]) / exact["max"]
@@ -290,19 +296,9 @@ class Solid:
         return float((h - t) / 2 * np.sum(_GL_WEIGHTS * self.area(z)))
 
     def truth(self) -> dict[str, float]:
-        h = self.half_height
-        total = self.volume_above(-h)
-        result = {"volume_cc": total / 1000, "max": 3 * h}
-        for name in STATISTICS:
-            target = total * float(name[1:]) / 100
-            lo, hi = -h, h
-            for _ in range(55):
-                mid = (lo + hi) / 2
-                lo, hi = (mid, hi) if self.volume_above(mid) >= target else (lo, mid)
-            result[name] = (lo + hi) / 2 + 2 * h
-        z = h * _GL_NODES
-        result["mean"] = float(np.sum(_GL_WEIGHTS * z * self.area(z)) / np.sum(_GL_WEIGHTS * self.area(z))) + 2 * h
-        return result
+        z = self.half_height * _GL_NODES
+        centroid = float(np.sum(_GL_WEIGHTS * z * self.area(z)) / np.sum(_GL_WEIGHTS * self.area(z)))
+        return _truth(self.volume_above, self.half_height, centroid)
 
 
 def other_solids() -> list[Solid]:
@@ -311,16 +307,6 @@ def other_solids() -> list[Solid]:
     return [Solid(shape, size, spacing, offset, 2.0, shift)
             for (shape, size), spacing, (offset, shift) in itertools.product(
                 shapes, CONTOUR_SPACINGS_MM, ((0.37, 0.0), (0.81, 0.5)))]
-
-
-def solid_errors(solid: Solid, dvh) -> dict[str, float]:
-    """As :func:`errors`, for a :class:`Solid`."""
-    exact = solid.truth()
-    result = {"volume": 100 * abs(dvh.volume_cc / exact["volume_cc"] - 1)}
-    for name in STATISTICS:
-        result[name] = 100 * abs(dvh.statistic(name) - exact[name]) / exact["max"]
-    result["Dmean"] = 100 * abs(dvh.mean - exact["mean"]) / exact["max"]
-    return result
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pytest
 
 from compiled import compiled_kernel
 from phantoms import (
-    CONTOUR_SPACINGS_MM, METRICS, across_cases, all_cases, dose_grid, errors, other_solids, solid_errors, structure,
+    CONTOUR_SPACINGS_MM, METRICS, across_cases, all_cases, dose_grid, errors, other_solids, structure,
     table,
 )
 
@@ -43,7 +43,7 @@ def test_solids_outside_the_set_are_as_accurate():
     """The interpolation between planes is not tuned to the phantoms above: ellipsoids, a capsule
     across the slices, a cone on its tip, spheres of other radii, planes off their centres."""
     solids = other_solids() if extension_status() == "compiled" else other_solids()[::3]
-    _hold([solid_errors(s, compute_dvh(s.dose_grid(), s.structure())) for s in solids], "other solids")
+    _hold([errors(s, compute_dvh(s.dose_grid(), s.structure())) for s in solids], "other solids")
 
 
 @pytest.mark.parametrize("case", CASES[::41], ids=lambda c: c.label)
