@@ -18,20 +18,26 @@ plane, is filled with thinner slabs whose sections are interpolated:
   (``C`` quadratic in z) and for cylinders lying across the slices (one axis constant, the
   other's square quadratic).
 - **Which gaps.** Slabs miss a gap's volume by about ``L**3 |A''| / 12`` (``L`` the gap,
-  ``A''`` the second difference of plane areas). A gap is cut into ``m`` sub-slabs, ``m`` the
-  smallest that brings this estimate under ``VOLUME_TOLERANCE`` of the structure's volume
-  shared equally between gaps (at most ``MAX_SUBSLABS``), so slowly varying structures keep
-  their plain slabs.
-- **Ends.** Beyond an end plane the section follows the trend of the last planes (the same
+  ``A''`` the second difference of plane areas along z), a share ``e`` of the gap's volume.
+  Gaps with ``e > GAP_TOLERANCE`` are cut into ``m = ceil(sqrt(e / GAP_TOLERANCE))`` sub-slabs
+  (2 to ``MAX_SUBSLABS``; ``m - 1`` of them interpolated, the outer halves keep the planes'
+  own contours), provided their estimated errors add up to more than ``VOLUME_TOLERANCE`` of
+  the structure's volume: slowly varying structures (a BODY, a lung) keep their plain slabs.
+- **Ends.** Beyond an end plane the section follows the trend of the last planes: the same
   interpolant through the last two one-contour planes, and the third when its spacing is
-  within 10 % of the last, extrapolated). Everywhere a sub-slab's axes and area are at most
-  ``MAX_GROWTH`` times the largest of the planes fitted. Let ``t0`` be where an axis shrinks to zero and
+  within 10 % of the last, extrapolated. Let ``t0`` be where an axis shrinks to zero and
   ``s`` the last spacing. The structure ends at ``t0`` when ``t0 <= s`` (the next plane holds
   no contour, so it cannot reach further: a sphere's or a lying cylinder's ``sqrt`` profile,
   a cone's tip), else at ``s (1/2 + s / (2 t0))``: half a spacing when the section does not
-  shrink (a flat end: the slab convention's end cap), continuous in ``t0``. An end whose area
-  stays within ``FLAT_TOLERANCE`` of the end plane's over that half spacing, or that has fewer
-  than two one-contour planes, keeps the plain half-spacing cap.
+  shrink (a flat end: the slab convention's end cap), continuous in ``t0``. The space beyond
+  the end plane holds ``END_SUBSLABS`` interpolated sub-slabs after the first
+  ``1 / (2 END_SUBSLABS)`` of it, which keeps the plane's contour. An end keeps the plain
+  half-spacing cap when its area change from the plane before, times half a spacing, is at
+  most ``VOLUME_TOLERANCE`` of the structure's volume, when its area stays within
+  ``FLAT_TOLERANCE`` of the end plane's over that half spacing, or when it has fewer than two
+  one-contour planes.
+- Everywhere a sub-slab's axes and area are at most ``MAX_GROWTH`` times the largest of the
+  planes fitted.
 
 ``SLABS`` is the slab convention alone (end caps of half a spacing, no interpolation) and
 ``PLANNING_SYSTEM`` stops at the end planes without interpolating, as the planning system of
