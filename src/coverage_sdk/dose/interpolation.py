@@ -187,6 +187,7 @@ class _Interpolation:
         self.volume = float(np.sum(self.area * (hi - lo)))
         n = plane_z.size
         self.centre, self.second, self.root = np.zeros((n, 2)), np.zeros((n, 3)), np.zeros((n, 3))
+        self.major = np.zeros(n)
         self.known = np.zeros(n, dtype=bool)
 
     def moments(self, planes: np.ndarray) -> None:
@@ -203,6 +204,7 @@ class _Interpolation:
         low, high, angle = _eig(second[:, 0], second[:, 1], second[:, 2])
         root = np.column_stack(_matrix(np.sqrt(np.maximum(low, 0.0)), np.sqrt(np.maximum(high, 0.0)), angle))
         self.centre[planes], self.second[planes], self.root[planes] = centre, second, root
+        self.major[planes] = np.sqrt(np.maximum(high, 0.0))
         self.known[planes] = True
         self.usable[planes] &= low > 0
 
@@ -220,12 +222,11 @@ class _Interpolation:
         factor = np.where(valid[:, None], (at[:, :, None, None] - z[:, None, None, :]) / gap[:, None], 1.0)
         weights = factor.prod(axis=3) * present[:, None, :]
         values = np.where(two[:, None, None], self.root[index], self.second[index])
-        m = np.einsum("rpa,rac->rpc", weights, values)
+        m = np.matmul(weights, values)
         low, high, angle = _eig(m[..., 0], m[..., 1], m[..., 2])
         low, high = np.maximum(low, 0.0), np.maximum(high, 0.0)
         low, high = np.where(two[:, None], low, np.sqrt(low)), np.where(two[:, None], high, np.sqrt(high))
-        root = self.root[index]
-        top = MAX_GROWTH * np.where(present, _eig(root[..., 0], root[..., 1], root[..., 2])[1], 0.0).max(axis=1)[:, None]
+        top = MAX_GROWTH * np.where(present, self.major[index], 0.0).max(axis=1)[:, None]
         return np.minimum(low, top), np.minimum(high, top), angle
 
     def gap_estimates(self) -> np.ndarray:
