@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from phantoms import ACROSS, Case, dose_grid, structure, truth
 
+from coverage_sdk.dose.dvh import compute_dvh
 from coverage_sdk.dose.geometry import Structure
 from coverage_sdk.dose.interpolation import MAX_GROWTH, VolumeConvention, _areas, stack
+from coverage_sdk.errors import InputError
 
 
 def _volume(slabs) -> float:
@@ -98,3 +100,13 @@ def test_any_stack_is_ordered_finite_and_bounded(planes, spacing, seed):
     assert first <= slabs.lo[0] and slabs.hi[-1] <= last
     drawn = _areas(roi.points, roi.offsets).max()
     assert _areas(slabs.points, slabs.offsets).max() <= MAX_GROWTH * drawn * (1 + 1e-9)
+
+
+def test_compute_dvh_takes_a_convention_and_end_caps_false_is_the_planning_systems():
+    case = Case("sphere", 5.0, "z", 3.0, 1.0, 0.0)
+    grid, roi = dose_grid(case), structure(case)
+    planning = compute_dvh(grid, roi, convention=VolumeConvention.PLANNING_SYSTEM)
+    assert compute_dvh(grid, roi, end_caps=False).volume_cc == planning.volume_cc
+    assert planning.volume_cc < compute_dvh(grid, roi, convention=VolumeConvention.SLABS).volume_cc
+    with pytest.raises(InputError, match="VolumeConvention"):
+        compute_dvh(grid, roi, convention="slabs")
