@@ -22,6 +22,11 @@ the BCBSNC extremity-sarcoma IMRT policy. No published standard defines it, so t
    largest plane fraction (the lowest such plane on a tie). ``length_ge_25pct_cm`` is the number
    of planes whose fraction is >= 25 %, times the plane spacing (the median distance between
    consecutive contour planes of the ROI), in cm; it is 0 with a note for a single-plane ROI.
+
+Only contoured planes are measured, never sections interpolated between them (a cortex exists
+only where it was drawn), and the length counts each plane as one spacing: the slab convention
+of ``compute_dvh`` (``VolumeConvention.SLABS``, Nelms et al.), which its default interpolated
+convention keeps for a long bone, whose section changes slowly along z.
 """
 
 from __future__ import annotations
