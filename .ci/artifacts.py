@@ -94,7 +94,8 @@ def nocompiler(work: Path) -> None:
     warning = version.stderr.splitlines()
     assert len(warning) == 1 and "RuntimeWarning" in warning[0] and "numpy twins" in warning[0], version.stderr
     required = run(bin_ / "coverage-sdk", "--version", env={"COVERAGE_SDK_REQUIRE_COMPILED": "1"}, check=False, capture=True)
-    assert required.returncode != 0 and "COVERAGE_SDK_REQUIRE_COMPILED" in required.stderr, required.stderr
+    assert required.returncode == 2 and "Traceback" not in required.stderr, required.stderr
+    assert required.stderr.startswith("error: ") and "COVERAGE_SDK_REQUIRE_COMPILED is set" in required.stderr, required.stderr
 
 
 def floors(work: Path) -> None:

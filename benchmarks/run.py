@@ -150,7 +150,7 @@ def accuracy(stride: int) -> None:
     from coverage_sdk.dose.dvh import compute_dvh
     from coverage_sdk.testing.dicom import ROI, Encoding, rtdose, rtstruct
 
-    cases = phantoms.all_cases()[::stride]
+    cases = (phantoms.all_cases() + phantoms.across_cases())[::stride]
     truths, ours = {}, {}
     with tempfile.TemporaryDirectory() as directory:
         for case in cases:

@@ -173,29 +173,35 @@ def volume_above(case: Case, t: float) -> float:
     return float(half * np.sum(_GL_WEIGHTS * _segment_area(_radius_at(case, dz), t)))
 
 
-def truth(case: Case) -> dict[str, float]:
-    """Volume (cc), and the statistics and mean dose (Gy) of the exact solid."""
-    total = volume_above(case, -case.half_extent - 1)
-    e = case.half_extent
+def _truth(volume_above, e: float, centroid: float) -> dict[str, float]:
+    """Volume (cc), the statistics and mean dose (Gy) of a solid whose dose is ``u + 2 e`` for
+    ``u`` in ``[-e, e]``, from its exact ``volume_above(u)`` (mm3) and the centroid's ``u``."""
+    total = volume_above(-e - 1)
     result = {"volume_cc": total / 1000, "max": 3 * e}
     for name in STATISTICS:
         target = total * float(name[1:]) / 100
         lo, hi = -e, e
         for _ in range(55):
             mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if volume_above(case, mid) >= target else (lo, mid)
+            lo, hi = (mid, hi) if volume_above(mid) >= target else (lo, mid)
         result[name] = (lo + hi) / 2 + 2 * e
-    centroid = -case.height / 4 if (case.shape == "cone" and case.axis == "z") else 0.0
     result["mean"] = centroid + 2 * e
     return result
+
+
+def truth(case: Case) -> dict[str, float]:
+    """Volume (cc), and the statistics and mean dose (Gy) of the exact solid."""
+    centroid = -case.height / 4 if (case.shape == "cone" and case.axis == "z") else 0.0
+    return _truth(lambda t: volume_above(case, t), case.half_extent, centroid)
 
 
 METRICS = ("volume", *STATISTICS, "Dmean")
 
 
-def errors(case: Case, dvh) -> dict[str, float]:
-    """Absolute errors: volume in % of the true volume, doses in % of the true maximum dose."""
-    exact = truth(case)
+def errors(case, dvh) -> dict[str, float]:
+    """Absolute errors of a :class:`Case` or :class:`Solid`: volume in % of the true volume,
+    doses in % of the true maximum dose."""
+    exact = case.truth() if isinstance(case, Solid) else truth(case)
     result = {"volume": 100 * abs(dvh.volume_cc / exact["volume_cc"] - 1)}
     for name in STATISTICS:
         result[name] = 100 * abs(dvh.statistic(name) - exact[name]) / exact["max"]
@@ -210,6 +216,97 @@ def table(rows: list[dict[str, float]]) -> str:
         values = np.array([row[name] for row in rows])
         lines.append(f"| {name} | {np.percentile(values, 90):.2f} % | {values.max():.2f} % |")
     return "\n".join(lines)
+
+
+@attrs.frozen
+class Solid:
+    """A solid outside the set above, for checking that the interpolation between planes is not
+    tuned to it: ellipsoids, a capsule lying across the slices, a cone standing on its tip whose
+    height is no multiple of the spacing, spheres of other radii; contour planes at
+    ``(k + offset) * spacing`` from the centre (the cone's planes at the centres of slabs
+    below its flat base, as CT slices through it, its tip anywhere), a dose ``1 Gy/mm * (z - z_centre) + 2 H`` (``H``
+    the half-height). The truth integrates the exact section area along z."""
+
+    shape: str
+    size: tuple[float, ...]
+    spacing: float
+    offset: float
+    grid: float
+    shift: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.shape}-{'x'.join(f'{v:g}' for v in self.size)}-s{self.spacing:g}-o{self.offset:g}-g{self.grid:g}-shift{self.shift:g}"
+
+    @property
+    def half_height(self) -> float:
+        if self.shape == "ellipsoid":
+            return self.size[2]
+        return self.size[1] / 2 if self.shape == "cone-down" else self.size[0]
+
+    def axes_at(self, dz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Half-axes of the section (an ellipse, or a stadium with straight part ``flat``) at ``dz``."""
+        dz = np.asarray(dz, dtype=np.float64)
+        if self.shape == "ellipsoid":
+            a, b, c = self.size
+            f = np.sqrt(np.clip(1 - (dz / c) ** 2, 0.0, None))
+            return a * f, b * f, np.zeros_like(dz)
+        if self.shape == "sphere":
+            r = np.sqrt(np.clip(self.size[0] ** 2 - dz**2, 0.0, None))
+            return r, r, np.zeros_like(dz)
+        if self.shape == "capsule-across":
+            radius, length = self.size
+            r = np.sqrt(np.clip(radius**2 - dz**2, 0.0, None))
+            return r, r, np.where(r > 0, length, 0.0)
+        radius, height = self.size
+        r = np.where(np.abs(dz) <= height / 2, radius * (dz + height / 2) / height, 0.0)
+        return r, r, np.zeros_like(dz)
+
+    def area(self, dz: np.ndarray) -> np.ndarray:
+        a, b, flat = self.axes_at(dz)
+        return math.pi * a * b + 2 * a * flat
+
+    def structure(self) -> Structure:
+        h = self.half_height
+        k = np.arange(math.floor(-h / self.spacing - self.offset), math.ceil(h / self.spacing - self.offset) + 1)
+        dz = (k + self.offset) * self.spacing
+        if self.shape == "cone-down":
+            dz = h - self.spacing * (np.arange(math.ceil(2 * h / self.spacing)) + 0.5)
+        contours = []
+        for z, a, b, flat in zip(dz, *self.axes_at(dz)):
+            if a <= 1e-6:
+                continue
+            n = max(64, int(math.ceil(2 * math.pi * max(a, b) / 0.5)))
+            t = 2 * math.pi * (np.arange(n) + 0.5) / n
+            x, y = a * np.cos(t), b * np.sin(t) + np.sign(np.sin(t)) * flat / 2
+            contours.append((CENTRE[2] + z, CENTRE[:2] + np.column_stack((x, y))))
+        return Structure.from_contours(self.label, 1, contours)
+
+    def dose_grid(self) -> DoseGrid:
+        g = self.grid
+        reach = max(self.size) + 3 * g
+        x, y, z = (c + self.shift * g + g * np.arange(-math.ceil(reach / g), math.ceil(reach / g) + 1) for c in CENTRE)
+        dz = np.meshgrid(z, y, x, indexing="ij")[0] - CENTRE[2]
+        return DoseGrid(np.maximum(dz + 2 * self.half_height, 0.0), x, y, z, source=self.label)
+
+    def volume_above(self, t: float) -> float:
+        h = self.half_height
+        t = min(max(t, -h), h)
+        z = (h + t) / 2 + (h - t) / 2 * _GL_NODES
+        return float((h - t) / 2 * np.sum(_GL_WEIGHTS * self.area(z)))
+
+    def truth(self) -> dict[str, float]:
+        z = self.half_height * _GL_NODES
+        centroid = float(np.sum(_GL_WEIGHTS * z * self.area(z)) / np.sum(_GL_WEIGHTS * self.area(z)))
+        return _truth(self.volume_above, self.half_height, centroid)
+
+
+def other_solids() -> list[Solid]:
+    shapes = [("ellipsoid", (15.0, 9.0, 7.0)), ("ellipsoid", (6.0, 10.0, 13.0)), ("capsule-across", (8.0, 16.0)),
+              ("cone-down", (10.0, 17.0)), ("sphere", (7.3,)), ("sphere", (16.6,))]
+    return [Solid(shape, size, spacing, offset, 2.0, shift)
+            for (shape, size), spacing, (offset, shift) in itertools.product(
+                shapes, CONTOUR_SPACINGS_MM, ((0.37, 0.0), (0.81, 0.5)))]
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 from coverage_sdk.dose import dvh as dvh_module
 from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
 from coverage_sdk.dose.geometry import DoseGrid, Structure
+from coverage_sdk.dose.interpolation import VolumeConvention, stack
 
 compiled_raster, compiled_dvh = compiled_kernel("_raster"), compiled_kernel("_dvh")
 
@@ -33,8 +34,9 @@ def test_kernels_match_twins(polygons, spacing, shift, S, n_inner):
     grid = DoseGrid(rng.uniform(0, 5, (z.size, axis.size, axis.size)), axis, axis, z)
     dx, dy = grid.spacing
     xb0, yb0 = axis[0] - dx / 2, axis[0] - dy / 2
-    plane_offsets, _, lo, hi = dvh_module._planes(roi, grid.z, True)
-    args = (roi.points, roi.offsets, plane_offsets, xb0, dx, yb0, dy, S, 2)
+    slabs = stack(roi, grid.z, VolumeConvention.INTERPOLATED)
+    lo, hi = slabs.lo, slabs.hi
+    args = (slabs.points, slabs.offsets, slabs.plane_offsets, xb0, dx, yb0, dy, S, 2)
     fast, slow = compiled_raster.rasterize(*args), twin_raster.rasterize(*args)
     for a, b in zip(fast, slow):
         np.testing.assert_array_equal(a, b)

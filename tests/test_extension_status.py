@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import sys
 import warnings
 
@@ -54,3 +56,20 @@ def test_the_twins_asked_for_are_no_fallback(dvh_not_built, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _kernels.kernel("_dvh").__name__ == "coverage_sdk._fallback.dvh"
+
+
+ONE_LINE = r"error: coverage_sdk\._\w+ is not compiled and COVERAGE_SDK_REQUIRE_COMPILED is set: install a wheel, or install with a C compiler\n"
+
+
+def test_version_under_require_compiled_without_a_kernel_is_a_clear_error(dvh_not_built, monkeypatch, cli):
+    monkeypatch.setenv("COVERAGE_SDK_REQUIRE_COMPILED", "1")
+    code, out, err = cli("--version")
+    assert code == 2 and out == "" and re.fullmatch(ONE_LINE, err), err
+
+
+def test_version_under_require_compiled_without_a_kernel_in_the_real_command():
+    """The real process, with the compiled _dvh hidden: one line on stderr, exit 2, no traceback."""
+    hide = "import sys; sys.modules['coverage_sdk._dvh'] = None; from coverage_sdk.cli import main; sys.exit(main(['--version']))"
+    env = {**os.environ, "COVERAGE_SDK_REQUIRE_COMPILED": "1", "COVERAGE_SDK_PUREPYTHON": "0"}
+    done = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and done.stdout == "" and re.fullmatch(ONE_LINE, done.stderr), done.stderr

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
     from coverage_sdk.dose.dvh import DVH, compute_dvh
     from coverage_sdk.dose.geometry import DoseGrid, Structure
+    from coverage_sdk.dose.interpolation import VolumeConvention
 
 _DOSE = {
     "BoneCircumferenceReport": "circumference", "bone_circumference": "circumference",
@@ -31,7 +32,7 @@ _DOSE = {
     "Constraint": "constraints", "parse_constraint": "constraints",
     "read_rtdose": "dicom", "read_rtstruct": "dicom",
     "DVH": "dvh", "compute_dvh": "dvh",
-    "DoseGrid": "geometry", "Structure": "geometry",
+    "DoseGrid": "geometry", "Structure": "geometry", "VolumeConvention": "interpolation",
 }  # fmt: skip
 
 
@@ -48,5 +49,5 @@ __all__ = [
     "Determination", "DoseGrid", "InputError", "InstalledPolicy", "Outcome", "PluginError", "PluginHost",
     "PublishedConstraint", "Result", "Structure", "WarningCode", "bone_circumference", "compute_dvh",
     "default_host", "evaluate", "get_converter", "hookimpl", "list_policies", "load_case", "parse_constraint",
-    "published_constraints", "read_rtdose", "read_rtstruct", "sdk_version", "structure_case", "unstructure",
+    "published_constraints", "read_rtdose", "read_rtstruct", "sdk_version", "structure_case", "unstructure", "VolumeConvention",
 ]  # fmt: skip

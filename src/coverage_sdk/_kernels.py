@@ -3,7 +3,8 @@ how many threads the compiled ones use.
 
 The twins in ``coverage_sdk._fallback`` are used when ``COVERAGE_SDK_PUREPYTHON=1``, and when the
 extension was not built (no compiler at install time): then with a one-line ``RuntimeWarning``,
-once per process, or an ``ImportError`` where ``COVERAGE_SDK_REQUIRE_COMPILED=1``. Every kernel
+once per process, or a :class:`~coverage_sdk.errors.MissingExtensionError` (an ``ImportError``)
+where ``COVERAGE_SDK_REQUIRE_COMPILED=1``. Every kernel
 module has a twin.
 
 The compiled kernels' OpenMP threads wait passively (``OMP_WAIT_POLICY=passive``, set before
@@ -20,6 +21,8 @@ import os
 import warnings
 from pathlib import Path
 from types import ModuleType
+
+from coverage_sdk.errors import MissingExtensionError
 
 KERNELS = ("_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
 
@@ -101,7 +104,7 @@ def _fall_back(name: str, error: ImportError) -> None:
     problem = f"coverage_sdk.{name} is not compiled{'' if missing else f' ({error})'}"
     remedy = "install a wheel, or install with a C compiler"
     if compiled_required():
-        raise ImportError(f"{problem} and COVERAGE_SDK_REQUIRE_COMPILED is set: {remedy}") from error
+        raise MissingExtensionError(f"{problem} and COVERAGE_SDK_REQUIRE_COMPILED is set: {remedy}") from error
     if not _warned:
         _warned = True
         message = (

@@ -40,5 +40,9 @@ class InputError(CoverageSDKError, ValueError):
         return f"{self.location}: {self.message}" if self.location else self.message
 
 
+class MissingExtensionError(CoverageSDKError, ImportError):
+    """A compiled kernel is not built and ``COVERAGE_SDK_REQUIRE_COMPILED`` forbids its numpy twin."""
+
+
 class PluginError(CoverageSDKError, RuntimeError):
     """A plugin failed or answered outside the contract; reported in that policy's determination."""

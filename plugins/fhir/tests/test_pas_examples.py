@@ -38,7 +38,6 @@ def decide(bundle, host, payer_map):
     request = read_request(json.dumps(bundle).encode(), payer_map=payer_map)
     determinations = [cs.evaluate(case, host=host) for case in request.cases]
     response = write_response(request, determinations)
-    request.context.close()
     assert_valid_response(response)
     assert item_keys(response, "ClaimResponse") == item_keys(bundle)
     assert "A3" not in review_actions(response)
@@ -127,7 +126,8 @@ def test_imrt_request_decides_from_attached_plans(host):
     assert review_actions(response) == ["A1", "A6", "A1"]
     [added] = response["entry"][0]["resource"]["addItem"]
     assert added["itemSequence"] == [2] and added["quantity"]["value"] == 1
-    assert request.context.folder is None  # attachments removed once answered
+    [case] = request.cases
+    assert case.base_dir is None and sorted(case.files) == ["plan1-rtdose.dcm", "plan1-rtstruct.dcm", "plan2-rtdose.dcm", "plan2-rtstruct.dcm"]
 
 
 def test_attached_plans_decide_imrt_oar_proximity(host):

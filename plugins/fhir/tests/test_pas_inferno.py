@@ -31,7 +31,6 @@ def test_conformant_request_round_trips(name, host):
     bundle = load(INFERNO / name)
     request = read_request(json.dumps(bundle).encode())
     response = write_response(request, [cs.evaluate(case, host=host) for case in request.cases])
-    request.context.close()
     assert_valid_response(response)
     assert item_keys(response, "ClaimResponse") == item_keys(bundle)
     assert set(review_actions(response)) == {"A4"}  # X12 service-type codes: no policy decides them

@@ -4,7 +4,8 @@ Every subcommand comes from a plugin through the ``coverage_sdk_add_commands`` h
 policy commands from :mod:`coverage_sdk.cli.commands`, ``dvh`` from the dose engine,
 ``new-plugin`` from the scaffold, and whatever installed plugins add.
 
-Exit status: 0 done; 2 bad input (the message names the file and JSON path or DICOM tag);
+Exit status: 0 done; 2 bad input (the message names the file and JSON path or DICOM tag), or a
+kernel not compiled under ``COVERAGE_SDK_REQUIRE_COMPILED=1``;
 3 a plugin failed (the other policies' results are still printed); 1 anything else.
 """
 
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from coverage_sdk._kernels import extension_status
-from coverage_sdk.errors import InputError
+from coverage_sdk.errors import InputError, MissingExtensionError
 from coverage_sdk.host.evaluate import sdk_version
 from coverage_sdk.host.manager import PluginHost
 
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_BAD_INPUT
         return args.func(args)
-    except InputError as exc:
+    except (InputError, MissingExtensionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:

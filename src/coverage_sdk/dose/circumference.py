@@ -22,6 +22,11 @@ the BCBSNC extremity-sarcoma IMRT policy. No published standard defines it, so t
    largest plane fraction (the lowest such plane on a tie). ``length_ge_25pct_cm`` is the number
    of planes whose fraction is >= 25 %, times the plane spacing (the median distance between
    consecutive contour planes of the ROI), in cm; it is 0 with a note for a single-plane ROI.
+
+Only contoured planes are measured, never sections interpolated between them (a cortex exists
+only where it was drawn), and the length counts each plane as one spacing: the slab convention
+of ``compute_dvh`` (``VolumeConvention.SLABS``, Nelms et al.), which its default interpolated
+convention keeps for a long bone, whose section changes slowly along z.
 """
 
 from __future__ import annotations
@@ -74,7 +79,9 @@ class BoneCircumferenceReport:
 
 
 def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} is a number (int or float), not {type(value).__name__}")
+    if not math.isfinite(value):
         raise InputError(f"{name} must be a finite number, got {value!r}")
     return float(value)
 
@@ -89,10 +96,10 @@ def bone_circumference(
     """The percent of the bone's cortex circumference receiving >= ``threshold_gy``, per
     shared/spec/bone-circumference.md (the module docstring gives every definition).
 
-    Raises :class:`~coverage_sdk.errors.InputError` (a ValueError) for a threshold that is not
-    finite and positive, a negative or non-finite depth, ``samples`` outside 3..100000, a
-    structure that is not closed planar, is empty or has malformed or non-finite contours, or a
-    malformed dose grid.
+    Raises TypeError for an argument of another type, and :class:`~coverage_sdk.errors.InputError`
+    (a ValueError) for a threshold that is not finite and positive, a negative or non-finite
+    depth, ``samples`` outside 3..100000, a structure that is not closed planar, is empty or has
+    malformed or non-finite contours, or a malformed dose grid.
     """
     threshold = _real("threshold_gy", threshold_gy)
     if threshold <= 0.0:
@@ -100,7 +107,9 @@ def bone_circumference(
     depth = _real("depth_mm", depth_mm)
     if depth < 0.0:
         raise InputError(f"depth_mm must be >= 0, got {depth_mm!r}")
-    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or not 3 <= samples <= MAX_SAMPLES:
+    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral):
+        raise TypeError(f"samples is an integer from 3 to {MAX_SAMPLES}, not {type(samples).__name__}")
+    if not 3 <= samples <= MAX_SAMPLES:
         raise InputError(f"samples must be an integer from 3 to {MAX_SAMPLES}, got {samples!r}")
     samples = int(samples)
     check_kernel_inputs(dose, structure, measure="bone surface")

@@ -161,7 +161,11 @@ class PublishedConstraint:
 
     @property
     def parsed(self) -> Constraint:
-        return parse_constraint(self.constraint)
+        return _parsed(self.constraint)
+
+
+_parsed = functools.lru_cache(maxsize=4096)(parse_constraint)
+"""A library row's constraint, parsed once (a Constraint is immutable)."""
 
 
 @functools.cache
@@ -189,6 +193,8 @@ def published_constraints(organ: str, *, host: PluginHost | None = None) -> list
     """
     from coverage_sdk.host.manager import default_host
 
+    if not isinstance(organ, str):
+        raise TypeError(f"published_constraints() takes an organ name as a string, e.g. 'Brainstem', not {type(organ).__name__}")
     name = canonical_organ(organ)
     return [row for row in (host or default_host()).oar_constraints() if row.organ == name] if name else []
 

@@ -88,6 +88,8 @@ class Constraint:
 
 def parse_constraint(text: str) -> Constraint:
     """Parse ``<metric> <op> <number> <unit>``, e.g. ``Dmax < 66 Gy`` or ``V20Gy < 30 %``."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse_constraint() takes a constraint as a string, e.g. 'Dmax < 54 Gy', not {type(text).__name__}")
     match = _TEXT.fullmatch(text) if isinstance(text, str) else None
     if not match:
         raise InputError(

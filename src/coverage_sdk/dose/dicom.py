@@ -11,11 +11,9 @@ nothing here ever reports patient data.
 from __future__ import annotations
 
 import math
-import os
 import struct
 import zlib
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 import attrs
 import numpy as np
@@ -27,6 +25,7 @@ from pydicom.sequence import Sequence
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.errors import InputError
 from coverage_sdk.dose.geometry import MAX_GRID_CELLS, DoseGrid, HandedDose, Structure
+from coverage_sdk.dose.inputs import DicomInput, DicomSource, dicom_input
 
 __all__ = ["ReferenceDVH", "StructureSet", "read_rtdose", "read_rtstruct"]
 
@@ -120,10 +119,10 @@ def _text(ds: pydicom.Dataset, keyword: str) -> str:
 # --- opening ---------------------------------------------------------------------------
 
 
-def _transfer_syntax(source: str) -> tuple[str, int] | None:
+def _transfer_syntax(given: DicomInput) -> tuple[str, int] | None:
     """The Transfer Syntax UID of a Part 10 file and where its data set starts, read from the
     File Meta Information alone; None where the file has none (pydicom then judges it)."""
-    with open(source, "rb") as file:
+    with given.open() as file:
         head = file.read(144)
         if len(head) < 144 or head[128:132] != b"DICM" or head[132:136] != b"\x02\x00\x00\x00" or head[136:138] != b"UL":
             return None
@@ -142,13 +141,14 @@ def _transfer_syntax(source: str) -> tuple[str, int] | None:
     return None
 
 
-def _check_inflated_size(source: str, start: int) -> None:
+def _check_inflated_size(given: DicomInput, start: int) -> None:
     """A deflated data set must inflate to at most MAX_INFLATED_BYTES; checked in bounded
     chunks before pydicom inflates it whole."""
+    source = given.source
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     total = 0
     try:
-        with open(source, "rb") as file:
+        with given.open() as file:
             file.seek(start)
             pending = b""
             while not inflater.eof:
@@ -164,17 +164,15 @@ def _check_inflated_size(source: str, start: int) -> None:
         raise _fail(source, 0x00020010, "the deflated data set is not valid deflate data") from None
 
 
-def _open(path: str | os.PathLike, sop_class: str, modality: str, defer_size: int | None = None):
-    source = str(path)
-    if not Path(path).is_file():
-        raise InputError("no such file", source=source)
-    syntax = _transfer_syntax(source)
+def _open(given: DicomInput, sop_class: str, modality: str, defer_size: int | None = None):
+    source = given.source
+    syntax = _transfer_syntax(given)
     deflated = syntax is not None and syntax[0] == DEFLATED
     if deflated:
-        _check_inflated_size(source, syntax[1])
+        _check_inflated_size(given, syntax[1])
         defer_size = None
     try:
-        ds = pydicom.dcmread(path, defer_size=defer_size)
+        ds = pydicom.dcmread(given.path if given.path is not None else given.open(), defer_size=defer_size)
     except InvalidDicomError as exc:
         raise InputError(f"not a DICOM file: {exc}", source=source) from None
     except RecursionError:
@@ -185,7 +183,7 @@ def _open(path: str | os.PathLike, sop_class: str, modality: str, defer_size: in
         last = ds.get_item(next(reversed(ds.keys())), keep_deferred=True)
         if isinstance(last, pydicom.dataelem.RawDataElement) and last.length != 0xFFFFFFFF and (
             len(last.value) < last.length if last.value is not None
-            else last.value_tell + last.length > os.path.getsize(source)
+            else last.value_tell + last.length > given.size
         ):
             raise _fail(source, int(last.tag), f"file truncated: the value should be {last.length} bytes long")
     found = str(ds.get("SOPClassUID", "") or "")
@@ -326,9 +324,11 @@ def _axis_of(cosines: np.ndarray) -> tuple[int, float] | None:
     return axis, float(np.sign(cosines[axis]))
 
 
-def _stored_frames(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]):
+def _stored_frames(ds: pydicom.Dataset, given: DicomInput, shape: tuple[int, int, int]):
     """``frames(k0, k1)``: the stored pixel values of frames ``k0:k1`` as native integers; a
-    deferred Pixel Data element is mapped from the file for those frames only."""
+    deferred Pixel Data element is mapped from the file (or viewed in the input's bytes) for
+    those frames only."""
+    source = given.source
     bits = int(ds.get("BitsAllocated", 0) or 0)
     if bits not in (16, 32) or int(ds.get("BitsStored", bits) or bits) != bits:
         raise _fail(source, 0x00280100, f"expected 16 or 32 bits allocated and stored, found {bits}")
@@ -359,11 +359,13 @@ def _stored_frames(ds: pydicom.Dataset, source: str, shape: tuple[int, int, int]
     frame_bytes = shape[1] * shape[2] * dtype.itemsize
 
     def frames(k0: int, k1: int) -> np.ndarray:
+        count = (k1 - k0) * shape[1] * shape[2]
         if element.value is not None:
-            stored = np.frombuffer(element.value, dtype=dtype, count=(k1 - k0) * shape[1] * shape[2],
-                                   offset=k0 * frame_bytes).reshape(k1 - k0, *shape[1:])
+            stored = np.frombuffer(element.value, dtype=dtype, count=count, offset=k0 * frame_bytes).reshape(k1 - k0, *shape[1:])
+        elif given.path is None:
+            stored = np.frombuffer(given.data, dtype=dtype, count=count, offset=element.value_tell + k0 * frame_bytes).reshape(k1 - k0, *shape[1:])
         else:
-            stored = np.memmap(source, dtype=dtype, mode="r", offset=element.value_tell + k0 * frame_bytes,
+            stored = np.memmap(given.path, dtype=dtype, mode="r", offset=element.value_tell + k0 * frame_bytes,
                                shape=(k1 - k0, *shape[1:]))
         return stored if dtype.isnative else stored.astype(native)
 
@@ -403,8 +405,12 @@ def _scaled(frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[s
     return dose, low, high
 
 
-def read_rtdose(path: str | os.PathLike) -> DoseGrid:
-    """Read an RT Dose file into a :class:`DoseGrid` in Gy, indexed ``[z, y, x]``, axes increasing.
+def read_rtdose(dicom: DicomSource, *, source: str | None = None) -> DoseGrid:
+    """Read an RT Dose into a :class:`DoseGrid` in Gy, indexed ``[z, y, x]``, axes increasing.
+
+    ``dicom`` is a path, bytes (a bytearray, a memoryview) or a binary file object (read from
+    its position; :func:`~coverage_sdk.dose.inputs.dicom_input`); ``source`` names it in errors
+    and as the grid's ``source`` (default: the path, or ``<bytes>``, ``<file object>``).
 
     The axial orientations (head/feet first, supine/prone, also decubitus) are turned so
     every axis increases; an oblique Image Orientation is an error. Grid Frame Offset Vector
@@ -413,7 +419,8 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     cGy (:class:`ReferenceDVH`), decoded on first use. The dose array, float32, is handed to
     the grid without a copy.
     """
-    ds, source = _open(path, RT_DOSE_STORAGE, "RTDOSE", defer_size=DEFER_SIZE)
+    given = dicom_input(dicom, source=source, function="read_rtdose()")
+    ds, source = _open(given, RT_DOSE_STORAGE, "RTDOSE", defer_size=DEFER_SIZE)
     if ds.get_item(PIXEL_DATA, keep_deferred=True) is None:
         raise _fail(source, PIXEL_DATA, "expected a dose grid; this RT Dose has no pixel data")
     try:
@@ -458,7 +465,7 @@ def read_rtdose(path: str | os.PathLike) -> DoseGrid:
     if scaling * DOSE_UNITS_GY[units] <= 0:
         raise _fail(source, DOSE_GRID_SCALING, f"expected a positive scaling, found {scaling}")
 
-    stored_frames = _stored_frames(ds, source, (frames, rows, columns))
+    stored_frames = _stored_frames(ds, given, (frames, rows, columns))
     row_axis = position[along_row[0]] + along_row[1] * spacing[1] * np.arange(columns)
     column_axis = position[along_column[0]] + along_column[1] * spacing[0] * np.arange(rows)
     transpose = along_row[0] != 0
@@ -689,15 +696,17 @@ def _interpreted_types(ds: pydicom.Dataset) -> dict[int, str]:
     return types
 
 
-def read_rtstruct(path: str | os.PathLike) -> StructureSet:
+def read_rtstruct(dicom: DicomSource, *, source: str | None = None) -> StructureSet:
     """Read an RT Structure Set into a :class:`StructureSet` of :class:`Structure` by ROI name.
+
+    ``dicom`` and ``source`` as for :func:`read_rtdose`.
 
     Every contour is kept, several per plane included (the rasteriser combines them by
     parity); ROIs without contours are empty structures; POINT and other non-planar ROIs go
     to ``markers``. Closed planar contours must lie on one transverse plane each. Each
     structure keeps its ROI Display Color and RT ROI Interpreted Type where the file gives them.
     """
-    ds, source = _open(path, RT_STRUCTURE_SET_STORAGE, "RTSTRUCT")
+    ds, source = _open(dicom_input(dicom, source=source, function="read_rtstruct()"), RT_STRUCTURE_SET_STORAGE, "RTSTRUCT")
     for tag in (0x30060020, ROI_CONTOUR_SEQUENCE):
         if tag not in ds:
             raise _fail(source, tag, "is missing: every RT Structure Set has one")

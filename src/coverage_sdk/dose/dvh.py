@@ -1,9 +1,11 @@
 """Dose-volume histograms of RT structures in a dose grid (shared/spec/interchange.md, ``compute_dvh``).
 
-The structure is the solid its contours stand for under the convention of Nelms et al. (Med
-Phys 2015): each contour plane is a slab reaching half-way to its neighbouring planes, the
-first and last reaching half a contour spacing beyond (a structure on a single plane gets the
-dose grid's plane spacing there). In each plane, polygons combine by even-odd parity (holes,
+The structure is the solid its contours stand for under a
+:class:`~coverage_sdk.dose.interpolation.VolumeConvention`: by default each contour plane is a
+slab reaching half-way to its neighbouring planes (Nelms et al., Med Phys 2015), with sections
+interpolated between planes where the section changes quickly along z and beyond the end
+planes following the trend of the last planes (:mod:`coverage_sdk.dose.interpolation`); a
+structure on a single plane gets the dose grid's plane spacing there. In each plane, polygons combine by even-odd parity (holes,
 several contours; a self-intersecting polygon is filled by parity); grid cells cut by a
 contour are supersampled (3 x 3 to 15 x 15, finer for structures few cells across) with
 interpolated dose; other cells count whole with their voxel-centre dose (subdivided up to
@@ -29,6 +31,7 @@ import numpy as np
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.dose.geometry import DoseGrid, Structure, check_kernel_inputs
+from coverage_sdk.dose.interpolation import VolumeConvention, stack
 from coverage_sdk.dose.metrics import Kind, metric
 from coverage_sdk.errors import InputError
 
@@ -123,24 +126,6 @@ class DVH:
 _EXTREMES = {Kind.DMAX: "max", Kind.DMIN: "min", Kind.DMEAN: "mean"}
 
 
-def _planes(
-    structure: Structure, grid_z: np.ndarray, end_caps: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Plane start per contour group, plane z, and each plane's slab [lo, hi]."""
-    plane_offsets = structure.plane_starts()
-    plane_z = structure.z[plane_offsets[:-1]]
-    if plane_z.size == 1:
-        k = min(max(int(np.searchsorted(grid_z, plane_z[0])), 1), grid_z.size - 1)
-        half = np.array([(grid_z[k] - grid_z[k - 1]) / 2])
-        return plane_offsets, plane_z, plane_z - half, plane_z + half
-    mid = (plane_z[1:] + plane_z[:-1]) / 2
-    cap_lo = (plane_z[1] - plane_z[0]) / 2 if end_caps else 0.0
-    cap_hi = (plane_z[-1] - plane_z[-2]) / 2 if end_caps else 0.0
-    lo = np.concatenate(([plane_z[0] - cap_lo], mid))
-    hi = np.concatenate((mid, [plane_z[-1] + cap_hi]))
-    return plane_offsets, plane_z, lo, hi
-
-
 def _nodes(lo: np.ndarray, hi: np.ndarray, grid_z: np.ndarray):
     """Per plane, the z nodes of the slab's part inside the grid, between which dose is linear,
     the nodes a column through several slabs bends at, and the slab's part outside the grid."""
@@ -190,16 +175,25 @@ def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
     return edge | 1, inner
 
 
-def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = None, end_caps: bool = True) -> DVH:
+def compute_dvh(
+    dose: DoseGrid,
+    structure: Structure,
+    *,
+    threads: int | None = None,
+    convention: VolumeConvention = VolumeConvention.INTERPOLATED,
+    end_caps: bool = True,
+) -> DVH:
     """The DVH of ``structure`` in ``dose`` (see the module docstring for the conventions).
 
     ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
     affinity and cgroup quota) runs the rasterisation and the histogramming in parallel; a
     structure under ``SERIAL_CELLS`` bounding-box cells times edge sub-samples per cell (summed
     over its planes) runs on one.
-    The result is bit-identical for any thread count. ``end_caps=False`` stops the structure at
-    its first and last contour planes, the convention of planning systems that report volumes
-    without end caps (the breast example's stored DVHs are such).
+    The result is bit-identical for any thread count. ``convention`` says what the contour
+    planes stand for between and beyond themselves; ``end_caps=False`` is the older spelling of
+    ``VolumeConvention.PLANNING_SYSTEM``: slabs that stop at the first and last contour planes,
+    as planning systems that report volumes without end caps do (the breast example's stored
+    DVHs are such).
     """
     check_kernel_inputs(dose, structure, measure="volume", histogram=True)
     if threads is None:
@@ -216,13 +210,16 @@ def compute_dvh(dose: DoseGrid, structure: Structure, *, threads: int | None = N
             f"ROI {structure.name!r} spans {span:.3g} dose-grid cells per plane; is it in the dose grid's frame?"
         )
     edge, inner = _sampling(points, dx, dy)
-    plane_offsets, _, lo, hi = _planes(structure, dose.z, end_caps)
+    if not isinstance(convention, VolumeConvention):
+        raise InputError(f"convention must be a VolumeConvention, got {convention!r}")
+    slabs = stack(structure, dose.z, convention if end_caps else VolumeConvention.PLANNING_SYSTEM)
+    lo, hi = slabs.lo, slabs.hi
     if span * lo.size * edge * edge < SERIAL_CELLS:
         threads = 1
     nodes = _nodes(lo, hi, dose.z)
 
     runs, cells, masks = kernel("_raster").rasterize(
-        points, structure.offsets, plane_offsets, xb0, dx, yb0, dy, edge, threads
+        slabs.points, slabs.offsets, slabs.plane_offsets, xb0, dx, yb0, dy, edge, threads
     )
     rows = _rows(runs)
     h = _bin_width(dose.max_dose)

@@ -21,6 +21,7 @@ MAX_CONTOURS = 20_000
 MAX_POINTS = 2_000_000
 MAX_PLANE_POINTS = 20_000
 MAX_PLANES = 4_000
+DOSE = "DoseGrid.dose"
 
 
 def _locked(array: np.ndarray) -> np.ndarray:
@@ -29,18 +30,18 @@ def _locked(array: np.ndarray) -> np.ndarray:
     return array.view()
 
 
-def _frozen(dtype: type, ndim: int, name: str):
-    """A converter to the instance's own C-contiguous, locked copy."""
+def _frozen(dtype: type, ndim: int, name: str, location: str):
+    """A converter to the instance's own C-contiguous, locked copy; its errors are at ``location``."""
 
     def convert(value: Any) -> np.ndarray:
         if np.iscomplexobj(value):
-            raise InputError(f"{name} must be real numbers, got complex ones")
+            raise InputError(f"{name} must be real numbers, got complex ones", location=location)
         try:
             array = np.array(value, dtype=dtype, order="C", copy=True)
         except (TypeError, ValueError, OverflowError):
-            raise InputError(f"{name} must be an array of numbers") from None
+            raise InputError(f"{name} must be an array of numbers", location=location) from None
         if array.ndim != ndim:
-            raise InputError(f"{name} must be a {ndim}-d array, got shape {array.shape}")
+            raise InputError(f"{name} must be a {ndim}-d array, got shape {array.shape}", location=location)
         return _locked(array)
 
     return convert
@@ -59,15 +60,15 @@ def _dose_array(value: Any) -> np.ndarray:
     if isinstance(value, HandedDose):
         array = value.array
     elif np.iscomplexobj(value):
-        raise InputError("dose grid: doses must be real numbers, got complex ones")
+        raise InputError("dose grid: doses must be real numbers, got complex ones", location=DOSE)
     else:
         dtype = np.float32 if getattr(value, "dtype", None) == np.float32 else np.float64
         try:
             array = np.array(value, dtype=dtype, order="C", copy=True)
         except (TypeError, ValueError, OverflowError):
-            raise InputError("dose grid: dose must be an array of numbers") from None
+            raise InputError("dose grid: dose must be an array of numbers", location=DOSE) from None
     if array.ndim != 3 or array.dtype not in (np.float32, np.float64) or not array.flags.c_contiguous:
-        raise InputError(f"dose grid: dose must be a C-contiguous 3-d array, got {array.dtype}{array.shape}")
+        raise InputError(f"dose grid: dose must be a C-contiguous 3-d array, got {array.dtype}{array.shape}", location=DOSE)
     return _locked(array)
 
 
@@ -86,27 +87,27 @@ class DoseGrid:
     """
 
     dose: np.ndarray = attrs.field(converter=_dose_array)
-    x: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: x"))
-    y: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: y"))
-    z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: z"))
+    x: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: x", "DoseGrid.x"))
+    y: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: y", "DoseGrid.y"))
+    z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: z", "DoseGrid.z"))
     source: str = ""
     reference_dvhs: dict[int, Any] = attrs.field(factory=dict)
     min_dose: float = attrs.field(init=False, default=0.0)
     max_dose: float = attrs.field(init=False, default=0.0)
 
     def __attrs_post_init__(self) -> None:
-        def fail(message: str) -> InputError:
-            return InputError(f"dose grid: {message}", source=self.source or None)
+        def fail(message: str, field: str = "dose") -> InputError:
+            return InputError(f"dose grid: {message}", source=self.source or None, location=f"DoseGrid.{field}")
         cells = self.z.size * self.y.size * self.x.size
         if cells > MAX_GRID_CELLS:
             raise fail(f"{cells} cells; at most {MAX_GRID_CELLS} are read")
 
         for name, axis in (("x", self.x), ("y", self.y), ("z", self.z)):
             if axis.size == 0 or not np.all(np.isfinite(axis)) or np.any(np.diff(axis) <= 0):
-                raise fail(f"{name} axis must be non-empty, finite and strictly increasing")
+                raise fail(f"{name} axis must be non-empty, finite and strictly increasing", name)
             steps = np.diff(axis)
             if name != "z" and steps.size and not np.allclose(steps, steps[0], rtol=1e-6, atol=0.0):
-                raise fail(f"{name} axis must be evenly spaced")
+                raise fail(f"{name} axis must be evenly spaced", name)
         if self.dose.shape != (self.z.size, self.y.size, self.x.size):
             raise fail(f"dose shape {self.dose.shape} does not match its axes {(self.z.size, self.y.size, self.x.size)}")
         low, high = (float(self.dose.min()), float(self.dose.max())) if self.dose.size else (0.0, 0.0)
@@ -144,9 +145,9 @@ class Structure:
 
     name: str
     number: int
-    points: np.ndarray = attrs.field(converter=_frozen(np.float64, 2, "contour points"))
-    offsets: np.ndarray = attrs.field(converter=_frozen(np.int64, 1, "contour offsets"))
-    z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "contour z"))
+    points: np.ndarray = attrs.field(converter=_frozen(np.float64, 2, "contour points", "Structure.points"))
+    offsets: np.ndarray = attrs.field(converter=_frozen(np.int64, 1, "contour offsets", "Structure.offsets"))
+    z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "contour z", "Structure.z"))
     kind: str = "CLOSED_PLANAR"
     colour: tuple[int, int, int] | None = None
     interpreted_type: str | None = None
@@ -154,27 +155,28 @@ class Structure:
     def __attrs_post_init__(self) -> None:
         roi, n = f"ROI {self.name!r}", self.z.size
         if self.points.shape[1:] != (2,):
-            raise InputError(f"{roi}: contour points must have shape (n, 2), got {self.points.shape}")
+            raise InputError(location="Structure.points", message=f"{roi}: contour points must have shape (n, 2), got {self.points.shape}")
         if not np.all(np.isfinite(self.points)) or np.any(np.abs(self.points) > MAX_COORDINATE_MM):
-            raise InputError(f"{roi}: contour points must be finite and within {MAX_COORDINATE_MM:g} mm")
+            raise InputError(location="Structure.points", message=f"{roi}: contour points must be finite and within {MAX_COORDINATE_MM:g} mm")
         if not np.all(np.isfinite(self.z)) or np.any(np.abs(self.z) > MAX_COORDINATE_MM) or np.any(np.diff(self.z) < 0):
-            raise InputError(f"{roi}: contour z must be finite, within {MAX_COORDINATE_MM:g} mm and sorted")
+            raise InputError(location="Structure.z", message=f"{roi}: contour z must be finite, within {MAX_COORDINATE_MM:g} mm and sorted")
         if self.offsets.shape != (n + 1,) or self.offsets[0] != 0 or self.offsets[-1] != len(self.points):
-            raise InputError(f"{roi}: contour offsets do not delimit the points")
+            raise InputError(location="Structure.offsets", message=f"{roi}: contour offsets do not delimit the points")
         if np.any(np.diff(self.offsets) < 0):
-            raise InputError(f"{roi}: contour offsets must be non-decreasing")
+            raise InputError(location="Structure.offsets", message=f"{roi}: contour offsets must be non-decreasing")
         if n > MAX_CONTOURS or len(self.points) > MAX_POINTS:
             raise InputError(
-                f"{roi}: {n} contours of {len(self.points)} points in all; "
+                location="Structure.points",
+                message=f"{roi}: {n} contours of {len(self.points)} points in all; "
                 f"at most {MAX_CONTOURS} contours and {MAX_POINTS} points are read"
             )
         if n:
             plane = np.concatenate(([0], np.cumsum(np.diff(self.z) > PLANE_TOLERANCE_MM)))
             if plane[-1] + 1 > MAX_PLANES:
-                raise InputError(f"{roi}: contours on {plane[-1] + 1} planes; at most {MAX_PLANES} are read")
+                raise InputError(location="Structure.z", message=f"{roi}: contours on {plane[-1] + 1} planes; at most {MAX_PLANES} are read")
             per_plane = np.bincount(plane, weights=np.diff(self.offsets))
             if per_plane.max() > MAX_PLANE_POINTS:
-                raise InputError(f"{roi}: {int(per_plane.max())} points on one plane; at most {MAX_PLANE_POINTS} are read")
+                raise InputError(location="Structure.points", message=f"{roi}: {int(per_plane.max())} points on one plane; at most {MAX_PLANE_POINTS} are read")
 
     @classmethod
     def from_contours(
@@ -215,20 +217,22 @@ class Structure:
 
 
 def check_kernel_inputs(dose: object, structure: object, *, measure: str, histogram: bool = False) -> None:
-    """Refuse, as :class:`~coverage_sdk.errors.InputError`, what a dose kernel cannot take beyond
-    what :class:`DoseGrid` and :class:`Structure` already guarantee: another type, a structure
-    without contours or that is not closed planar (``measure`` says what it would lack, e.g.
-    "volume"), and for a ``histogram`` a grid with fewer than two points on an axis or a
-    negative dose."""
+    """Refuse what a dose kernel cannot take beyond what :class:`DoseGrid` and :class:`Structure`
+    already guarantee: another type (a TypeError saying what to pass), and as
+    :class:`~coverage_sdk.errors.InputError` a structure without contours or that is not closed
+    planar (``measure`` says what it would lack, e.g. "volume"), and for a ``histogram`` a grid
+    with fewer than two points on an axis or a negative dose."""
     if not isinstance(dose, DoseGrid):
-        raise InputError(f"dose must be a DoseGrid, got {type(dose).__name__}")
+        raise TypeError(f"dose must be a DoseGrid (from read_rtdose, or DoseGrid(dose, x, y, z)), not {type(dose).__name__}")
     if not isinstance(structure, Structure):
-        raise InputError(f"structure must be a Structure, got {type(structure).__name__}")
+        raise TypeError(
+            f"structure must be a Structure (read_rtstruct(...)[roi_name], or Structure.from_contours), not {type(structure).__name__}"
+        )
     if histogram and min(dose.dose.shape) < 2:
-        raise InputError(f"dose grid: needs at least two points on every axis, has {dose.dose.shape}", source=dose.source or None)
+        raise InputError(f"dose grid: needs at least two points on every axis, has {dose.dose.shape}", source=dose.source or None, location=DOSE)
     if histogram and dose.min_dose < 0:
-        raise InputError(f"dose grid: contains negative doses (minimum {dose.min_dose:g} Gy)", source=dose.source or None)
+        raise InputError(f"dose grid: contains negative doses (minimum {dose.min_dose:g} Gy)", source=dose.source or None, location=DOSE)
     if structure.kind != "CLOSED_PLANAR":
-        raise InputError(f"ROI {structure.name!r} is {structure.kind}, not CLOSED_PLANAR: it has no {measure}")
+        raise InputError(f"ROI {structure.name!r} is {structure.kind}, not CLOSED_PLANAR: it has no {measure}", location="Structure.kind")
     if structure.is_empty:
-        raise InputError(f"ROI {structure.name!r} has no contours")
+        raise InputError(f"ROI {structure.name!r} has no contours", location="Structure.points")

@@ -68,7 +68,9 @@ def metric(text: str) -> Metric:
 
     ``Dxx`` asks for at most 100 % of the volume.
     """
-    key = text.strip() if isinstance(text, str) else ""
+    if not isinstance(text, str):
+        raise TypeError(f"a metric is a string such as 'D95', 'V20Gy', 'D2cc' or 'Dmax', not {type(text).__name__}")
+    key = text.strip()
     if key.lower() in _NAMED:
         return Metric(_NAMED[key.lower()])
     if match := _DOSE.fullmatch(key):

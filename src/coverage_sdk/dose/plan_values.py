@@ -15,9 +15,10 @@ decides submitted metrics only pays for no dose engine.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
-import stat
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from coverage_sdk.dose.constraint_library import canonical_organ, organ_key
+from coverage_sdk.dose.inputs import CaseFiles, DicomInput, DicomSource, file_problem
 from coverage_sdk.dose.metrics import Kind, canonical
 from coverage_sdk.errors import InputError
 from coverage_sdk.policy.model import Case, Plan, relative_path_problem
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from coverage_sdk.dose.circumference import BoneCircumferenceReport
     from coverage_sdk.dose.dvh import DVH
     from coverage_sdk.dose.geometry import DoseGrid, Structure
+
+log = logging.getLogger("coverage_sdk")
 
 PRECISION = 6
 DISAGREEMENT_POINTS = 1.0
@@ -130,7 +134,7 @@ class PlanDose:
     circumferences: dict[str, BoneCircumferenceReport] = attrs.Factory(dict)
 
     @classmethod
-    def read(cls, label: str, rtdose: str | os.PathLike, rtstruct: str | os.PathLike) -> PlanDose:
+    def read(cls, label: str, rtdose: DicomSource | DicomInput, rtstruct: DicomSource | DicomInput) -> PlanDose:
         from coverage_sdk.dose.dicom import read_rtdose, read_rtstruct
 
         return cls(label, read_rtdose(rtdose), read_rtstruct(rtstruct))
@@ -168,7 +172,6 @@ class PlanDose:
         return (None if value is None or math.isnan(value) else float(value)), notes
 
 
-MAX_DICOM_BYTES = 2 << 30
 DICOM_FIELDS = ("rtdose", "rtstruct")
 
 
@@ -198,12 +201,9 @@ def case_file(base_dir: str | os.PathLike | None, relative: str, location: str) 
         raise InputError("no such file", source=relative, location=location) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", source=relative, location=location) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError("is a directory, not a DICOM file", source=relative, location=location)
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError("is not a regular file (a device, FIFO or socket)", source=relative, location=location)
-    if info.st_size > MAX_DICOM_BYTES:
-        raise InputError(f"is larger than {MAX_DICOM_BYTES >> 30} GiB", source=relative, location=location)
+    problem = file_problem(info)
+    if problem:
+        raise InputError(problem, source=relative, location=location)
     return Path(target)
 
 
@@ -215,7 +215,9 @@ def dicom_paths(case: Case, plan: Plan) -> tuple[Path, Path]:
 
 def check_case_files(case: Case) -> None:
     """Raise InputError for the first DICOM path of ``case`` that is not a readable file inside its folder
-    (a missing file is left to the policy that needs it)."""
+    (a missing file is left to the policy that needs it); a case with ``files`` reads nothing from a folder."""
+    if case.files is not None:
+        return
     for index, plan in enumerate(case.radiation.plans if case.radiation else []):
         for name in DICOM_FIELDS if plan.dicom else ():
             try:
@@ -226,19 +228,39 @@ def check_case_files(case: Case) -> None:
 
 
 def read_plan(case: Case, plan: Plan) -> PlanDose:
-    """The plan's DICOM, read once per version of its files (path, modification time, size).
-    Errors name the file as the case gives it and the JSON path, never the host's folder."""
-    dose, structures = dicom_paths(case, plan)
+    """The plan's DICOM: from the case's ``files`` (read once per case), else from its folder (read
+    once per version of its files: path, modification time, size). Errors name the file as the
+    case gives it and the JSON path (then the DICOM tag), never the host's folder."""
     names = (plan.dicom.rtdose, plan.dicom.rtstruct)
+    where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
+    started = time.perf_counter()
+    if case.files is not None:
+        held = _held(case.files, names, where)
+        sources = names
+    else:
+        dose, structures = dicom_paths(case, plan)
+        sources = (str(dose), str(structures))
     try:
-        return _read(plan.label, str(dose), _stamp(dose), str(structures), _stamp(structures), names)
+        if case.files is None:
+            read = _read(plan.label, sources[0], _stamp(dose), sources[1], _stamp(structures), names)
+        else:
+            read = case.files.read_once((plan.label, *names), lambda: PlanDose.read(plan.label, *held))
     except InputError as exc:
-        where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
-        for name, path in zip(DICOM_FIELDS, (dose, structures)):
-            if exc.source == str(path):
-                location = f"{where}.{name}" + (f" {exc.location}" if exc.location else "")
-                raise InputError(exc.message, source=getattr(plan.dicom, name), location=location) from None
+        for field, name, source in zip(DICOM_FIELDS, names, sources):
+            if exc.source == source:
+                location = f"{where}.{field}" + (f" {exc.location}" if exc.location else "")
+                raise InputError(exc.message, source=name, location=location) from None
         raise
+    log.debug("%s read in %.1f ms (%s)", where, 1000 * (time.perf_counter() - started), "held" if case.files is not None else "files")
+    return read
+
+
+def _held(files: CaseFiles, names: tuple[str, str], where: str) -> tuple[DicomInput, DicomInput]:
+    """The plan's RT Dose and RT Structure Set among the case's in-memory files."""
+    for field, name in zip(DICOM_FIELDS, names):
+        if name not in files:
+            raise InputError("no such file among the case's files", source=name, location=f"{where}.{field}")
+    return files[names[0]], files[names[1]]
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import enum
@@ -10,9 +9,6 @@ import functools
 import logging
 import math
 import os
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +16,7 @@ import attrs
 
 from coverage_sdk.errors import InputError, PluginError
 from coverage_sdk.dose.plan_values import check_case_files
+from coverage_sdk.host.calls import TIMEOUT_VARIABLE, Guard, plugin_stdout, run_plugin_calls
 from coverage_sdk.host.manager import InstalledPolicy, PluginHost, _sdk_version, default_host, select
 from coverage_sdk.policy.converter import case_sha256
 from coverage_sdk.policy.model import Audit, Case, Determination, MissingInformation, Outcome
@@ -33,9 +30,7 @@ def sdk_version() -> str:
     return _sdk_version()
 
 
-TIMEOUT_VARIABLE = "COVERAGE_SDK_PLUGIN_TIMEOUT"
 DEFAULT_TIMEOUT_S = 300.0
-PLUGIN_THREAD = "coverage-sdk-plugin"
 
 
 def plugin_timeout(value: Any = None) -> float:
@@ -50,75 +45,6 @@ def plugin_timeout(value: Any = None) -> float:
     if not (math.isfinite(seconds) and seconds > 0):
         raise InputError(f"expected a positive number of seconds, got {value!r}", location=where)
     return seconds
-
-
-class _PluginStdout:
-    """``sys.stdout`` while plugins run: what a plugin's thread prints goes to stderr, so it
-    cannot corrupt the host's output; every other thread writes through unchanged."""
-
-    def __init__(self, stdout: Any) -> None:
-        self.stdout = stdout
-
-    def _target(self) -> Any:
-        return sys.stderr if threading.current_thread().name.startswith(PLUGIN_THREAD) else self.stdout
-
-    def write(self, text: str) -> int:
-        return self._target().write(text)
-
-    def flush(self) -> None:
-        self._target().flush()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stdout, name)
-
-
-_stdout_lock = threading.Lock()
-_stdout_users = 0
-
-
-@contextlib.contextmanager
-def _plugin_stdout():
-    global _stdout_users
-    with _stdout_lock:
-        if _stdout_users == 0 and not isinstance(sys.stdout, _PluginStdout):
-            sys.stdout = _PluginStdout(sys.stdout)
-        _stdout_users += 1
-    try:
-        yield
-    finally:
-        with _stdout_lock:
-            _stdout_users -= 1
-            abandoned = any(t.name.startswith(PLUGIN_THREAD) and t.is_alive() for t in threading.enumerate())
-            if _stdout_users == 0 and isinstance(sys.stdout, _PluginStdout) and not abandoned:
-                sys.stdout = sys.stdout.stdout
-
-
-def call_plugin(function: Callable[..., Any], *args: Any, timeout: float, what: str) -> Any:
-    """``function(*args)`` in a worker thread given ``timeout`` seconds.
-
-    A call that runs longer raises PluginError; its thread cannot be stopped and is abandoned
-    (a daemon thread, left to finish or to end with the process). ``SystemExit``,
-    ``KeyboardInterrupt`` and other BaseExceptions a plugin raises become PluginError.
-    """
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = function(*args)
-        except BaseException as exc:  # the plugin's failure, reported by the caller
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, name=f"{PLUGIN_THREAD}: {what}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise PluginError(f"{what} did not answer within {timeout:g} s (limit {TIMEOUT_VARIABLE})")
-    error = outcome.get("error")
-    if error is None:
-        return outcome["value"]
-    if isinstance(error, Exception):
-        raise error
-    raise PluginError(f"{what} raised {type(error).__name__}: {error}") from error
 
 
 def evaluate(
@@ -141,6 +67,8 @@ def evaluate(
         raise TypeError(f"evaluate() takes a coverage_sdk.Case (from load_case or structure_case), not {type(case).__name__}")
     if isinstance(policies, str):
         raise TypeError("policies is a list of policy ids, e.g. policies=['bcbsma-278-iort'], not one string")
+    if host is not None and not isinstance(host, PluginHost):
+        raise TypeError(f"host is a coverage_sdk.PluginHost (PluginHost.create() or default_host()), not {type(host).__name__}")
     if base_dir is not None:
         case = attrs.evolve(case, base_dir=os.path.realpath(base_dir))
     check_case_files(case)
@@ -150,26 +78,27 @@ def evaluate(
     installed = select(host.policies(), ids)
     sha = case_sha256(case)
     when = evaluated_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    audits = [Audit(sdk_version(), item.distribution, item.version, sha, when) for item in installed]
+    jobs = [functools.partial(_decide, item, case, audit, ids is None) for item, audit in zip(installed, audits)]
+    with plugin_stdout():
+        outcomes = run_plugin_calls(jobs, limit)
     determinations = []
-    with _plugin_stdout():
-        for item in installed:
-            audit = Audit(sdk_version(), item.distribution, item.version, sha, when)
-            own = _own_copy(case)
-            started = time.perf_counter()
-            try:
-                if ids is None and not _applies(item, own, limit):
-                    continue
-                det = call_plugin(item.policy.evaluate, own, audit, timeout=limit, what=f"{item.policy.id}: evaluate")
-                determinations.append(_checked(item, det, case))
-            except InputError as exc:
-                determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.INSUFFICIENT_INFORMATION))
-            except Exception as exc:
-                determinations.append(_failed(case, item.policy.id, audit, exc, Outcome.CLINICAL_REVIEW))
-                log.warning("policy %s failed on case %s: %s", item.policy.id, sha[:12], type(exc).__name__)
-            log.debug(
-                "policy %s decided case %s: %s in %.1f ms", item.policy.id, sha[:12], determinations[-1].outcome.value,
-                1000 * (time.perf_counter() - started),
-            )  # fmt: skip
+    for item, audit, (returned, value, seconds) in zip(installed, audits, outcomes):
+        if returned and value is None:
+            continue
+        if returned:
+            determinations.append(value)
+        elif isinstance(value, InputError):
+            determinations.append(_failed(case, item.policy.id, audit, value, Outcome.INSUFFICIENT_INFORMATION))
+        elif isinstance(value, Exception):
+            determinations.append(_failed(case, item.policy.id, audit, value, Outcome.CLINICAL_REVIEW))
+            log.warning("policy %s failed on case %s: %s", item.policy.id, sha[:12], type(value).__name__)
+        else:
+            raise value
+        log.debug(
+            "policy %s decided case %s: %s in %.1f ms", item.policy.id, sha[:12], determinations[-1].outcome.value,
+            1000 * seconds,
+        )  # fmt: skip
     if ids is None:
         for broken in host.broken:
             audit = Audit(sdk_version(), broken.distribution, broken.version, sha, when)
@@ -179,37 +108,68 @@ def evaluate(
 
 def _own_copy(value: Any) -> Any:
     """A deep copy of a model value, made field by field: what one policy changes, no other sees."""
-    kind = type(value)
-    if kind in _ATOMS or isinstance(value, enum.Enum):
-        return value
-    if kind is list:
-        return [_own_copy(item) for item in value]
-    if kind is dict:
-        return {key: _own_copy(item) for key, item in value.items()}
-    if attrs.has(kind):
-        new = object.__new__(kind)
-        for name in _field_names(kind):
-            object.__setattr__(new, name, _own_copy(getattr(value, name)))
+    copier = _copiers.get(type(value)) or _copier(type(value))
+    return value if copier is _same else copier(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _copy_list(value: list[Any]) -> list[Any]:
+    return [_own_copy(item) for item in value]
+
+
+def _copy_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    return {key: _own_copy(item) for key, item in value.items()}
+
+
+def _copy_attrs(kind: type) -> Callable[[Any], Any]:
+    names = tuple(field.name for field in attrs.fields(kind))
+
+    def copy_instance(value: Any) -> Any:
+        new: Any = object.__new__(kind)
+        for name in names:
+            item = getattr(value, name)
+            copier = _copiers.get(type(item)) or _copier(type(item))
+            object.__setattr__(new, name, item if copier is _same else copier(item))
         return new
-    return copy.deepcopy(value)
+
+    return copy_instance
 
 
-_ATOMS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+def _copier(kind: type) -> Callable[[Any], Any]:
+    """How :func:`_own_copy` copies a value of type ``kind`` (worked out once per type)."""
+    if kind in (str, int, float, bool, type(None), dt.date, dt.datetime) or issubclass(kind, enum.Enum):
+        copier: Callable[[Any], Any] = _same
+    elif kind is list:
+        copier = _copy_list
+    elif kind is dict:
+        copier = _copy_dict
+    elif attrs.has(kind):
+        copier = _copy_attrs(kind)
+    else:
+        copier = copy.deepcopy
+    _copiers[kind] = copier
+    return copier
 
 
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in attrs.fields(kind))
+_copiers: dict[type, Callable[[Any], Any]] = {}
 
 
-def _applies(item: InstalledPolicy, case: Case, timeout: float) -> bool:
-    """Whether the policy applies to the case's services (and, when the case names a payer, is that payer's)."""
-    if case.payer is not None and getattr(item.policy, "payer_id", None) != case.payer:
-        return False
-    answer = call_plugin(item.policy.applies_to_services, case, timeout=timeout, what=f"{item.policy.id}: applies_to_services")
-    if not isinstance(answer, bool):
-        raise PluginError(f"applies_to_services returned {type(answer).__name__}, not a bool")
-    return answer
+def _decide(item: InstalledPolicy, case: Case, audit: Audit, applicable_only: bool, guard: Guard) -> Determination | None:
+    """The policy's checked determination for its own copy of ``case``; None when it does not
+    apply to the case's services or, when the case names a payer, is another payer's."""
+    if applicable_only and case.payer is not None and getattr(item.policy, "payer_id", None) != case.payer:
+        return None
+    own = _own_copy(case)
+    if applicable_only:
+        answer = guard.call(f"{item.policy.id}: applies_to_services", item.policy.applies_to_services, own)
+        if not isinstance(answer, bool):
+            raise PluginError(f"applies_to_services returned {type(answer).__name__}, not a bool")
+        if not answer:
+            return None
+    return _checked(item, guard.call(f"{item.policy.id}: evaluate", item.policy.evaluate, own, audit), case)
 
 
 def _checked(item: InstalledPolicy, det: object, case: Case) -> Determination:

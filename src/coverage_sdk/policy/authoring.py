@@ -71,6 +71,9 @@ class Answer:
     missing: tuple[tuple[str, str], ...] = ()
 
 
+_MET, _NOT_MET = Answer(Result.MET), Answer(Result.NOT_MET)
+
+
 class Condition(Protocol):
     """The test inside a leaf criterion, whatever it reads (facts, documents, plan values).
 
@@ -109,14 +112,30 @@ class FactCondition:
         converter=tuple, default=attrs.Factory(lambda self: self.needs, takes_self=True)
     )  # fmt: skip
     why_unknown: Callable[[Facts, Sequence[str]], Iterable[tuple[str, str]]] = _not_given
+    _one: str | None = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_one", self.needs[0] if len(self.needs) == 1 and self.required == self.needs else None)
 
     def evaluate(self, facts: Facts) -> Answer:
-        values = [facts.get(path) for path in self.needs]
+        if self._one is not None:
+            value = facts.get(self._one)
+            decided = None if value is None else self.test(value)
+            if decided is not None:
+                return _MET if decided else _NOT_MET
+            return Answer(Result.UNKNOWN, tuple(self.why_unknown(facts, [self._one] if value is None else [])))
+        get = facts.get
+        values = [get(path) for path in self.needs]
         known = dict(zip(self.needs, values))
-        if any(known[path] is None for path in self.required) or (decided := self.test(*values)) is None:
-            unknown = [path for path in self.required or self.needs if known[path] is None]
-            return Answer(Result.UNKNOWN, tuple(self.why_unknown(facts, unknown)))
-        return Answer(Result.MET if decided else Result.NOT_MET)
+        for path in self.required:
+            if known[path] is None:
+                break
+        else:
+            decided = self.test(*values)
+            if decided is not None:
+                return _MET if decided else _NOT_MET
+        unknown = [path for path in self.required or self.needs if known[path] is None]
+        return Answer(Result.UNKNOWN, tuple(self.why_unknown(facts, unknown)))
 
     def explain(self, facts: Facts) -> str:
         return self.describe(*[facts.get(path) for path in self.needs])
@@ -143,7 +162,7 @@ class DocumentCondition:
 
     def evaluate(self, facts: Facts) -> Answer:
         if self.item in facts.get("documentation"):
-            return Answer(Result.MET)
+            return _MET
         name = plain(self.item)
         return Answer(Result.UNKNOWN, ((f"documentation.{name}", f"the {_words(name)} document was not submitted"),))
 
@@ -253,33 +272,69 @@ def not_(id: str, text: str, citation: Citation, part: Criterion, *, interpretat
 # --- evaluation of a criteria tree --------------------------------------------------------------
 
 
+class _Node:
+    """A criterion compiled for evaluation: what its trail record needs, worked out once."""
+
+    __slots__ = ("citation", "combine", "condition", "criterion", "id", "interpretation", "needs", "parts", "text")
+
+    def __init__(self, criterion: Criterion, compiled: dict[int, _Node]) -> None:
+        self.criterion = criterion
+        self.id, self.text, self.interpretation = criterion.id, criterion.text, criterion.interpretation
+        self.citation = str(criterion.citation)
+        self.condition = criterion.condition
+        self.needs = criterion.condition.needs if criterion.condition is not None else ()
+        self.combine = {"all": logic.all_known, "any": logic.any_known}.get(criterion.combine or "not")
+        self.parts = tuple(_compiled(part, compiled) for part in criterion.parts)
+
+
+def _compiled(criterion: Criterion, compiled: dict[int, _Node]) -> _Node:
+    """``criterion`` compiled, from ``compiled`` (by object id) when it is there."""
+    node = compiled.get(id(criterion))
+    if node is None or node.criterion is not criterion:
+        node = compiled[id(criterion)] = _Node(criterion, compiled)
+    return node
+
+
 @attrs.define
 class Evaluation:
-    """Results by criterion id, the trail in evaluation order, and unknowns by leaf."""
+    """Results by criterion id, the trail in evaluation order, and unknowns by leaf.
+
+    ``compiled``: criteria compiled for evaluation, shared by every evaluation of one policy
+    (the policy's), so a criteria tree is worked out once, not once per case.
+    """
 
     facts: Facts
     results: dict[str, Result] = attrs.Factory(dict)
     trail: list[CriterionResult] = attrs.Factory(list)
     unknowns: dict[str, tuple[tuple[str, str], ...]] = attrs.Factory(dict)
+    compiled: dict[int, _Node] = attrs.field(factory=dict, repr=False, eq=False)
 
     def evaluate(self, node: Criterion, parent: str | None = None) -> Result:
-        if node.id in self.results:
-            return self.results[node.id]
-        position = len(self.trail)
-        if node.condition is not None:
-            answer = node.condition.evaluate(self.facts)
+        return self._evaluate(_compiled(node, self.compiled), parent)
+
+    def _evaluate(self, node: _Node, parent: str | None) -> Result:
+        results = self.results
+        result = results.get(node.id)
+        if result is not None:
+            return result
+        trail = self.trail
+        position = len(trail)
+        condition = node.condition
+        if condition is not None:
+            answer = condition.evaluate(self.facts)
             result = answer.result
+            if result.__class__ is not Result:
+                raise TypeError(f"expected Result values, got {result!r}")
             if answer.missing:
                 self.unknowns[node.id] = answer.missing
-            evidence = self.facts.evidence(node.condition.needs)
+            evidence = self.facts.evidence(node.needs)
         else:
-            results = [self.evaluate(part, node.id) for part in node.parts]
-            combine = {"all": logic.all_of, "any": logic.any_of}.get(node.combine)
-            result = combine(results) if combine else logic.not_(results[0])
-            evidence = {part.id: results[i].value for i, part in enumerate(node.parts)}
-        self.results[node.id] = result
-        record = CriterionResult(node.id, node.text, str(node.citation), result, evidence, node.interpretation, parent)
-        self.trail.insert(position, record)
+            evaluate, name = self._evaluate, node.id
+            parts = [evaluate(part, name) for part in node.parts]
+            result = node.combine(parts) if node.combine else logic.NOT[parts[0]]
+            evidence = {part.id: value._value_ for part, value in zip(node.parts, parts)}
+        results[node.id] = result
+        trail.insert(position, CriterionResult(node.id, node.text, node.citation, result, evidence, node.interpretation, parent))
         return result
 
     def missing(self, node: Criterion) -> list[tuple[str, str]]:
@@ -557,6 +612,7 @@ class Policy:
     labels: Mapping[str, str] = attrs.Factory(dict)
     origin: dt.date | None = attrs.field(default=None, kw_only=True)
     bundled: tuple[Bundled, ...] = attrs.field(default=(), kw_only=True)
+    _compiled: dict[int, _Node] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         for earlier, later in zip(self.versions, self.versions[1:]):
@@ -604,7 +660,7 @@ class Policy:
             return self._not_applicable(case, audit, version, f"This policy does not apply to the member's line of business ({case.line_of_business.value}).")
 
         facts = Facts(case, self.derived, version.parameters)
-        evaluation = Evaluation(facts)
+        evaluation = Evaluation(facts, compiled=self._compiled)
         outcome, reasons, missing = self._decide(version, evaluation)
         outcome, reasons, warnings = self._weigh(version, outcome, reasons, findings(case))
         prior_auth = self._prior_authorization(evaluation)
@@ -634,7 +690,8 @@ class Policy:
         that another reading would not give becomes ``clinical_review`` (interchange spec, ``warnings``)."""
         warnings, conflicts = [], []
         for finding in found:
-            other, _, _ = self._decide(version, Evaluation(Facts(finding.other_reading, self.derived, version.parameters)))
+            other_facts = Facts(finding.other_reading, self.derived, version.parameters)
+            other, _, _ = self._decide(version, Evaluation(other_facts, compiled=self._compiled))
             same = UNCHANGED if other is outcome else outcome_words(other)
             message = f"{finding.warning.message} Read as {finding.reading}, the outcome would be {same}."
             warnings.append(attrs.evolve(finding.warning, message=message))
@@ -652,12 +709,12 @@ class Policy:
         from deciding; one that is unknown keeps an inclusion from deciding alone.
         """
         excluded = [(e, evaluation.evaluate(e.when)) for e in version.exclusions]
-        against = logic.any_of(result for _, result in excluded) if excluded else Result.NOT_MET
+        against = logic.any_known([result for _, result in excluded]) if excluded else Result.NOT_MET
         results = []
         for rule in version.rules:
             result = evaluation.evaluate(rule.when)
             if rule.outcome is Outcome.MEDICALLY_NECESSARY:
-                result = logic.all_of([result, logic.not_(against)])
+                result = logic.all_known([result, logic.NOT[against]])
             results.append((rule, result))
         for rule in version.rules:
             if rule.scope is not None:

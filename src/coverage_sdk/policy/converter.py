@@ -15,6 +15,7 @@ import math
 import os
 import stat
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import make_converter
 
 from coverage_sdk.policy import model
+from coverage_sdk.policy.facts import JSON_ATOMS
 from coverage_sdk.errors import InputError
 
 T = TypeVar("T")
@@ -106,6 +108,16 @@ def _structure_enum(value: Any, kind: type[enum.Enum]) -> enum.Enum:
         raise ValueError(f"{value!r} is not one of {allowed}") from None
 
 
+def _unstructure_json_object(converter: cattrs.Converter) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``dict[str, Any]`` (criteria evidence, case extensions) as cattrs unstructures it, each
+    value by its runtime type, with JSON's own atoms passed through without a lookup."""
+
+    def unstructure(value: dict[str, Any]) -> dict[str, Any]:
+        return {key: item if item.__class__ in JSON_ATOMS else converter.unstructure(item) for key, item in value.items()}
+
+    return unstructure
+
+
 @functools.lru_cache(maxsize=1)
 def get_converter() -> cattrs.Converter:
     """The converter for every model class: strict in, canonical out."""
@@ -127,8 +139,9 @@ def get_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(
         is_mapping, lambda t, c: _container(dict, "an object")(mapping_structure_factory(t, c))
     )
+    converter.register_unstructure_hook_func(lambda t: t == dict[str, Any], _unstructure_json_object(converter))
     for cls in _CASE_CLASSES:
-        overrides = {"base_dir": override(omit=True)} if cls is model.Case else {}
+        overrides = {"base_dir": override(omit=True), "files": override(omit=True)} if cls is model.Case else {}
         structure = _container(dict, "an object")(
             make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)
         )
@@ -284,13 +297,15 @@ def check_json(data: Any, *, source: str | None = None) -> None:
             stack.extend((item, _child(path, index), depth + 1) for index, item in enumerate(value))
 
 
-def structure_case(data: Any, *, source: str | None = None) -> model.Case:
+def structure_case(data: Any, *, source: str | None = None, files: Any = None) -> model.Case:
     """A :class:`~coverage_sdk.policy.model.Case` from parsed JSON.
 
     Bad input raises :class:`InputError` with ``location`` (the JSON path, ``tumor.margin_status``)
     and ``pointer`` (``/tumor/margin_status``); with several problems, ``problems`` lists each.
+    ``files`` gives the plans' DICOM in memory, by the names the plans give (``Case.files``).
     """
-    return structure_checked(data, model.Case, source=source, what="a Case")
+    case = structure_checked(data, model.Case, source=source, what="a Case")
+    return case if files is None else attrs.evolve(case, files=files)
 
 
 def structure_checked(data: Any, cls: type[T], *, source: str | None = None, what: str) -> T:
@@ -365,6 +380,9 @@ def load_case(path: str | os.PathLike[str], *, base_dir: str | os.PathLike[str] 
 
     The case's DICOM paths resolve inside ``base_dir``, by default the case file's folder.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load_case() takes the path of a case JSON file (str or os.PathLike), not {type(path).__name__}; "
+                        "for JSON already parsed use structure_case")
     path = Path(path)
     source = str(path)
     case = structure_case(parse_case_json(read_input(path), source=source), source=source)

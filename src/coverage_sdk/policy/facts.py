@@ -70,9 +70,17 @@ def policy_labels(labels: Mapping[str, str]) -> Iterator[None]:
         _POLICY_LABELS.reset(token)
 
 
+JSON_ATOMS = frozenset({str, int, float, bool, type(None)})
+"""The types of JSON's own values, which need no conversion."""
+
+_UNRESOLVED = object()
+
+
 def plain(value: Any) -> Any:
     """The JSON value of a fact (enums by value, lists and tuples as lists, a typed value
     with an ``evidence()`` method as what that returns)."""
+    if type(value) in JSON_ATOMS:
+        return value
     if callable(getattr(value, "evidence", None)):
         return plain(value.evidence())
     if isinstance(value, enum.Enum):
@@ -96,9 +104,10 @@ class Facts:
     _cache: dict[str, Any] = attrs.Factory(dict)
 
     def get(self, path: str) -> Any:
-        if path not in self._cache:
-            self._cache[path] = self._resolve(path)
-        return self._cache[path]
+        value = self._cache.get(path, _UNRESOLVED)
+        if value is _UNRESOLVED:
+            value = self._cache[path] = self._resolve(path)
+        return value
 
     def _resolve(self, path: str) -> Any:
         if path in self.derived:
@@ -107,9 +116,8 @@ class Facts:
         if name in self.parameters:
             return _walk(self.parameters[name], rest) if rest else self.parameters[name]
         case = self.case
-        codes = [d.code for d in case.diagnoses]
         if path == "diagnoses":
-            return tuple(codes) or None
+            return tuple(d.code for d in case.diagnoses) or None
         if path == "procedures":
             return tuple(p.code for p in case.procedures)
         if path == "documentation":
@@ -118,6 +126,7 @@ class Facts:
             return case.tumor.t_category if case.tumor else None
         value = _walk(case, path)
         if value is None and path in ("tumor.site", "tumor.location"):
+            codes = [d.code for d in case.diagnoses]
             inferred = (icd10.infer_site if path == "tumor.site" else icd10.infer_location)(codes)
             if inferred is not None:
                 value, code = inferred

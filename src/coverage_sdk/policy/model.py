@@ -14,6 +14,8 @@ from typing import Any
 import attrs
 from attrs import validators as v
 
+from coverage_sdk.dose.inputs import CaseFiles, case_files
+
 
 class Setting(enum.Enum):
     INPATIENT = "inpatient"
@@ -344,7 +346,7 @@ class Radiation:
 
 @attrs.frozen
 class Case:
-    """A coverage request. ``base_dir`` (not part of the JSON) resolves relative DICOM paths."""
+    """A coverage request. Not part of the JSON: ``base_dir``, the folder the plans' DICOM paths resolve in, or ``files``, that DICOM held in memory by the same names (then never read from disk)."""
 
     case_id: str
     date_of_service: dt.date
@@ -361,6 +363,7 @@ class Case:
     prior_services: list[PriorService] = attrs.Factory(list)
     extensions: dict[str, Any] = attrs.Factory(dict)
     base_dir: str | None = attrs.field(default=None, eq=False, metadata={"json": False})
+    files: CaseFiles | None = attrs.field(default=None, eq=False, converter=case_files, metadata={"json": False})
 
 
 @attrs.frozen

@@ -27,7 +27,4 @@ class PasAdapter:
         return read_request(data, payer_map=self.payer_map, questionnaire_base=self.questionnaire_base, source=source)
 
     def write(self, request: AdaptedRequest, determinations: Sequence[Sequence[cs.Determination]]) -> bytes:
-        try:
-            return json.dumps(write_response(request, determinations), ensure_ascii=False).encode("utf-8")
-        finally:
-            request.context.close()
+        return json.dumps(write_response(request, determinations), ensure_ascii=False).encode("utf-8")

@@ -1,16 +1,12 @@
-"""DICOM RT attachments of a PAS request as plan files the SDK's DICOM readers can open.
+"""DICOM RT attachments of a PAS request: which is the RT Dose and which the RT Structure Set.
 
-``coverage_sdk.read_rtdose``/``read_rtstruct`` read files today, so the attachment bytes are
-written to a private temporary folder that becomes the Case's ``base_dir``. :func:`store`
-is the only place that writes them: when the SDK reads DICOM from bytes, it is what goes.
+The attachment bytes are never written to disk: they become the Case's ``files``, read by
+``coverage_sdk.read_rtdose``/``read_rtstruct`` from memory.
 """
 
 from __future__ import annotations
 
 import io
-import shutil
-import tempfile
-from pathlib import Path
 
 import pydicom
 from pydicom.errors import InvalidDicomError
@@ -25,19 +21,3 @@ def modality(data: bytes) -> str | None:
     except (InvalidDicomError, EOFError, ValueError, TypeError):
         return None
     return MODALITIES.get(str(header.get("Modality", "")).upper())
-
-
-def new_folder() -> str:
-    """A private folder (mode 0700) for one request's attachments."""
-    return tempfile.mkdtemp(prefix="coverage-sdk-fhir-")
-
-
-def store(folder: str, name: str, data: bytes) -> str:
-    """Write ``data`` as ``name`` in ``folder``; the path relative to ``folder`` (the Case's base_dir)."""
-    (Path(folder) / name).write_bytes(data)
-    return name
-
-
-def remove(folder: str | None) -> None:
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)

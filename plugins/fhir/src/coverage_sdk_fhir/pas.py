@@ -11,7 +11,6 @@ import binascii
 import datetime as dt
 import json
 import re
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -88,19 +87,15 @@ class ClaimItem:
 
 @attrs.define
 class PasRequest:
-    """A read PAS request: its Bundle, the Claim's items, and the folder of its DICOM attachments."""
+    """A read PAS request: its Bundle, the Claim's items, and its DICOM attachments' bytes by the
+    names its Cases' plans give them (each Case's ``files``)."""
 
     bundle: dict[str, Any]
     index: BundleIndex
     claim: Entry
     items: tuple[ClaimItem, ...]
     questionnaire_base: str
-    folder: str | None = None
-
-    def close(self) -> None:
-        """Remove the attachments' folder (also done when the request is garbage-collected)."""
-        attachments.remove(self.folder)
-        self.folder = None
+    files: dict[str, bytes] = attrs.Factory(dict)
 
 
 def parse_json(data: bytes | str | dict[str, Any], expected: str) -> dict[str, Any]:
@@ -312,10 +307,8 @@ def _plans(found: list[tuple[Entry, str]], request: PasRequest) -> tuple[list[di
             if role is None or role in files:
                 issues.append(Issue(where, "expected one RT Dose and one RT Structure Set (DICOM Modality RTDOSE, RTSTRUCT)" if role is None else f"a second {role.upper()} in one plan", IssueType.VALUE))
                 continue
-            if request.folder is None:
-                request.folder = attachments.new_folder()
-                weakref.finalize(request, attachments.remove, request.folder)
-            files[role] = attachments.store(request.folder, f"plan{n}-{role}.dcm", data)
+            files[role] = f"plan{n}-{role}.dcm"
+            request.files[files[role]] = data
         if set(files) != {"rtdose", "rtstruct"}:
             issues.append(Issue(f"{entry.path}.content", "a plan needs one RT Dose and one RT Structure Set attachment", IssueType.REQUIRED))
             continue
@@ -382,7 +375,6 @@ def _read(bundle: dict[str, Any], index: BundleIndex, payer_map: PayerMap, recei
         common.setdefault("radiation", {})["plans"] = plans
         origin["radiation.plans"] = plans_found[0][1]
     if issues:
-        context.close()
         raise FhirInputError(issues)
 
     identifier = next((i.get("value") for i in resource.get("identifier") or [] if i.get("value")), resource.get("id", "claim"))
@@ -413,10 +405,9 @@ def _read(bundle: dict[str, Any], index: BundleIndex, payer_map: PayerMap, recei
                 if procedure[key] is None:
                     del procedure[key]
         try:
-            built = cs.structure_case(case)
+            built = cs.structure_case(case, files=context.files or None)
         except cs.InputError as exc:
-            context.close()
             raise FhirInputError(_case_error(exc, origin, claim.path)) from None
-        cases.append(attrs.evolve(built, base_dir=context.folder) if context.folder else built)
+        cases.append(built)
     context.items = tuple(placed)
     return AdaptedRequest(tuple(cases), context)

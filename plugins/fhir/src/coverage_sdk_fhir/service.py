@@ -105,17 +105,14 @@ def create_app(settings: Settings) -> FastAPI:
     async def decide(body: bytes) -> tuple[Any, dict[str, Any]]:
         received = dt.datetime.now(dt.timezone.utc)
         adapted = await run_in_threadpool(read_request, body, payer_map=settings.payer_map, received_at=received, questionnaire_base=settings.base_url)
+        evaluation = run_in_threadpool(lambda: [cs.evaluate(case, host=settings.host) for case in adapted.cases])
         try:
-            evaluation = run_in_threadpool(lambda: [cs.evaluate(case, host=settings.host) for case in adapted.cases])
-            try:
-                determinations = await asyncio.wait_for(evaluation, settings.deadline_s)
-                undecided = None
-            except asyncio.TimeoutError:
-                determinations = [[] for _ in adapted.cases]
-                undecided = f"Not decided within {settings.deadline_s:g} s; pended, no decision has been made. Ask again with $inquire."
-            bundle = write_response(adapted, determinations, undecided=undecided)
-        finally:
-            adapted.context.close()
+            determinations = await asyncio.wait_for(evaluation, settings.deadline_s)
+            undecided = None
+        except asyncio.TimeoutError:
+            determinations = [[] for _ in adapted.cases]
+            undecided = f"Not decided within {settings.deadline_s:g} s; pended, no decision has been made. Ask again with $inquire."
+        bundle = write_response(adapted, determinations, undecided=undecided)
         outcomes = Counter(d.outcome.value for dets in determinations for d in dets)
         return bundle, {"cases": len(adapted.cases), "outcomes": dict(sorted(outcomes.items())), "review_actions": _review_actions(bundle)}
 
