@@ -60,7 +60,7 @@ def coverage_sdk_policies() -> Sequence[Policy]:
 
 
 @hookspec
-def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
+def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add subcommands to the ``coverage-sdk`` command line.
 
     Every implementation is called once, in registration order, with the CLI's subparsers;

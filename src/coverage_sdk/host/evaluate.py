@@ -13,8 +13,8 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TextIO
 
 import attrs
 
@@ -56,10 +56,10 @@ class _PluginStdout:
     """``sys.stdout`` while plugins run: what a plugin's thread prints goes to stderr, so it
     cannot corrupt the host's output; every other thread writes through unchanged."""
 
-    def __init__(self, stdout: Any) -> None:
+    def __init__(self, stdout: TextIO) -> None:
         self.stdout = stdout
 
-    def _target(self) -> Any:
+    def _target(self) -> TextIO:
         return sys.stderr if threading.current_thread().name.startswith(PLUGIN_THREAD) else self.stdout
 
     def write(self, text: str) -> int:
@@ -77,7 +77,7 @@ _stdout_users = 0
 
 
 @contextlib.contextmanager
-def _plugin_stdout():
+def _plugin_stdout() -> Iterator[None]:
     global _stdout_users
     with _stdout_lock:
         if _stdout_users == 0 and not isinstance(sys.stdout, _PluginStdout):
