@@ -112,7 +112,7 @@ def plane_fractions(points, offsets, plane_start, plane_z, dose, x, y, z, thresh
             if best < 0 or abs(outline[0]) > best_area:
                 best, best_area, chosen = c, abs(outline[0]), outline
         outer[p] = best
-        if best < 0:
+        if chosen is None:
             continue
         q = _sample(points[offsets[best] : offsets[best + 1]], chosen, float(depth), int(samples))
         value, inside = trilinear(dose, x, y, z, q[:, 0], q[:, 1], np.full(len(q), plane_z[p]))

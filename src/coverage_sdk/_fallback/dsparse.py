@@ -58,7 +58,10 @@ def _well_formed(text: bytes) -> bool:
 
 
 def _fast(token: bytes) -> bool:
-    whole, fraction, exponent = _TOKEN.fullmatch(token).groups()
+    match = _TOKEN.fullmatch(token)
+    if match is None:
+        return False
+    whole, fraction, exponent = match.groups()
     digits = whole + fraction
     if len(digits) > 19:
         return False

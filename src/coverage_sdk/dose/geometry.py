@@ -6,13 +6,17 @@ indexed ``[z, y, x]`` with every axis increasing, and contours are flat float64 
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from coverage_sdk.errors import InputError
+
+if TYPE_CHECKING:
+    from coverage_sdk.dose.dicom import ReferenceDVH
 
 
 PLANE_TOLERANCE_MM = 1e-3
@@ -114,7 +118,7 @@ class DoseGrid:
     y: NDArray[np.float64] = attrs.field(converter=_grid_y)
     z: NDArray[np.float64] = attrs.field(converter=_grid_z)
     source: str = ""
-    reference_dvhs: dict[int, Any] = attrs.field(factory=dict)
+    reference_dvhs: Mapping[int, ReferenceDVH] = attrs.field(factory=dict)
     min_dose: float = attrs.field(init=False, default=0.0)
     max_dose: float = attrs.field(init=False, default=0.0)
 

@@ -6,7 +6,7 @@ unknown otherwise; ``any_of`` is its dual; ``not_`` swaps met and not met.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from coverage_sdk.policy.model import Result
 
@@ -28,7 +28,7 @@ def not_(result: Result) -> Result:
     return _NOT[next(_checked([result]))]
 
 
-def _checked(results: Iterable[Result]) -> Iterable[Result]:
+def _checked(results: Iterable[Result]) -> Iterator[Result]:
     for result in results:
         if not isinstance(result, Result):
             raise TypeError(f"expected Result values, got {result!r}")
