@@ -19,7 +19,7 @@ import os
 import warnings
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal, Protocol, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -172,6 +172,15 @@ def _load(name: str) -> tuple[ModuleType, bool]:
         except ImportError as error:
             _fall_back(name, error)
     return importlib.import_module(f"coverage_sdk._fallback.{name[1:]}"), False
+
+
+if TYPE_CHECKING:  # the numpy twins and the compiled kernels (their stubs) implement the protocols
+    from coverage_sdk import _circumference, _dsparse, _dvh, _pixels, _raster
+    from coverage_sdk._fallback import circumference, dsparse, dvh, pixels, raster
+
+    Kernels = tuple[RasterKernel, DvhKernel, CircumferenceKernel, DsparseKernel, PixelsKernel]
+    _twins: Kernels = (raster, dvh, circumference, dsparse, pixels)
+    _compiled: Kernels = (_raster, _dvh, _circumference, _dsparse, _pixels)
 
 
 @overload
