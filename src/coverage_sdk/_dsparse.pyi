@@ -1,3 +1,8 @@
-"""ext/_dsparse.pyx, compiled: the signatures of its numpy twin (the wheel env checks them with stubtest)."""
+"""ext/_dsparse.pyx, compiled (checked against the build by stubtest in tox -e wheel)."""
 
-from coverage_sdk._fallback.dsparse import parse_spans as parse_spans
+import numpy as np
+from numpy.typing import NDArray
+
+def parse_spans(
+    buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64], num_threads: int = 1
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]: ...

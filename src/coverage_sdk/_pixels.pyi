@@ -1,3 +1,10 @@
-"""ext/_pixels.pyx, compiled: the signatures of its numpy twin (the wheel env checks them with stubtest)."""
+"""ext/_pixels.pyx, compiled (checked against the build by stubtest in tox -e wheel)."""
 
-from coverage_sdk._fallback.pixels import scale as scale
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+def scale(
+    stored: NDArray[np.integer[Any]], factor: float, out: NDArray[np.floating[Any]], num_threads: int = 1
+) -> tuple[float, float]: ...
