@@ -21,14 +21,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # numpy is imported by the first kernel, not by `coverage-sdk --version`
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Floats = NDArray[np.float64]
+    Ints = NDArray[np.int64]
+    Dose = NDArray[np.floating[Any]]
 
 KERNELS = ("_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
-
-Floats = NDArray[np.float64]
-Ints = NDArray[np.int64]
-Dose = NDArray[np.floating[Any]]
 
 
 class RasterKernel(Protocol):
