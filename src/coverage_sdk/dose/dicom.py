@@ -98,7 +98,9 @@ def _numbers(
     ds: pydicom.Dataset, tag: int, source: str, count: int | None = None, required: Literal[True] = True
 ) -> NDArray[np.float64]: ...
 @overload
-def _numbers(ds: pydicom.Dataset, tag: int, source: str, count: int | None = None, *, required: bool) -> NDArray[np.float64] | None: ...
+def _numbers(
+    ds: pydicom.Dataset, tag: int, source: str, count: int | None = None, *, required: bool
+) -> NDArray[np.float64] | None: ...
 
 
 def _numbers(
