@@ -5,6 +5,9 @@
         the in-repo plugins, reports ``extension: compiled`` and passes the tests the sdist carries,
         run from the unpacked sdist, where they import the installed package (the repository's
         plugins/ is linked beside it, for the example cases that name a plugin's DICOM files).
+        Then the sdist's host script (tests/typing/host.py) passes ``mypy --strict`` against the
+        installed wheel (its py.typed and kernel stubs), and stubtest finds the stubs true to the
+        compiled kernels.
     python .ci/artifacts.py nocompiler WORK
         ``CC=/bin/false pip install .`` installs with a build warning; ``coverage-sdk --version`` then
         says ``extension: pure-python`` with a one-line warning. With COVERAGE_SDK_REQUIRE_COMPILED=1
@@ -23,6 +26,11 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: build's own dependency
+    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 PLUGINS = [str(p) for p in sorted((REPO / "plugins").iterdir()) if (p / "pyproject.toml").exists()]
@@ -76,6 +84,19 @@ def wheel(work: Path) -> None:
     where = run(bin_ / "python", "-c", "import coverage_sdk; print(coverage_sdk.__file__)", cwd=unpacked, capture=True)
     assert Path(where.stdout.strip()).is_relative_to(work / "venv"), f"tests would import {where.stdout}"
     run(bin_ / "pytest", "-p", "no:cacheprovider", "-q", cwd=unpacked, env=TEST_ENV)
+    check_types(bin_, work, unpacked)
+
+
+def check_types(bin_: Path, work: Path, unpacked: Path) -> None:
+    """The host script type-checks strictly against the installed package, and the kernel stubs match the build."""
+    typing_group = tomllib.loads((unpacked / "pyproject.toml").read_text())["dependency-groups"]["typing"]
+    run(bin_ / "python", "-m", "pip", "install", "--quiet", *typing_group)
+    # a config of its own, in a folder without sources: mypy sees only what the venv installed
+    (work / "mypy.ini").write_text("[mypy]\nstrict = True\n")
+    run(bin_ / "mypy", "--config-file", work / "mypy.ini", unpacked / "tests" / "typing" / "host.py", cwd=work)
+    kernels = [f"coverage_sdk.{pyx.stem}" for pyx in sorted((unpacked / "ext").glob("*.pyx"))]
+    allowlist = unpacked / "tests" / "typing" / "stubtest-allowlist.txt"
+    run(bin_ / "python", "-m", "mypy.stubtest", "--allowlist", allowlist, *kernels, cwd=work)
 
 
 def nocompiler(work: Path) -> None:

@@ -36,12 +36,14 @@ _DOSE = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
-    if name in _DOSE:
-        value = getattr(importlib.import_module(f"coverage_sdk.dose.{_DOSE[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'coverage_sdk' has no attribute {name!r}")
+if not TYPE_CHECKING:  # hidden from type checkers, which would take any unknown name for Any
+
+    def __getattr__(name: str) -> Any:
+        if name in _DOSE:
+            value = getattr(importlib.import_module(f"coverage_sdk.dose.{_DOSE[name]}"), name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module 'coverage_sdk' has no attribute {name!r}")
 
 
 __all__ = [

@@ -21,10 +21,65 @@ import os
 import warnings
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
+
+if TYPE_CHECKING:  # numpy is imported by the first kernel, not by `coverage-sdk --version`
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Floats = NDArray[np.float64]
+    Ints = NDArray[np.int64]
+    Dose = NDArray[np.floating[Any]]
 
 from coverage_sdk.errors import MissingExtensionError
 
 KERNELS = ("_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
+
+
+class RasterKernel(Protocol):
+    """``ext/_raster.pyx`` and its twin ``_fallback/raster.py``."""
+
+    def rasterize(
+        self, points: Floats, offsets: Ints, plane_offsets: Ints, xb0: float, dx: float, yb0: float, dy: float,
+        S: int, threads: int,
+    ) -> tuple[Ints, Ints, NDArray[np.uint64]]: ...  # fmt: skip
+
+
+class DvhKernel(Protocol):
+    """``ext/_dvh.pyx`` and its twin ``_fallback/dvh.py``."""
+
+    def accumulate(
+        self, dose: Dose, x: Floats, y: Floats, z: Floats, runs: Ints, cells: Ints, masks: NDArray[np.uint64],
+        S: int, n_inner: int, xb0: float, dx: float, yb0: float, dy: float,
+        node_offsets: Ints, node_pos: Floats, node_zeval: Floats, node_k: Ints, node_f: Floats,
+        node_keep: NDArray[np.uint8], plane_slab: Floats, plane_outside: Floats, row_order: Ints, row_groups: Ints,
+        h: float, n_edges: int, threads: int,
+    ) -> tuple[Floats, Floats, Floats, Floats]: ...  # fmt: skip
+
+
+class CircumferenceKernel(Protocol):
+    """``ext/_circumference.pyx`` and its twin ``_fallback/circumference.py``."""
+
+    def cortex_points(self, contour: Floats, depth: float, samples: int) -> Floats: ...
+
+    def plane_fractions(
+        self, points: Floats, offsets: Ints, plane_start: Ints, plane_z: Floats,
+        dose: Dose, x: Floats, y: Floats, z: Floats, threshold: float, depth: float, samples: int,
+    ) -> tuple[Ints, Ints, Ints, Ints]: ...  # fmt: skip
+
+
+class DsparseKernel(Protocol):
+    """``ext/_dsparse.pyx`` and its twin ``_fallback/dsparse.py``."""
+
+    def parse_spans(self, buf: bytes, starts: Ints, stops: Ints, num_threads: int = 1) -> tuple[Floats, Ints]: ...
+
+
+class PixelsKernel(Protocol):
+    """``ext/_pixels.pyx`` and its twin ``_fallback/pixels.py``."""
+
+    def scale(
+        self, stored: NDArray[np.integer[Any]], factor: float, out: Dose, num_threads: int = 1
+    ) -> tuple[float, float]: ...
 
 
 def pure_python_requested() -> bool:
@@ -49,6 +104,7 @@ def cgroup_cpus(root: Path = Path("/")) -> float | None:
         return None
     for line in lines:
         _, controllers, path = line.split(":", 2)
+        files: list[tuple[Path, Path | None]]
         if controllers == "":
             files = [(root / "sys/fs/cgroup" / path.lstrip("/") / "cpu.max", None)]
         elif "cpu" in controllers.split(","):
@@ -125,7 +181,28 @@ def _load(name: str) -> tuple[ModuleType, bool]:
     return importlib.import_module(f"coverage_sdk._fallback.{name[1:]}"), False
 
 
-def kernel(name: str) -> ModuleType:
+if TYPE_CHECKING:  # the numpy twins and the compiled kernels (their stubs) implement the protocols
+    from coverage_sdk import _circumference, _dsparse, _dvh, _pixels, _raster
+    from coverage_sdk._fallback import circumference, dsparse, dvh, pixels, raster
+
+    Kernels = tuple[RasterKernel, DvhKernel, CircumferenceKernel, DsparseKernel, PixelsKernel]
+    _twins: Kernels = (raster, dvh, circumference, dsparse, pixels)
+    _compiled: Kernels = (_raster, _dvh, _circumference, _dsparse, _pixels)
+
+
+@overload
+def kernel(name: Literal["_raster"]) -> RasterKernel: ...
+@overload
+def kernel(name: Literal["_dvh"]) -> DvhKernel: ...
+@overload
+def kernel(name: Literal["_circumference"]) -> CircumferenceKernel: ...
+@overload
+def kernel(name: Literal["_dsparse"]) -> DsparseKernel: ...
+@overload
+def kernel(name: Literal["_pixels"]) -> PixelsKernel: ...
+
+
+def kernel(name: str) -> Any:
     """The module implementing kernel ``name`` (e.g. ``"_raster"``), compiled if possible."""
     return _load(name)[0]
 

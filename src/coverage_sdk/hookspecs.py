@@ -39,7 +39,9 @@ class AdaptedRequest:
 class Adapter(Protocol):
     """Turns a host's input format into Cases and the Determinations into the host's output format."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The adapter's name, unique among installed adapters (``--adapter NAME``)."""
 
     def read(self, data: bytes, *, source: str | None = None) -> AdaptedRequest:
         """The cases of a request; bad input raises :class:`~coverage_sdk.errors.InputError`."""
@@ -60,7 +62,7 @@ def coverage_sdk_policies() -> Sequence[Policy]:
 
 
 @hookspec
-def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction) -> None:
+def coverage_sdk_add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add subcommands to the ``coverage-sdk`` command line.
 
     Every implementation is called once, in registration order, with the CLI's subparsers;

@@ -6,7 +6,10 @@ arc lengths are bit-identical to the kernel's.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from coverage_sdk._fallback.interp import trilinear
 
@@ -89,7 +92,7 @@ def _sample(pts: np.ndarray, outline: tuple[float, float, float, float, int], de
     return np.column_stack((qx + t * ux, qy + t * uy))
 
 
-def cortex_points(contour: np.ndarray, depth: float, samples: int) -> np.ndarray:
+def cortex_points(contour: NDArray[np.float64], depth: float, samples: int) -> NDArray[np.float64]:
     """The ``(samples, 2)`` sample points of one contour; ValueError if the contour is degenerate."""
     contour = np.ascontiguousarray(contour, dtype=np.float64)
     outline = _outline(contour)
@@ -98,7 +101,11 @@ def cortex_points(contour: np.ndarray, depth: float, samples: int) -> np.ndarray
     return _sample(contour, outline, float(depth), int(samples))
 
 
-def plane_fractions(points, offsets, plane_start, plane_z, dose, x, y, z, threshold, depth, samples):
+def plane_fractions(
+    points: NDArray[np.float64], offsets: NDArray[np.int64], plane_start: NDArray[np.int64],
+    plane_z: NDArray[np.float64], dose: NDArray[np.floating[Any]], x: NDArray[np.float64], y: NDArray[np.float64],
+    z: NDArray[np.float64], threshold: float, depth: float, samples: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Per plane: ``hits``, ``outside``, ``outer`` and ``skipped`` as in the kernel."""
     n_planes = len(plane_z)
     hits, outside, outer, skipped = (np.zeros(n_planes, dtype=np.int64) for _ in range(4))
@@ -112,7 +119,7 @@ def plane_fractions(points, offsets, plane_start, plane_z, dose, x, y, z, thresh
             if best < 0 or abs(outline[0]) > best_area:
                 best, best_area, chosen = c, abs(outline[0]), outline
         outer[p] = best
-        if best < 0:
+        if chosen is None:
             continue
         q = _sample(points[offsets[best] : offsets[best + 1]], chosen, float(depth), int(samples))
         value, inside = trilinear(dose, x, y, z, q[:, 0], q[:, 1], np.full(len(q), plane_z[p]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from numpy.typing import NDArray
 
 _NUMBER = rb" *[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)? *"
 _SPAN = re.compile(rb"(?:%s\\)*%s" % (_NUMBER, _NUMBER))
@@ -13,7 +14,9 @@ MAX_TOKEN = 255
 FAST_MANTISSA = 1 << 53
 
 
-def parse_spans(buf, starts, stops, num_threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def parse_spans(
+    buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64], num_threads: int = 1
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Parse the DS values ``buf[starts[s]:stops[s]]``; return ``(values, counts)``.
 
     ``counts[s]`` is the number of values in span ``s`` (0 for a blank span). Raises
@@ -58,7 +61,10 @@ def _well_formed(text: bytes) -> bool:
 
 
 def _fast(token: bytes) -> bool:
-    whole, fraction, exponent = _TOKEN.fullmatch(token).groups()
+    match = _TOKEN.fullmatch(token)
+    if match is None:
+        return False
+    whole, fraction, exponent = match.groups()
     digits = whole + fraction
     if len(digits) > 19:
         return False

@@ -10,7 +10,10 @@ steps, ``A - B*n`` the linear parts (see ``coverage_sdk.dose.dvh._histogram``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from coverage_sdk._fallback.interp import trilinear
 
@@ -78,10 +81,14 @@ def _columns(p, j, i, node_offsets, node_keep):
 
 
 def accumulate(
-    dose, x, y, z, runs, cells, masks, S, n_inner, xb0, dx, yb0, dy,
-    node_offsets, node_pos, node_zeval, node_k, node_f, node_keep, plane_slab, plane_outside,
-    row_order, row_groups, h, n_edges, threads,
-):
+    dose: NDArray[np.floating[Any]], x: NDArray[np.float64], y: NDArray[np.float64], z: NDArray[np.float64],
+    runs: NDArray[np.int64], cells: NDArray[np.int64], masks: NDArray[np.uint64], S: int, n_inner: int,
+    xb0: float, dx: float, yb0: float, dy: float,
+    node_offsets: NDArray[np.int64], node_pos: NDArray[np.float64], node_zeval: NDArray[np.float64],
+    node_k: NDArray[np.int64], node_f: NDArray[np.float64], node_keep: NDArray[np.uint8],
+    plane_slab: NDArray[np.float64], plane_outside: NDArray[np.float64],
+    row_order: NDArray[np.int64], row_groups: NDArray[np.int64], h: float, n_edges: int, threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max, pieces
     left out]`` (see :func:`_ramps`).
 

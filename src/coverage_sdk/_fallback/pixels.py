@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 
-def scale(stored: np.ndarray, factor: float, out: np.ndarray, num_threads: int = 1) -> tuple[float, float]:
+def scale(
+    stored: NDArray[np.integer[Any]], factor: float, out: NDArray[np.floating[Any]], num_threads: int = 1
+) -> tuple[float, float]:
     """Fill ``out`` with ``stored * factor``; return ``(min, max)`` of ``out``."""
     np.multiply(stored, factor, out=out)
     return float(out.min()), float(out.max())

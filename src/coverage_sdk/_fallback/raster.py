@@ -10,6 +10,7 @@ inside (bit ``t*S + s``); any other cell is whole, inside when its centre is. ``
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 EPS = 1e-7
 
@@ -82,7 +83,10 @@ def _marked(x0, y0, x1, y1, plane, xb0, yb0, dx, dy):
     return np.unique(cells, axis=0) if cells.size else cells.reshape(0, 3)
 
 
-def rasterize(points, offsets, plane_offsets, xb0, dx, yb0, dy, S, threads):
+def rasterize(
+    points: NDArray[np.float64], offsets: NDArray[np.int64], plane_offsets: NDArray[np.int64],
+    xb0: float, dx: float, yb0: float, dy: float, S: int, threads: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.uint64]]:
     """Interior runs ``(plane, row, i0, i1)``, edge cells ``(plane, row, i)`` and their masks
     ``(cell, word)``: bit ``b = t*S + s`` is bit ``b % 64`` of word ``b // 64``."""
     del threads

@@ -187,7 +187,8 @@ def impact_text(report: ImpactReport, *, list_cases: int | None = 50) -> str:
     ]
     if moved:
         lines += _table(["from", "to", "cases"], [(a.value, b.value, n) for (a, b), n in sorted(report.moves().items(), key=lambda kv: (-kv[1], kv[0][0].value))])
-        lines += ["", *_table(["criterion change (old -> new)", "moved cases"], sorted(report.criteria().items(), key=lambda kv: (-kv[1], kv[0])))]
+        changes = sorted(report.criteria().items(), key=lambda kv: (-kv[1], kv[0]))
+        lines += ["", *_table(["criterion change (old -> new)", "moved cases"], changes)]
         shown = moved if list_cases is None else moved[:list_cases]
         lines += ["", *_table(["case", "from", "to", "criteria that changed"],
                               [(c.case_id, c.old.value, c.new.value, "; ".join(ch.label for ch in c.changes)) for c in shown])]  # fmt: skip

@@ -171,7 +171,8 @@ class _Reader:
         if record.decision.decided_at is None:
             return None
         if self.choices.day_count is DayCount.ELAPSED:
-            return self.hours(record) <= 24 * days
+            hours = self.hours(record)
+            return None if hours is None else hours <= 24 * days
         received = _aware(record.request.received_at, self.zone).astimezone(self.zone).date()
         decided = _aware(record.decision.decided_at, self.zone).astimezone(self.zone).date()
         return (decided - received).days <= days
@@ -246,7 +247,7 @@ def compute_metrics(records: Iterable[DecisionRecord], choices: Choices | None =
     return out
 
 
-def _appeal_outcome(status: FinalStatus) -> AppealOutcome | None:
+def _appeal_outcome(status: FinalStatus) -> AppealOutcome:
     return {FinalStatus.APPROVED: AppealOutcome.APPROVED, FinalStatus.MODIFIED: AppealOutcome.MODIFIED,
             FinalStatus.DENIED: AppealOutcome.DENIED, FinalStatus.CANCELLED: AppealOutcome.WITHDRAWN}.get(status, AppealOutcome.PENDING)  # fmt: skip
 

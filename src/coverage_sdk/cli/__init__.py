@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from coverage_sdk._kernels import extension_status
 from coverage_sdk.errors import InputError, MissingExtensionError
@@ -24,7 +25,7 @@ EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_PLUGIN_FAILED = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors are bad input: exit 2, as argparse does
+    def error(self, message: str) -> NoReturn:  # usage errors are bad input: exit 2, as argparse does
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 

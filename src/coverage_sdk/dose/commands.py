@@ -37,7 +37,7 @@ def cmd_dvh(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     columns = ["roi", *DVH_COLUMNS, *(args.metric or ())]
-    table = [[r["roi"], *("-" if r.get(c) is None else f"{r[c]:.2f}" for c in columns[1:])] for r in rows]
+    table = [[str(r["roi"]), *("-" if r.get(c) is None else f"{r[c]:.2f}" for c in columns[1:])] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(columns, *table)]
     print("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(columns, widths))))
     for line in table:

@@ -13,12 +13,15 @@ from __future__ import annotations
 import math
 import struct
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal, cast, overload
 
 import attrs
 import numpy as np
 import pydicom
+from numpy.typing import NDArray
 from pydicom.datadict import keyword_for_tag
+from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
 
@@ -76,7 +79,9 @@ def _fail(source: str, tag: int | None, message: str) -> InputError:
 # --- decimal strings -------------------------------------------------------------------
 
 
-def _parse_spans(buf: bytes, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _parse_spans(
+    buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Bulk DS parse of ``buf[starts[s]:stops[s]]``; raises ``ValueError(s)`` on a malformed span."""
     starts = np.ascontiguousarray(starts, dtype=np.int64)
     stops = np.ascontiguousarray(stops, dtype=np.int64)
@@ -87,7 +92,19 @@ def _parse_spans(buf: bytes, starts: np.ndarray, stops: np.ndarray) -> tuple[np.
     return kernel("_dsparse").parse_spans(buf, starts, stops, min(READ_THREADS, default_threads()))
 
 
-def _numbers(ds: pydicom.Dataset, tag: int, source: str, count: int | None = None, required: bool = True):
+@overload
+def _numbers(
+    ds: pydicom.Dataset, tag: int, source: str, count: int | None = None, required: Literal[True] = True
+) -> NDArray[np.float64]: ...
+@overload
+def _numbers(
+    ds: pydicom.Dataset, tag: int, source: str, count: int | None = None, *, required: bool
+) -> NDArray[np.float64] | None: ...
+
+
+def _numbers(
+    ds: pydicom.Dataset, tag: int, source: str, count: int | None = None, required: bool = True
+) -> NDArray[np.float64] | None:
     """The DS values of ``tag`` as float64, parsed from the raw element bytes."""
     element = ds.get_item(tag)
     value = None if element is None else element.value
@@ -164,11 +181,13 @@ def _check_inflated_size(given: DicomInput, start: int) -> None:
         raise _fail(source, 0x00020010, "the deflated data set is not valid deflate data") from None
 
 
-def _open(given: DicomInput, sop_class: str, modality: str, defer_size: int | None = None):
+def _open(
+    given: DicomInput, sop_class: str, modality: str, defer_size: int | None = None
+) -> tuple[pydicom.Dataset, str]:
     source = given.source
     syntax = _transfer_syntax(given)
     deflated = syntax is not None and syntax[0] == DEFLATED
-    if deflated:
+    if syntax is not None and deflated:
         _check_inflated_size(given, syntax[1])
         defer_size = None
     try:
@@ -180,7 +199,8 @@ def _open(given: DicomInput, sop_class: str, modality: str, defer_size: int | No
     except Exception as exc:  # pydicom's parser on untrusted bytes
         raise InputError(f"unreadable DICOM file ({type(exc).__name__})", source=source) from None
     if ds.keys() and not deflated:
-        last = ds.get_item(next(reversed(ds.keys())), keep_deferred=True)
+        # keys() is the dict's keys view, in file order (pydicom's annotation: an AbstractSet)
+        last = ds.get_item(next(reversed(ds.keys())), keep_deferred=True)  # type: ignore[call-overload]
         if isinstance(last, pydicom.dataelem.RawDataElement) and last.length != 0xFFFFFFFF and (
             len(last.value) < last.length if last.value is not None
             else last.value_tell + last.length > given.size
@@ -213,8 +233,8 @@ class ReferenceDVH:
     roi_number: int
     dvh_type: str
     volume_units: str
-    edges: np.ndarray
-    cumulative: np.ndarray
+    edges: NDArray[np.float64]
+    cumulative: NDArray[np.float64]
     stored_min: float | None = None
     stored_mean: float | None = None
     stored_max: float | None = None
@@ -316,7 +336,7 @@ class _StoredDVHs(Mapping[int, ReferenceDVH]):
         return len(self._decoded())
 
 
-def _axis_of(cosines: np.ndarray) -> tuple[int, float] | None:
+def _axis_of(cosines: NDArray[np.float64]) -> tuple[int, float] | None:
     axis = int(np.argmax(np.abs(cosines)))
     others = np.delete(cosines, axis)
     if axis == 2 or abs(abs(cosines[axis]) - 1.0) > AXIS_TOLERANCE or np.any(np.abs(others) > AXIS_TOLERANCE):
@@ -324,7 +344,10 @@ def _axis_of(cosines: np.ndarray) -> tuple[int, float] | None:
     return axis, float(np.sign(cosines[axis]))
 
 
-def _stored_frames(ds: pydicom.Dataset, given: DicomInput, shape: tuple[int, int, int]):
+Frames = Callable[[int, int], NDArray[np.integer[Any]]]
+
+
+def _stored_frames(ds: pydicom.Dataset, given: DicomInput, shape: tuple[int, int, int]) -> Frames:
     """``frames(k0, k1)``: the stored pixel values of frames ``k0:k1`` as native integers; a
     deferred Pixel Data element is mapped from the file (or viewed in the input's bytes) for
     those frames only."""
@@ -338,7 +361,8 @@ def _stored_frames(ds: pydicom.Dataset, given: DicomInput, shape: tuple[int, int
     syntax = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
     if syntax == DEFLATED:
         syntax = NATIVE_SYNTAXES[1]
-    element = ds.get_item(PIXEL_DATA, keep_deferred=True)
+    # as read from the file until its value is used (pydicom's overload says DataElement)
+    element = cast(RawDataElement, ds.get_item(PIXEL_DATA, keep_deferred=True))
     count = shape[0] * shape[1] * shape[2]
     native = np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
     if syntax not in NATIVE_SYNTAXES:
@@ -358,21 +382,24 @@ def _stored_frames(ds: pydicom.Dataset, given: DicomInput, shape: tuple[int, int
         raise _fail(source, PIXEL_DATA, f"expected {expected} bytes, found {len(element.value)}")
     frame_bytes = shape[1] * shape[2] * dtype.itemsize
 
-    def frames(k0: int, k1: int) -> np.ndarray:
+    def frames(k0: int, k1: int) -> NDArray[np.integer[Any]]:
         count = (k1 - k0) * shape[1] * shape[2]
         if element.value is not None:
             stored = np.frombuffer(element.value, dtype=dtype, count=count, offset=k0 * frame_bytes).reshape(k1 - k0, *shape[1:])
-        elif given.path is None:
-            stored = np.frombuffer(given.data, dtype=dtype, count=count, offset=element.value_tell + k0 * frame_bytes).reshape(k1 - k0, *shape[1:])
-        else:
+        elif given.path is not None:
             stored = np.memmap(given.path, dtype=dtype, mode="r", offset=element.value_tell + k0 * frame_bytes,
                                shape=(k1 - k0, *shape[1:]))
+        else:
+            held = given.data or b""
+            stored = np.frombuffer(held, dtype=dtype, count=count, offset=element.value_tell + k0 * frame_bytes).reshape(k1 - k0, *shape[1:])
         return stored if dtype.isnative else stored.astype(native)
 
     return frames
 
 
-def _dose(stored: np.ndarray, factor: float, out: np.ndarray | None = None) -> tuple[np.ndarray, float, float]:
+def _dose(
+    stored: NDArray[np.integer[Any]], factor: float, out: NDArray[np.float32] | None = None
+) -> tuple[NDArray[np.float32], float, float]:
     """``stored * factor`` into ``out`` (default: a new C-contiguous float32 array), and its
     minimum and maximum."""
     if stored.ndim != 3 or stored.size == 0 or stored.dtype not in STORED_DTYPES:
@@ -385,7 +412,9 @@ def _dose(stored: np.ndarray, factor: float, out: np.ndarray | None = None) -> t
     return dose, low, high
 
 
-def _scaled(frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[slice, ...], factor: float):
+def _scaled(
+    frames: Frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[slice, ...], factor: float
+) -> tuple[NDArray[np.float32], float, float]:
     """The dose and its minimum and maximum: the dose float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
     a few megabytes at a time (so the stored values are never all in memory at once)."""
     nz = shape[0]
@@ -405,7 +434,7 @@ def _scaled(frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[s
     return dose, low, high
 
 
-def read_rtdose(dicom: DicomSource, *, source: str | None = None) -> DoseGrid:
+def read_rtdose(dicom: DicomSource | DicomInput, *, source: str | None = None) -> DoseGrid:
     """Read an RT Dose into a :class:`DoseGrid` in Gy, indexed ``[z, y, x]``, axes increasing.
 
     ``dicom`` is a path, bytes (a bytearray, a memoryview) or a binary file object (read from
@@ -534,7 +563,7 @@ def _elements(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -
     """Value spans by tag of the item encoded at ``buf[pos:stop]``, and where the item ends."""
     if depth > MAX_SEQUENCE_DEPTH:
         raise _Malformed
-    found = {}
+    found: dict[int, tuple[int, int]] = {}
     while pos < stop:
         if pos + 8 > stop:
             raise _Malformed
@@ -564,7 +593,7 @@ def _elements(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -
 
 def _items(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -> tuple[list[dict[int, tuple[int, int]]], int]:
     """The items of the sequence value at ``buf[pos:stop]``, and where it ends (its delimiter, if any)."""
-    items = []
+    items: list[dict[int, tuple[int, int]]] = []
     while pos < stop:
         if pos + 8 > stop:
             raise _Malformed
@@ -592,20 +621,24 @@ def _colour(text: str) -> tuple[int, int, int] | None:
         rgb = tuple(int(float(v)) for v in text.strip(" \x00").split("\\"))
     except ValueError:
         return None
-    return rgb if len(rgb) == 3 and all(0 <= v <= 255 for v in rgb) else None  # type: ignore[return-value]
+    return rgb if len(rgb) == 3 and all(0 <= v <= 255 for v in rgb) else None
 
 
-def _contours_from_bytes(buf: bytes, implicit: bool):
+Contours = tuple[bytes, list[tuple[int, str, tuple[int, int]]], dict[int, tuple[int, int, int]]]
+
+
+def _contours_from_bytes(buf: bytes, implicit: bool) -> Contours:
     """(ROI number, geometric type, ContourData span) of every contour, walking the encoded
     sequence, and each ROI's display colour."""
-    records, colours = [], {}
+    records: list[tuple[int, str, tuple[int, int]]] = []
+    colours: dict[int, tuple[int, int, int]] = {}
     for roi in _items(buf, 0, len(buf), implicit)[0]:
-        number = roi.get(REFERENCED_ROI_NUMBER)
+        number_span = roi.get(REFERENCED_ROI_NUMBER)
         contours = roi.get(CONTOUR_SEQUENCE)
         colour = roi.get(ROI_DISPLAY_COLOR)
-        if number is None:
+        if number_span is None:
             continue
-        number = _roi_number(buf[number[0] : number[1]].strip(b" \x00"))
+        number = _roi_number(buf[number_span[0] : number_span[1]].strip(b" \x00"))
         if colour is not None:
             rgb = _colour(buf[colour[0] : colour[1]].decode("ascii", "replace"))
             if rgb is not None:
@@ -619,9 +652,12 @@ def _contours_from_bytes(buf: bytes, implicit: bool):
     return buf, records, colours
 
 
-def _contours_from_sequence(sequence: Sequence):
+def _contours_from_sequence(sequence: Sequence) -> Contours:
     """The same as :func:`_contours_from_bytes` for a sequence pydicom has already parsed."""
-    chunks, records, colours, at = [], [], {}, 0
+    chunks: list[bytes] = []
+    records: list[tuple[int, str, tuple[int, int]]] = []
+    colours: dict[int, tuple[int, int, int]] = {}
+    at = 0
     for roi in sequence:
         if "ReferencedROINumber" not in roi:
             continue
@@ -651,7 +687,7 @@ def _roi_number(value: object) -> int:
     return number
 
 
-def _contours(ds: pydicom.Dataset, source: str):
+def _contours(ds: pydicom.Dataset, source: str) -> Contours:
     element = ds.get_item(ROI_CONTOUR_SEQUENCE)
     if isinstance(element.value, bytes) and ds.original_encoding[1]:
         try:
@@ -685,7 +721,7 @@ def _roi_names(ds: pydicom.Dataset, source: str) -> dict[int, str]:
 
 def _interpreted_types(ds: pydicom.Dataset) -> dict[int, str]:
     """RT ROI Interpreted Type (``PTV``, ``CTV``, ``ORGAN``, ...) by ROI number, where given."""
-    types = {}
+    types: dict[int, str] = {}
     try:
         for item in ds.get("RTROIObservationsSequence") or []:
             kind = _text(item, "RTROIInterpretedType").upper()
@@ -696,7 +732,7 @@ def _interpreted_types(ds: pydicom.Dataset) -> dict[int, str]:
     return types
 
 
-def read_rtstruct(dicom: DicomSource, *, source: str | None = None) -> StructureSet:
+def read_rtstruct(dicom: DicomSource | DicomInput, *, source: str | None = None) -> StructureSet:
     """Read an RT Structure Set into a :class:`StructureSet` of :class:`Structure` by ROI name.
 
     ``dicom`` and ``source`` as for :func:`read_rtdose`.
@@ -751,7 +787,7 @@ def read_rtstruct(dicom: DicomSource, *, source: str | None = None) -> Structure
 
     with_closed = np.unique(numbers[filled & closed])
     chosen = filled & (closed | ~np.isin(numbers, with_closed))
-    kinds = {}
+    kinds: dict[int, str] = {}
     for c in np.flatnonzero(chosen & ~closed).tolist():
         kinds.setdefault(records[c][0], records[c][1])
     ordered = np.flatnonzero(chosen)
@@ -765,7 +801,9 @@ def read_rtstruct(dicom: DicomSource, *, source: str | None = None) -> Structure
     firsts = np.searchsorted(numbers[ordered], keys, side="left").tolist()
     lasts = np.searchsorted(numbers[ordered], keys, side="right").tolist()
 
-    volumes, markers, shadowed = {}, {}, []
+    volumes: dict[str, Structure] = {}
+    markers: dict[str, Structure] = {}
+    shadowed: list[Structure] = []
     for (number, name), a, b in zip(names.items(), firsts, lasts):
         kind = kinds.get(number, "CLOSED_PLANAR")
         try:

@@ -28,6 +28,7 @@ import math
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.dose.geometry import DoseGrid, Structure, check_kernel_inputs
@@ -57,8 +58,8 @@ class DVH:
     """
 
     roi: str
-    dose_edges: np.ndarray
-    cumulative_cc: np.ndarray
+    dose_edges: NDArray[np.float64]
+    cumulative_cc: NDArray[np.float64]
     volume_cc: float
     volume_outside_cc: float
     min: float
@@ -71,13 +72,13 @@ class DVH:
         return self.volume_outside_cc > 0.0
 
     @property
-    def cumulative_percent(self) -> np.ndarray:
+    def cumulative_percent(self) -> NDArray[np.float64]:
         if self.volume_cc <= 0:
             return np.full_like(self.cumulative_cc, np.nan)
         return 100.0 * self.cumulative_cc / self.volume_cc
 
     @property
-    def differential_cc(self) -> np.ndarray:
+    def differential_cc(self) -> NDArray[np.float64]:
         """Volume (cc) with dose in ``[dose_edges[n], dose_edges[n + 1])``."""
         return self.cumulative_cc[:-1] - self.cumulative_cc[1:]
 
@@ -111,22 +112,28 @@ class DVH:
         if wanted.kind in _EXTREMES:
             return float(getattr(self, _EXTREMES[wanted.kind])) if self.volume_cc > 0 else math.nan
         amount = wanted.amount
+        if amount is None:
+            raise InputError(f"{wanted.name} is not a DVH statistic: expected Dmax, Dmin, Dmean, Dxx, Dxxcc, VxxGy or VxxGy_cc")
         if wanted.kind is Kind.DOSE_TO_PERCENT:
             return self.dose_at_volume_cc(self.volume_cc * amount / 100) if self.volume_cc > 0 else math.nan
         if wanted.kind is Kind.DOSE_TO_CC:
             return self.dose_at_volume_cc(amount)
-        if wanted.kind in (Kind.VOLUME_PERCENT, Kind.VOLUME_CC):
-            volume = self.volume_at_dose_cc(amount)
-            if wanted.kind is Kind.VOLUME_CC or math.isnan(volume):
-                return volume
-            return 100.0 * volume / self.volume_cc
-        raise InputError(f"{wanted.name} is not a DVH statistic: expected Dmax, Dmin, Dmean, Dxx, Dxxcc, VxxGy or VxxGy_cc")
+        volume = self.volume_at_dose_cc(amount)
+        if wanted.kind is Kind.VOLUME_CC or math.isnan(volume):
+            return volume
+        return 100.0 * volume / self.volume_cc
 
 
 _EXTREMES = {Kind.DMAX: "max", Kind.DMIN: "min", Kind.DMEAN: "mean"}
 
 
-def _nodes(lo: np.ndarray, hi: np.ndarray, grid_z: np.ndarray):
+Nodes = tuple[
+    NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.float64],
+    NDArray[np.uint8], NDArray[np.float64],
+]
+
+
+def _nodes(lo: NDArray[np.float64], hi: NDArray[np.float64], grid_z: NDArray[np.float64]) -> Nodes:
     """Per plane, the z nodes of the slab's part inside the grid, between which dose is linear,
     the nodes a column through several slabs bends at, and the slab's part outside the grid."""
     z_lo = grid_z[0] - (grid_z[1] - grid_z[0]) / 2
@@ -233,9 +240,12 @@ def compute_dvh(
     return _histogram(structure.name, P, A, B, totals, h)
 
 
-def _histogram(roi: str, P, A, B, totals, h: float) -> DVH:
+def _histogram(
+    roi: str, P: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64], totals: NDArray[np.float64],
+    h: float,
+) -> DVH:
     inside, outside, integral, low, high = (float(v) for v in totals[:5])
-    n = np.arange(P.size)
+    n = np.arange(P.size, dtype=np.float64)
     cumulative = P[::-1].cumsum()[::-1] + A.cumsum() - B.cumsum() * n
     if inside <= 0:
         return DVH(roi, np.zeros(1), np.zeros(1), 0.0, outside / 1000, math.nan, math.nan, math.nan)

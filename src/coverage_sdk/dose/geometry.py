@@ -6,12 +6,17 @@ indexed ``[z, y, x]`` with every axis increasing, and contours are flat float64 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from coverage_sdk.errors import InputError
+
+if TYPE_CHECKING:
+    from coverage_sdk.dose.dicom import ReferenceDVH
 
 
 PLANE_TOLERANCE_MM = 1e-3
@@ -24,37 +29,60 @@ MAX_PLANES = 4_000
 DOSE = "DoseGrid.dose"
 
 
-def _locked(array: np.ndarray) -> np.ndarray:
+Scalar = TypeVar("Scalar", bound=np.generic)
+
+
+def _locked(array: NDArray[Scalar]) -> NDArray[Scalar]:
     """``array`` read-only, seen through a view that cannot be made writeable again."""
     array.flags.writeable = False
     return array.view()
 
 
-def _frozen(dtype: type, ndim: int, name: str, location: str):
-    """A converter to the instance's own C-contiguous, locked copy; its errors are at ``location``."""
+def _frozen(value: ArrayLike, dtype: type[Scalar], ndim: int, name: str, location: str) -> NDArray[Scalar]:
+    """The instance's own C-contiguous, locked copy of ``value``; its errors are at ``location``."""
+    if np.iscomplexobj(value):
+        raise InputError(f"{name} must be real numbers, got complex ones", location=location)
+    try:
+        array = np.array(value, dtype=dtype, order="C", copy=True)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name} must be an array of numbers", location=location) from None
+    if array.ndim != ndim:
+        raise InputError(f"{name} must be a {ndim}-d array, got shape {array.shape}", location=location)
+    return _locked(array)
 
-    def convert(value: Any) -> np.ndarray:
-        if np.iscomplexobj(value):
-            raise InputError(f"{name} must be real numbers, got complex ones", location=location)
-        try:
-            array = np.array(value, dtype=dtype, order="C", copy=True)
-        except (TypeError, ValueError, OverflowError):
-            raise InputError(f"{name} must be an array of numbers", location=location) from None
-        if array.ndim != ndim:
-            raise InputError(f"{name} must be a {ndim}-d array, got shape {array.shape}", location=location)
-        return _locked(array)
 
-    return convert
+def _grid_x(value: ArrayLike) -> NDArray[np.float64]:
+    return _frozen(value, np.float64, 1, "dose grid: x", "DoseGrid.x")
+
+
+def _grid_y(value: ArrayLike) -> NDArray[np.float64]:
+    return _frozen(value, np.float64, 1, "dose grid: y", "DoseGrid.y")
+
+
+def _grid_z(value: ArrayLike) -> NDArray[np.float64]:
+    return _frozen(value, np.float64, 1, "dose grid: z", "DoseGrid.z")
+
+
+def _contour_points(value: ArrayLike) -> NDArray[np.float64]:
+    return _frozen(value, np.float64, 2, "contour points", "Structure.points")
+
+
+def _contour_offsets(value: ArrayLike) -> NDArray[np.int64]:
+    return _frozen(value, np.int64, 1, "contour offsets", "Structure.offsets")
+
+
+def _contour_z(value: ArrayLike) -> NDArray[np.float64]:
+    return _frozen(value, np.float64, 1, "contour z", "Structure.z")
 
 
 @attrs.frozen(eq=False)
 class HandedDose:
     """A dose array its maker gives up to a :class:`DoseGrid` (the readers): taken without a copy."""
 
-    array: np.ndarray
+    array: NDArray[np.floating[Any]]
 
 
-def _dose_array(value: Any) -> np.ndarray:
+def _dose_array(value: ArrayLike | HandedDose) -> NDArray[np.floating[Any]]:
     """The grid's own locked 3-d dose array: float32 kept (the readers' choice, 4 bytes a
     voxel), anything else as float64; a :class:`HandedDose` is taken as it is."""
     if isinstance(value, HandedDose):
@@ -62,7 +90,7 @@ def _dose_array(value: Any) -> np.ndarray:
     elif np.iscomplexobj(value):
         raise InputError("dose grid: doses must be real numbers, got complex ones", location=DOSE)
     else:
-        dtype = np.float32 if getattr(value, "dtype", None) == np.float32 else np.float64
+        dtype: type[np.floating[Any]] = np.float32 if getattr(value, "dtype", None) == np.float32 else np.float64
         try:
             array = np.array(value, dtype=dtype, order="C", copy=True)
         except (TypeError, ValueError, OverflowError):
@@ -86,12 +114,12 @@ class DoseGrid:
     system stored in the file, keyed by ROI number, for comparison with ours.
     """
 
-    dose: np.ndarray = attrs.field(converter=_dose_array)
-    x: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: x", "DoseGrid.x"))
-    y: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: y", "DoseGrid.y"))
-    z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "dose grid: z", "DoseGrid.z"))
+    dose: NDArray[np.floating[Any]] = attrs.field(converter=_dose_array)
+    x: NDArray[np.float64] = attrs.field(converter=_grid_x)
+    y: NDArray[np.float64] = attrs.field(converter=_grid_y)
+    z: NDArray[np.float64] = attrs.field(converter=_grid_z)
     source: str = ""
-    reference_dvhs: dict[int, Any] = attrs.field(factory=dict)
+    reference_dvhs: Mapping[int, ReferenceDVH] = attrs.field(factory=dict)
     min_dose: float = attrs.field(init=False, default=0.0)
     max_dose: float = attrs.field(init=False, default=0.0)
 
@@ -145,9 +173,9 @@ class Structure:
 
     name: str
     number: int
-    points: np.ndarray = attrs.field(converter=_frozen(np.float64, 2, "contour points", "Structure.points"))
-    offsets: np.ndarray = attrs.field(converter=_frozen(np.int64, 1, "contour offsets", "Structure.offsets"))
-    z: np.ndarray = attrs.field(converter=_frozen(np.float64, 1, "contour z", "Structure.z"))
+    points: NDArray[np.float64] = attrs.field(converter=_contour_points)
+    offsets: NDArray[np.int64] = attrs.field(converter=_contour_offsets)
+    z: NDArray[np.float64] = attrs.field(converter=_contour_z)
     kind: str = "CLOSED_PLANAR"
     colour: tuple[int, int, int] | None = None
     interpreted_type: str | None = None
@@ -180,8 +208,8 @@ class Structure:
 
     @classmethod
     def from_contours(
-        cls, name: str, number: int, contours: list[tuple[float, np.ndarray]], kind: str = "CLOSED_PLANAR"
-    ) -> "Structure":
+        cls, name: str, number: int, contours: list[tuple[float, ArrayLike]], kind: str = "CLOSED_PLANAR"
+    ) -> Structure:
         """Build from ``[(z, (n, 2) xy array), ...]`` in any order."""
         ordered = sorted(contours, key=lambda c: c[0])
         arrays = [np.asarray(xy, dtype=np.float64).reshape(-1, 2) for _, xy in ordered]
@@ -194,7 +222,7 @@ class Structure:
     def is_empty(self) -> bool:
         return self.z.size == 0
 
-    def plane_starts(self) -> np.ndarray:
+    def plane_starts(self) -> NDArray[np.int64]:
         """Index of the first contour of each plane, then the contour count: contours within
         PLANE_TOLERANCE_MM of a plane's first contour lie on that plane."""
         starts = [0] if self.z.size else []
@@ -204,11 +232,11 @@ class Structure:
         return np.asarray([*starts, self.z.size], dtype=np.int64)
 
     @property
-    def planes(self) -> np.ndarray:
+    def planes(self) -> NDArray[np.float64]:
         """The distinct z positions that hold contours, increasing."""
         return np.unique(self.z)
 
-    def contours_on(self, z: float, tol: float = PLANE_TOLERANCE_MM) -> list[np.ndarray]:
+    def contours_on(self, z: float, tol: float = PLANE_TOLERANCE_MM) -> list[NDArray[np.float64]]:
         """The (n, 2) contours lying on plane ``z``."""
         return [
             self.points[self.offsets[c] : self.offsets[c + 1]]

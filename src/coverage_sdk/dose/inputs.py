@@ -102,7 +102,8 @@ def dicom_input(value: object, *, source: str | None = None, function: str = "re
 
 
 def _read_stream(stream: Any, source: str, function: str) -> bytes:
-    chunks, total = [], 0
+    chunks: list[bytes] = []
+    total = 0
     while True:
         chunk = stream.read(READ_CHUNK_BYTES)
         if isinstance(chunk, str):

@@ -183,7 +183,7 @@ def _plan_index(case: Case, plan: Plan) -> int:
     return plans.index(plan) if plan in plans else 0
 
 
-def case_file(base_dir: str | os.PathLike | None, relative: str, location: str) -> Path:
+def case_file(base_dir: str | os.PathLike[str] | None, relative: str, location: str) -> Path:
     """The file ``relative`` names inside ``base_dir`` (the case's folder; the working folder when
     None), checked without opening it: a relative path without ``..``, not leaving the folder
     through a symbolic link, a regular file of at most MAX_DICOM_BYTES. Anything else is an
@@ -210,7 +210,8 @@ def case_file(base_dir: str | os.PathLike | None, relative: str, location: str) 
 def dicom_paths(case: Case, plan: Plan) -> tuple[Path, Path]:
     """The plan's RT Dose and RT Structure Set files inside the case's folder (:func:`case_file`)."""
     where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
-    return tuple(case_file(case.base_dir, getattr(plan.dicom, name), f"{where}.{name}") for name in DICOM_FIELDS)
+    rtdose, rtstruct = (case_file(case.base_dir, getattr(plan.dicom, name), f"{where}.{name}") for name in DICOM_FIELDS)
+    return rtdose, rtstruct
 
 
 def check_case_files(case: Case) -> None:
@@ -231,6 +232,8 @@ def read_plan(case: Case, plan: Plan) -> PlanDose:
     """The plan's DICOM: from the case's ``files`` (read once per case), else from its folder (read
     once per version of its files: path, modification time, size). Errors name the file as the
     case gives it and the JSON path (then the DICOM tag), never the host's folder."""
+    if plan.dicom is None:
+        raise InputError("the plan gives no DICOM files", location=f"radiation.plans[{_plan_index(case, plan)}].dicom")
     names = (plan.dicom.rtdose, plan.dicom.rtstruct)
     where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
     started = time.perf_counter()

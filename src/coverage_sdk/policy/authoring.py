@@ -93,6 +93,10 @@ def _not_given(facts: Facts, paths: Sequence[str]) -> Iterator[tuple[str, str]]:
     return ((p, f"{label(p)} is not given") for p in paths)
 
 
+def _paths(paths: Iterable[str]) -> tuple[str, ...]:
+    return tuple(paths)
+
+
 @attrs.frozen
 class FactCondition:
     """A test over the values of ``needs``: True (met), False (not met) or None (undecided).
@@ -105,11 +109,11 @@ class FactCondition:
     into words for a reason ("margin status is negative").
     """
 
-    needs: tuple[str, ...] = attrs.field(converter=tuple)
+    needs: tuple[str, ...] = attrs.field(converter=_paths)
     test: Callable[..., bool | None]
     describe: Callable[..., str]
     required: tuple[str, ...] = attrs.field(
-        converter=tuple, default=attrs.Factory(lambda self: self.needs, takes_self=True)
+        converter=_paths, default=attrs.Factory(lambda self: self.needs, takes_self=True)
     )  # fmt: skip
     why_unknown: Callable[[Facts, Sequence[str]], Iterable[tuple[str, str]]] = _not_given
     _one: str | None = attrs.field(init=False, repr=False, eq=False)
@@ -406,7 +410,7 @@ class Exclusion:
     reason: str
 
 
-class _Template(dict):
+class _Template(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         raise KeyError(f"no version parameter {key!r}")
 
@@ -415,9 +419,7 @@ def _fill(text: str | None, parameters: Mapping[str, Any]) -> Any:
     return text.format_map(_Template(parameters)) if text and "{" in text else text
 
 
-def _bind_citation(citation: Citation | None, parameters: Mapping[str, Any]) -> Citation | None:
-    if citation is None:
-        return None
+def _bind_citation(citation: Citation, parameters: Mapping[str, Any]) -> Citation:
     return Citation(citation.document, _fill(citation.section, parameters), _fill(citation.quote, parameters))
 
 
@@ -445,7 +447,7 @@ def _bind_exclusion(exclusion: Exclusion, parameters: Mapping[str, Any]) -> Excl
 def _bind_otherwise(otherwise: Otherwise, parameters: Mapping[str, Any]) -> Otherwise:
     return attrs.evolve(
         otherwise, reason=_fill(otherwise.reason, parameters), id=_fill(otherwise.id, parameters),
-        text=_fill(otherwise.text, parameters), citation=_bind_citation(otherwise.citation, parameters),
+        text=_fill(otherwise.text, parameters), citation=None if otherwise.citation is None else _bind_citation(otherwise.citation, parameters),
         interpretation=_fill(otherwise.interpretation, parameters),
     )  # fmt: skip
 
@@ -634,8 +636,8 @@ class Policy:
                     yield from rule.scope.walk()
                 for remark, _ in rule.remarks:
                     yield from remark.walk()
-        for rule in self.prior_authorization:
-            yield from rule.when.walk()
+        for prior in self.prior_authorization:
+            yield from prior.when.walk()
 
     def version_for(self, day: dt.date) -> Version | None:
         return next((v for v in self.versions if v.in_force(day)), None)
@@ -653,7 +655,7 @@ class Policy:
             codes = ", ".join(p.code for p in case.procedures)
             return self._not_applicable(case, audit, version, f"None of the procedure codes in the request ({codes}) is a service covered by this policy ({', '.join(self.services.all)}).")
         if version is None and self.origin is not None and case.date_of_service >= self.origin:
-            return self._not_encoded(case, audit)
+            return self._not_encoded(case, audit, self.origin)
         if version is None:
             return self._not_applicable(case, audit, None, f"No version of this policy was in force on the date of service, {case.date_of_service.isoformat()}.")
         if self.lines_of_business and case.line_of_business and case.line_of_business not in self.lines_of_business:
@@ -735,8 +737,8 @@ class Policy:
             decided = (otherwise.outcome, [otherwise.reason, *self._requirements(version, evaluation)])
         blocking = [rule for rule in unknown if rule.outcome is not decided[0]]
         if not blocking:
-            if exclusion is None and decided[0] is version.otherwise.outcome and version.otherwise.id and all(r is not Result.MET for _, r in results):
-                otherwise = version.otherwise
+            otherwise = version.otherwise
+            if exclusion is None and decided[0] is otherwise.outcome and otherwise.id and all(r is not Result.MET for _, r in results):
                 evaluation.trail.append(CriterionResult(
                     otherwise.id, otherwise.text or otherwise.reason, str(otherwise.citation), Result.MET,
                     interpretation=otherwise.interpretation,
@@ -801,12 +803,12 @@ class Policy:
             items.append(_line_item(procedure, approved, outcome, reason))
         return items
 
-    def _not_encoded(self, case: Case, audit: Audit) -> Determination:
+    def _not_encoded(self, case: Case, audit: Audit, origin: dt.date) -> Determination:
         """A date inside the policy's life whose text is not encoded: a person reads the version then in force."""
         first = self.versions[0].effective_from.isoformat() if self.versions else "none"
         day = case.date_of_service.isoformat()
         message = (
-            f"The date of service {day} falls in this policy's life (origin {self.origin.isoformat()}), but the text "
+            f"The date of service {day} falls in this policy's life (origin {origin.isoformat()}), but the text "
             f"then in force is not encoded (the first encoded version is of {first})."
         )
         determination = self._not_applicable(case, audit, None, "")

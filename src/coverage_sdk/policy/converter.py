@@ -22,7 +22,9 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 from cattrs.cols import is_mapping, is_sequence, list_structure_factory, mapping_structure_factory
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    AttributeValidationNote, ClassValidationError, ForbiddenExtraKeysError, IterableValidationError,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
@@ -31,13 +33,14 @@ from coverage_sdk.policy.facts import JSON_ATOMS
 from coverage_sdk.errors import InputError
 
 T = TypeVar("T")
+Hook = Callable[[Any, Any], Any]
 _CASE_CLASSES = (  # leaves first: generated hooks look up their fields' hooks when made
     model.Patient, model.Procedure, model.PriorService, model.Request, model.Diagnosis, model.Tumor, model.Iort, model.PlanDicom,
     model.Plan, model.Structures, model.OarConstraint, model.Radiation, model.Case,
 )  # fmt: skip
 
 
-def _strict(kind: type, name: str):
+def _strict(kind: type, name: str) -> Hook:
     def structure(value: Any, _: type) -> Any:
         if isinstance(value, bool) and kind is not bool:
             raise TypeError(f"expected {name}, got a boolean")
@@ -83,8 +86,8 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
         raise ValueError(f"{value!r} is not a date-time ({exc})") from None
 
 
-def _container(kind: type, name: str):
-    def check(structure):
+def _container(kind: type, name: str) -> Callable[[Hook], Hook]:
+    def check(structure: Hook) -> Hook:
         def structure_checked(value: Any, cls: type) -> Any:
             if not isinstance(value, kind):
                 raise TypeError(f"expected {name}, got {_json_type(value)}")
@@ -95,7 +98,7 @@ def _container(kind: type, name: str):
     return check
 
 
-def _bare_code(structure, value: Any, cls: type) -> Any:
+def _bare_code(structure: Hook, value: Any, cls: type) -> Any:
     """A diagnosis may be given as a bare code string."""
     return structure({"code": value} if isinstance(value, str) else value, cls)
 
@@ -141,7 +144,8 @@ def get_converter() -> cattrs.Converter:
     )
     converter.register_unstructure_hook_func(lambda t: t == dict[str, Any], _unstructure_json_object(converter))
     for cls in _CASE_CLASSES:
-        overrides = {"base_dir": override(omit=True), "files": override(omit=True)} if cls is model.Case else {}
+        # Any: mypy matches a ** dict against every keyword parameter, the _cattrs_ flags too
+        overrides: dict[str, Any] = {"base_dir": override(omit=True), "files": override(omit=True)} if cls is model.Case else {}
         structure = _container(dict, "an object")(
             make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)
         )
@@ -178,8 +182,7 @@ def _problems(exc: BaseException, path: Path_) -> list[tuple[Path_, str]]:
         found: list[tuple[Path_, str]] = []
         with_notes, without = exc.group_exceptions()
         for sub, note in with_notes:
-            name = getattr(note, "name", None)
-            child = getattr(note, "index", None) if name is None else name
+            child = note.name if isinstance(note, AttributeValidationNote) else note.index
             found += _problems(sub, (*path, child))
         for sub in without:
             found += _problems(sub, path)
@@ -210,7 +213,7 @@ class _Rejected:
         self.problem = problem
 
 
-class _Object(dict):
+class _Object(dict[str, Any]):
     """A JSON object that remembers the keys it held more than once."""
 
     duplicates: tuple[str, ...] = ()
@@ -220,7 +223,12 @@ def _object(pairs: list[tuple[str, Any]]) -> _Object:
     found = _Object(pairs)
     if len(found) != len(pairs):
         seen: set[str] = set()
-        found.duplicates = tuple(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+        repeated: dict[str, None] = {}
+        for key, _ in pairs:
+            if key in seen:
+                repeated[key] = None
+            seen.add(key)
+        found.duplicates = tuple(repeated)
     return found
 
 

@@ -77,7 +77,9 @@ def looser_constraints(case: Case) -> Iterator[Finding]:
     from coverage_sdk.dose.constraint_library import looser_than_published
 
     radiation = case.radiation
-    for index, item in enumerate(radiation.oar_constraints if radiation else ()):
+    if radiation is None:
+        return
+    for index, item in enumerate(radiation.oar_constraints):
         try:
             published = looser_than_published(item.organ, item.constraint, item.source)
         except ValueError:
@@ -108,7 +110,9 @@ def dicom_disagreements(case: Case) -> Iterator[Finding]:
     from coverage_sdk.dose import plan_values
 
     radiation = case.radiation
-    for index, plan in enumerate(radiation.plans if radiation else ()):
+    if radiation is None:
+        return
+    for index, plan in enumerate(radiation.plans):
         if plan.dicom is None or not plan.metrics:
             continue
         try:

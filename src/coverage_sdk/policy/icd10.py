@@ -8,6 +8,7 @@ digestive organs, C76-C80 secondary or unspecified) infer nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from coverage_sdk.policy.model import SarcomaLocation, TumorSite
 
@@ -84,7 +85,10 @@ def contradicts(code: str, site: TumorSite) -> TumorSite | None:
     return coded
 
 
-def _lookup(code: str, table: dict):
+Value = TypeVar("Value")
+
+
+def _lookup(code: str, table: dict[str, Value]) -> Value | None:
     normalized = normalize(code)
     longest = max(map(len, table))
     for length in range(min(len(normalized), longest), 2, -1):
@@ -93,8 +97,8 @@ def _lookup(code: str, table: dict):
     return None
 
 
-def _agreed(codes: Iterable[str], table: dict):
-    found = {}
+def _agreed(codes: Iterable[str], table: dict[str, Value]) -> tuple[Value, str] | None:
+    found: dict[Value, str] = {}
     for code in codes:
         value = _lookup(code, table)
         if value is not None:

@@ -191,7 +191,7 @@ def _lower(value: str | None) -> str | None:
     return None if value is None else value.strip().lower()
 
 
-def _t_stage(instance: Any, attribute: attrs.Attribute, value: str | None) -> None:
+def _t_stage(instance: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
     if value is not None and not T_STAGE.match(value):
         raise ValueError(f"'{attribute.name}' must be a T stage (Tis, T0, T1..T4 with an optional sub-letter): {value!r}")
 
@@ -218,7 +218,7 @@ def relative_path_problem(value: str) -> str | None:
     return None
 
 
-def _relative_path(instance: Any, attribute: attrs.Attribute, value: str) -> None:
+def _relative_path(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     problem = relative_path_problem(value)
     if problem:
         raise ValueError(f"'{attribute.name}' {problem}")

@@ -18,8 +18,9 @@ from coverage_sdk.render.html import case_html
 def plan_figure(case: Case) -> tuple[bytes, str] | None:
     """The DVH comparison PNG of the case's plans given as DICOM, and its provenance; None
     when fewer than two plans come as DICOM."""
-    plans = [p for p in (case.radiation.plans if case.radiation else []) if p.dicom is not None]
-    if len(plans) < 2:
+    radiation = case.radiation
+    plans = [(p, p.dicom) for p in (radiation.plans if radiation else []) if p.dicom is not None]
+    if radiation is None or len(plans) < 2:
         return None
     from coverage_sdk.dose.plan_values import PlanDose, find_roi
     from coverage_sdk.render.dvh_plot import Limit, PlottedPlan, dvh_figure, png_bytes, provenance, require_matplotlib
@@ -27,15 +28,15 @@ def plan_figure(case: Case) -> tuple[bytes, str] | None:
     require_matplotlib()
     base = Path(case.base_dir or ".")
     plotted = []
-    for plan in plans:
-        rtdose, rtstruct = base / plan.dicom.rtdose, base / plan.dicom.rtstruct
+    for plan, dicom in plans:
+        rtdose, rtstruct = base / dicom.rtdose, base / dicom.rtstruct
         technique = "3dcrt" if plan.technique is PlanTechnique.THREE_D_CRT else "imrt"
         plotted.append(PlottedPlan(plan.label, technique, PlanDose.read(plan.label, rtdose, rtstruct), (str(rtdose), str(rtstruct))))
     names = list(plotted[0].dose.structures)
-    structures = case.radiation.structures
+    structures = radiation.structures
     wanted = [r for r in (structures.bone, structures.joint) if r] if structures else []
     limits = []
-    for item in case.radiation.oar_constraints:
+    for item in radiation.oar_constraints:
         roi = find_roi(names, item.organ)
         if roi is not None:
             wanted.append(roi)

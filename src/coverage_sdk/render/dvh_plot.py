@@ -133,7 +133,8 @@ def dvh_figure(plans: Sequence[PlottedPlan], rois: Sequence[str], limits: Sequen
         for plan in plans:
             dvh = plan.dose.dvh(roi)
             style = "--" if plan.technique == "3dcrt" else "-"
-            light = sum(colours[roi]) > 2.6 if isinstance(colours[roi], tuple) else False
+            colour = colours[roi]
+            light = sum(colour) > 2.6 if isinstance(colour, tuple) else False
             (line,) = axes.plot(
                 dvh.dose_edges, dvh.cumulative_percent, linestyle=style, color=colours[roi], linewidth=2,
                 label=f"{roi}{' (target)' if roi == target else ''}, {plan.label}",
@@ -191,13 +192,16 @@ def dvh_figure(plans: Sequence[PlottedPlan], rois: Sequence[str], limits: Sequen
 def _volume_point(rule: Any, volume_cc: float) -> tuple[float, float] | None:
     """A dose-volume limit as (Gy, %): ``V20Gy < 30 %`` at (20, 30), ``D2cc < 50 Gy`` at (50, 2 cc in %)."""
     limited = metric(rule.metric)
+    amount = limited.amount
+    if amount is None:
+        return None
     if limited.kind is Kind.VOLUME_PERCENT or limited.kind is Kind.VOLUME_CC:
         volume = rule.limit if rule.unit.strip() == "%" else (100.0 * rule.limit / volume_cc if volume_cc > 0 else None)
-        return None if volume is None else (limited.amount, volume)
+        return None if volume is None else (amount, volume)
     if limited.kind is Kind.DOSE_TO_PERCENT:
-        return rule.limit, limited.amount
+        return rule.limit, amount
     if limited.kind is Kind.DOSE_TO_CC:
-        return (rule.limit, 100.0 * limited.amount / volume_cc) if volume_cc > 0 else None
+        return (rule.limit, 100.0 * amount / volume_cc) if volume_cc > 0 else None
     return None
 
 

@@ -56,7 +56,8 @@ def payer_note(dets: Sequence[Determination], payer: str | None) -> str:
 
 def specific_reasons(det: Determination) -> tuple[list[str], list[str]]:
     """The reasons about this case, and the requirements of other cancer sites set apart."""
-    own, other = [], []
+    own: list[str] = []
+    other: list[str] = []
     for reason in det.reasons:
         (other if OTHER_SITE_REASON.search(reason) and len(det.reasons) > 1 else own).append(reason)
     return own or list(det.reasons[:1]), other

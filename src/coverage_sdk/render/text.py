@@ -91,10 +91,10 @@ def details(n: int, det: Determination, out: _Lines, trail: str) -> None:
     out.add(f"Details of {n}. {det.policy_id}", 0)
     numbers = review.citations(det)
     if trail == "full":
-        _, other = review.specific_reasons(det)
-        if other:
+        _, other_sites = review.specific_reasons(det)
+        if other_sites:
             out.add("Requirements for other cancer sites:", 2)
-            for reason in other:
+            for reason in other_sites:
                 out.add(f"- {reason}", 4)
     if det.criteria:
         deciding, not_applying, other = review.ordered(det) if trail != "full" else (review.branches(det), [], [])

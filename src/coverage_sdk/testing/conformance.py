@@ -18,9 +18,9 @@ import os
 import re
 import sys
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -82,6 +82,13 @@ def _quote_of(citation: str) -> str | None:
     return match.group(1) if match else None
 
 
+T = TypeVar("T")
+
+
+def _paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, ...]:
+    return tuple(Path(p) for p in paths)
+
+
 @attrs.define
 class Conformance:
     """The conformance suite for the installed policy ``policy_id``.
@@ -93,7 +100,7 @@ class Conformance:
 
     policy_id: str
     policy_text: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
-    examples: tuple[Path, ...] = attrs.field(default=(), converter=lambda paths: tuple(Path(p) for p in paths))
+    examples: tuple[Path, ...] = attrs.field(default=(), converter=_paths)
     host: PluginHost | None = None
     _cache: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
 
@@ -108,10 +115,11 @@ class Conformance:
             raise ValueError(f"no conformance check {check!r} (checks: {', '.join(CHECKS)})")
         getattr(self, f"check_{check}")()
 
-    def _cached(self, key: str, make: Any) -> Any:
+    def _cached(self, key: str, make: Callable[[], T]) -> T:
         if key not in self._cache:
             self._cache[key] = make()
-        return self._cache[key]
+        value: T = self._cache[key]
+        return value
 
     # --- what is checked ---------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import generate_uid
+from pydicom.uid import UID, generate_uid
 
 from coverage_sdk.dose.geometry import Structure
 
@@ -140,9 +140,9 @@ def _uid(*parts: bytes | str) -> str:
 def _file(sop_class: str, modality: str, uid: str, encoding: Encoding, patient: tuple[str, str], frame: str) -> Dataset:
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = encoding.value
-    ds.file_meta.MediaStorageSOPClassUID = sop_class
-    ds.file_meta.MediaStorageSOPInstanceUID = uid
+    ds.file_meta.TransferSyntaxUID = UID(encoding.value)
+    ds.file_meta.MediaStorageSOPClassUID = UID(sop_class)
+    ds.file_meta.MediaStorageSOPInstanceUID = UID(uid)
     ds.file_meta.ImplementationVersionName = "COVERAGE_SDK"  # pydicom's default names its version
     ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = sop_class, uid, modality
     ds.PatientName, ds.PatientID = patient
@@ -195,8 +195,8 @@ def _stored_axes(orientation: str) -> tuple[tuple[int, int, int], tuple[float, f
         raise ValueError(f"orientation must be one of {', '.join(ORIENTATIONS)}, got {orientation!r}")
     row, column = (np.array(v, dtype=float) for v in ORIENTATIONS[orientation])
     directions = (row, column, np.cross(row, column))
-    axes = tuple(int(np.argmax(np.abs(d))) for d in directions)
-    return axes, tuple(float(d[a]) for d, a in zip(directions, axes))
+    a0, a1, a2 = (int(np.argmax(np.abs(d))) for d in directions)
+    return (a0, a1, a2), (float(directions[0][a0]), float(directions[1][a1]), float(directions[2][a2]))
 
 
 def _dvh_item(dvh: StoredDVH) -> Dataset:

@@ -21,7 +21,7 @@ from coverage_sdk.dose import plan_values
 from coverage_sdk.dose.plan_values import PRECISION, PlanValue
 from coverage_sdk.errors import InputError
 from coverage_sdk.policy.facts import Facts
-from coverage_sdk.policy.model import Case, Plan, PlanTechnique
+from coverage_sdk.policy.model import Case, Plan, PlanDicom, PlanTechnique
 
 PLAN_NAMES = {PlanTechnique.THREE_D_CRT: "3D", PlanTechnique.IMRT: "IMRT"}
 
@@ -89,6 +89,7 @@ def locate(case: Case, metric: Metric, technique: PlanTechnique) -> PlanValue | 
         return f"radiation.structures.{metric.role} does not name the {metric.role} ROI whose {metric.key} the {name} plan must give"
     submitted = plan_values.submitted(plan, roi, metric.key)
     if submitted is not None and not 0.0 <= submitted <= 100.0:
+        assert case.radiation is not None  # _plan found the plan among its plans
         where = f"radiation.plans[{case.radiation.plans.index(plan)}].metrics.{roi}.{metric.key}"
         raise InputError(f"expected a percentage from 0 to 100, got {submitted!r}", location=where)
     if plan.dicom is None and submitted is None:
@@ -96,14 +97,17 @@ def locate(case: Case, metric: Metric, technique: PlanTechnique) -> PlanValue | 
             f"the {name} plan {plan.label!r} has neither DICOM (dicom.rtdose, dicom.rtstruct) "
             f"nor a submitted metrics[{roi!r}].{metric.key}"
         )
-    computed, notes = (None, ()) if plan.dicom is None else _computed(case, plan, metric, roi)
+    computed, notes = (None, ()) if plan.dicom is None else _computed(case, plan, plan.dicom, metric, roi)
     submitted = None if submitted is None else round(submitted, PRECISION)
     return PlanValue(plan.label, metric.key, computed, submitted, roi=roi, notes=notes)
 
 
 def unknown(facts: Facts, paths: Sequence[str]) -> Iterator[tuple[str, str]]:
     """Each unknown plan value, with why it is unknown and how to supply it."""
-    return ((path, locate(facts.case, *_LOCATIONS[path])) for path in paths)
+    for path in paths:
+        found = locate(facts.case, *_LOCATIONS[path])
+        if isinstance(found, str):
+            yield path, found
 
 
 def value(case: Case, metric: Metric, technique: PlanTechnique) -> float | None:
@@ -130,9 +134,9 @@ def sources(case: Case, metric: Metric) -> dict[str, object]:
     return out
 
 
-def _computed(case: Case, plan: Plan, metric: Metric, roi: str) -> tuple[float, tuple[str, ...]]:
+def _computed(case: Case, plan: Plan, files: PlanDicom, metric: Metric, roi: str) -> tuple[float, tuple[str, ...]]:
     dicom = plan_values.read_plan(case, plan)
-    dose_path, structures_path = plan.dicom.rtdose, plan.dicom.rtstruct
+    dose_path, structures_path = files.rtdose, files.rtstruct
     if roi not in dicom.structures:
         names = ", ".join(sorted(dicom.structures)) or "none"
         raise InputError(

@@ -69,8 +69,8 @@ def _leaf(
 
 
 def _one_of(id: str, text: str, citation: Citation, path: str, accepted: Sequence[Any], finding: Callable[[Any], str], **kw: Any) -> Criterion:
-    accepted = frozenset(accepted)
-    return _leaf(id, text, citation, path, lambda value: value in accepted, finding, **kw)
+    allowed = frozenset(accepted)
+    return _leaf(id, text, citation, path, lambda value: value in allowed, finding, **kw)
 
 
 def _site(id: str, text: str, citation: Citation, *sites: TumorSite) -> Criterion:

@@ -22,7 +22,7 @@ from coverage_sdk.dose.plan_values import PlanDose, PlanValue
 from coverage_sdk.errors import InputError
 from coverage_sdk.policy import logic
 from coverage_sdk.policy.facts import Facts
-from coverage_sdk.policy.model import Case, Plan, PlanTechnique, Result, SummaryRow
+from coverage_sdk.policy.model import Case, Plan, PlanTechnique, Radiation, Result, SummaryRow
 from coverage_sdk_imrt_oar_proximity.compare_plans import parsed, summary_row, unit_of
 
 FACT = "oar.comparison"
@@ -76,10 +76,10 @@ class ConstraintRow:
         }  # fmt: skip
 
 
-def _plans(case: Case) -> dict[str, tuple[int, Plan]]:
+def _plans(radiation: Radiation) -> dict[str, tuple[int, Plan]]:
     """The first 3D-CRT and the first IMRT plan, with their index in ``radiation.plans``."""
     found: dict[str, tuple[int, Plan]] = {}
-    for index, plan in enumerate(case.radiation.plans):
+    for index, plan in enumerate(radiation.plans):
         found.setdefault(PLAN_NAMES[plan.technique], (index, plan))
     return found
 
@@ -121,7 +121,7 @@ def comparison(case: Case) -> list[ConstraintRow] | None:
     radiation = case.radiation
     if radiation is None or not radiation.oar_constraints:
         return None
-    plans = _plans(case)
+    plans = _plans(radiation)
     dicoms = {name: _dicom(case, index, plan) for name, (index, plan) in plans.items()}
     rows = []
     for i, item in enumerate(radiation.oar_constraints):
@@ -147,7 +147,7 @@ def comparison(case: Case) -> list[ConstraintRow] | None:
         looser = looser_than_published(item.organ, item.constraint, item.source)
         rows.append(ConstraintRow(
             item.organ, item.constraint, item.source,
-            f"{named.family}{' ' + named.protocol if named and named.protocol else ''} ({named.kind})" if named else None,
+            f"{named.family}{' ' + named.protocol if named.protocol else ''} ({named.kind})" if named else None,
             f"looser than {looser.label}; {looser.citation}" if looser else None,
             values,
             summary_row(item.organ, item.constraint, item.source, *(v.value if v else None for v in values.values())),
