@@ -5,7 +5,7 @@
 scenarios in the same run: the machine as it is, then with one competing CPU-bound process
 per available CPU (a vendor's shared server). Each scenario is rounds of N SDK runs and one
 dicompyler-core run, a ratio per round; every time and ratio is printed as median (min-max),
-with the load average. Then peak memory, the SDK's reading times, a per-ROI agreement table,
+with the load average and the SDK's CPU time per run. Then peak memory, the SDK's reading times, a per-ROI agreement table,
 and the peak memory of files -> DVHs on the breast plan's dose grid resampled 4x finer along
 x and y (``--memory`` for that alone). ``python benchmarks/run.py --accuracy`` runs both on
 the analytic phantoms of tests/phantoms.py (written to RT files for dicompyler-core) and prints their errors against
@@ -96,6 +96,8 @@ def _scenario(label: str, repeat_sdk: int, repeat_dicompyler: int) -> tuple[dict
         print(f"{result['tool']:44s} {_spread(times, 1e3):>28s} {result['peak_rss_mb']:7.0f} MB")
     print(f"ratio dicompyler-core / SDK (median SDK time of the same round), {len(rounds)} rounds:"
           f" {_spread(ratios, unit='x')}")
+    cpu = [t for sdk, _ in rounds for t in sdk["cpu_times"]]
+    print(f"SDK CPU time per run (process time, every thread, less sensitive to other load): {_spread(cpu, 1e3)}")
     return rounds[0]
 
 

@@ -107,10 +107,11 @@ cdef inline void _column(
     const int64_t* nk, const double* nf, const double* npos, int64_t a, int64_t b, double weight, double h, double top,
 ) noexcept nogil:
     # the dose pieces of one interpolated sample's column: nodes a .. b-1, weight = its area;
-    # T accumulates [mass, dose integral, min, max]
+    # T accumulates [mass, dose integral, min, max, pieces left out] (summed here first, so
+    # that they stay in registers while the pieces go to the histogram)
     cdef int64_t ck[2]
     cdef double cv[2]
-    cdef double da, db, ua, ub, m
+    cdef double da, db, ua, ub, m, t_mass = 0.0, t_int = 0.0, t_min, t_max, t_out = 0.0
     cdef int64_t n
     ck[0] = -1
     ck[1] = -1
@@ -118,18 +119,25 @@ cdef inline void _column(
     cv[1] = 0.0
     da = _node_value(corner, nk[a], nf[a], plane, nx, fx, fy, ck, cv)
     ua = da / h
+    t_min = da
+    t_max = da
     for n in range(a + 1, b):
         db = _node_value(corner, nk[n], nf[n], plane, nx, fx, fy, ck, cv)
         ub = db / h
         m = weight * (npos[n] - npos[n - 1])
         if not _ramp(hist, m, ua, ub, top):
-            T[4] += 1
-        T[0] += m
-        T[1] += m * (da + db) / 2
-        T[2] = min(T[2], min(da, db))
-        T[3] = max(T[3], max(da, db))
+            t_out = t_out + 1
+        t_mass = t_mass + m
+        t_int = t_int + m * (da + db) / 2
+        t_min = min(t_min, db)
+        t_max = max(t_max, db)
         da = db
         ua = ub
+    T[0] += t_mass
+    T[1] += t_int
+    T[2] = min(T[2], t_min)
+    T[3] = max(T[3], t_max)
+    T[4] += t_out
 
 
 cdef inline double* _fresh(double* T) noexcept nogil:
@@ -196,19 +204,29 @@ cdef inline void _advance(
 cdef inline void _close_columns(
     double* hist, double* T, const dose_t* row, Py_ssize_t plane, const int64_t* nk, const double* nf,
     const double* npos, const unsigned char* keep, const int64_t* node_offsets, const int64_t* runs,
-    const int64_t* row_order, int64_t q0, int64_t q1, int64_t q, int64_t* ce, int64_t* at, double* value,
-    Py_ssize_t nx, double area, double h, double top,
+    const int64_t* row_order, int64_t q0, int64_t q1, int64_t p0, int64_t p1, int64_t q, int64_t* ce, int64_t* at,
+    double* value, Py_ssize_t nx, double area, double h, double top,
 ) noexcept nogil:
-    # end the columns still open at plane q's cells (those the next plane did not continue);
-    # runs is the (n, 4) run table, row_order[q0:q1] plane q's runs in this row
-    cdef int64_t w, r, i
+    # end the columns still open at plane q's cells: those of its runs row_order[q0:q1] that the
+    # next plane's runs row_order[p0:p1] do not cover (runs is the (n, 4) run table; both lists
+    # are in increasing order along the row and disjoint within themselves)
+    cdef int64_t w, r, i, c, e, i1, w2 = p0
     for w in range(q0, q1):
         r = row_order[w]
-        for i in range(max(runs[4 * r + 2], 0), min(runs[4 * r + 3], nx)):
-            if ce[i] == q:
+        c = max(runs[4 * r + 2], 0)
+        i1 = min(runs[4 * r + 3], nx)
+        while c < i1:
+            while w2 < p1 and min(runs[4 * row_order[w2] + 3], nx) <= c:
+                w2 = w2 + 1
+            if w2 < p1 and max(runs[4 * row_order[w2] + 2], 0) <= c:
+                c = min(runs[4 * row_order[w2] + 3], nx)
+                continue
+            e = i1 if w2 >= p1 else min(i1, max(runs[4 * row_order[w2] + 2], 0))
+            for i in range(c, e):
                 _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h, top,
                          &at[i], &value[i])
                 ce[i] = -1
+            c = e
 
 
 def accumulate(
@@ -264,7 +282,8 @@ def accumulate(
     cdef double* fyp
     cdef int64_t* ixp
     cdef int64_t* jyp
-    cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub, u, v, q, q0, q1, ww
+    cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub, u, v, q, q0, q1, ww, nl, n1, k1
+    cdef double f1, m1
     cdef int64_t* at
     cdef double* value
     cdef int64_t* ce
@@ -345,6 +364,23 @@ def accumulate(
                     v = v + 1
                 live = j >= 0 and j < ny and node_offsets[p] + 1 < node_offsets[p + 1]
                 chain = live and p == q + 1
+                # a column continued from plane q has reached q's last kept node nl; where one kept node
+                # n1 follows it up to p's last node, the column's piece in p is nl -> n1, the same for
+                # every such cell (taken below without walking the nodes)
+                n1 = -1
+                if chain:
+                    nl = -1
+                    for n in range(node_offsets[q] + 1, node_offsets[q + 1]):
+                        if keep[n]:
+                            nl = n
+                    if nl >= 0:
+                        for n in range(nl + 1, node_offsets[p + 1]):
+                            if keep[n]:
+                                n1 = n if n1 == -1 else -2
+                    if n1 >= 0:
+                        k1 = nk[n1]
+                        f1 = nf[n1]
+                        m1 = area * (npos[n1] - npos[nl])
                 for ww in range(u, v):
                     r = row_order[ww]
                     i0 = runs[r, 2]
@@ -367,6 +403,23 @@ def accumulate(
                     a = node_offsets[p]
                     b = node_offsets[p + 1] - 1
                     for i in range(i0, i1):
+                        if n1 >= 0 and ce[i] == q and at[i] == nl:
+                            # (as _advance would: the same operations in the same order)
+                            da = value[i]
+                            if f1 == 0.0:
+                                db = row[i + k1 * plane]
+                            else:
+                                db = (1 - f1) * row[i + k1 * plane] + f1 * row[i + (k1 + 1) * plane]
+                            if not _ramp(hist, m1, da / h, db / h, top):
+                                T[4] += 1
+                            T[0] += m1
+                            T[1] += m1 * (da + db) / 2
+                            T[2] = min(T[2], min(da, db))
+                            T[3] = max(T[3], max(da, db))
+                            at[i] = n1
+                            value[i] = db
+                            ce[i] = p
+                            continue
                         if not (ce[i] == q and chain):
                             if ce[i] == q:
                                 _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h,
@@ -378,13 +431,15 @@ def accumulate(
                 if not live:
                     u = v
                     continue
-                _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, ce, at, value, nx, area, h, top)
+                _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, u, v, q, ce, at, value, nx, area, h,
+                               top)
                 q = p
                 q0 = u
                 q1 = v
                 u = v
             if j >= 0 and j < ny:
-                _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q, ce, at, value, nx, area, h, top)
+                _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q1, q1, q, ce, at, value, nx,
+                               area, h, top)
             _commit(tb, T, t_out)
 
         for e in range(blk * n_cells // BLOCKS, (blk + 1) * n_cells // BLOCKS):
@@ -407,15 +462,16 @@ def accumulate(
                 jyp = ixp + n_scratch
                 _sub_axis(xb0, i, S, sdx, x0, xl, sx, nx, fxp, ixp)
                 _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
-                for bit in range(S * S):
-                    if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
-                        continue
-                    t_out = t_out + sub_area * plane_outside[p]
-                    if a + 1 >= b:
-                        continue
-                    t = bit // S
-                    s = bit - t * S
-                    _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h, top)
+                for t in range(S):
+                    for s in range(S):
+                        bit = t * S + s
+                        if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
+                            continue
+                        t_out = t_out + sub_area * plane_outside[p]
+                        if a + 1 >= b:
+                            continue
+                        _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h,
+                                top)
             _commit(tb, T, t_out)
 
     summed = np.asarray(acc)[:, : 3 * n_edges].sum(axis=0).reshape(n_edges, 3)

@@ -141,6 +141,7 @@ cdef void _plane(
     cdef int64_t jj, ii, pm, pend, run_start, kk, rr, s1, cur, nxt, base
     cdef bint inside, any_inside
     cdef uint64_t* mask
+    cdef uint64_t word
     cdef unsigned char* mrow
     cdef int64_t* kp = <int64_t*>malloc(S * sizeof(int64_t))
     if kp == NULL:
@@ -159,6 +160,12 @@ cdef void _plane(
         while ii < ncols:
             if not mrow[ii]:
                 s1 = ii + 1
+                # (eight cells at a time through the long unmarked stretches inside and around the polygon)
+                while s1 + 8 <= ncols:
+                    memcpy(&word, mrow + s1, 8)
+                    if word:
+                        break
+                    s1 += 8
                 while s1 < ncols and not mrow[s1]:
                     s1 += 1
                 run_start = -1

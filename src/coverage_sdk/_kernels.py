@@ -14,6 +14,7 @@ core that another process wants, and on a shared machine that made the SDK 10-20
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import os
@@ -92,9 +93,11 @@ def compiled_required() -> bool:
 THREADS_VARIABLE = "COVERAGE_SDK_THREADS"
 
 
+@functools.lru_cache(maxsize=4)
 def cgroup_cpus(root: Path = Path("/")) -> float | None:
     """The CPU quota of this process's cgroup in CPUs (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``),
-    or None without one; ``root`` is the file system root the paths are read under."""
+    or None without one; ``root`` is the file system root the paths are read under. Read once
+    per root and process (it costs a tenth of a millisecond, and every kernel call asks)."""
     try:
         lines = (root / "proc/self/cgroup").read_text().splitlines()
     except OSError:

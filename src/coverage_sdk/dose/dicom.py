@@ -794,7 +794,9 @@ def read_rtstruct(dicom: DicomSource | DicomInput, *, source: str | None = None)
     ordered = ordered[np.lexsort((z[ordered], numbers[ordered]))]
     own = np.zeros(ordered.size + 1, dtype=np.int64)
     np.cumsum(sizes[ordered], out=own[1:])
-    xy = values.reshape(-1, 3)[np.repeat(offsets[ordered] - own[:-1], sizes[ordered]) + np.arange(own[-1]), :2]
+    xy = values.reshape(-1, 3)[:, :2]
+    if not np.array_equal(ordered, np.arange(n)):
+        xy = xy[np.repeat(offsets[ordered] - own[:-1], sizes[ordered]) + np.arange(own[-1])]
     keys = np.fromiter(names, dtype=np.int64, count=len(names))
     firsts = np.searchsorted(numbers[ordered], keys, side="left").tolist()
     lasts = np.searchsorted(numbers[ordered], keys, side="right").tolist()

@@ -41,7 +41,7 @@ EDGE_SAMPLES_ACROSS = 60
 MAX_CELLS_PER_PLANE = 1 << 26
 INNER_CELLS_ACROSS = 20
 PLATEAU_TOLERANCE = 1e-9
-SERIAL_CELLS = 1 << 16
+SERIAL_CELLS = 1 << 18
 
 def _bin_width(max_dose: float) -> float:
     return max(0.01, max_dose / 65536)
@@ -194,7 +194,8 @@ def compute_dvh(
 
     ``threads`` (default: ``COVERAGE_SDK_THREADS``, else the CPUs this process may use, from its
     affinity and cgroup quota) runs the rasterisation and the histogramming in parallel; a
-    structure under ``SERIAL_CELLS`` bounding-box cells (summed over its planes) runs on one.
+    structure under ``SERIAL_CELLS`` bounding-box cells times edge sub-samples per cell (summed
+    over its planes) runs on one.
     The result is bit-identical for any thread count. ``convention`` says what the contour
     planes stand for between and beyond themselves; ``end_caps=False`` is the older spelling of
     ``VolumeConvention.PLANNING_SYSTEM``: slabs that stop at the first and last contour planes,
@@ -220,7 +221,7 @@ def compute_dvh(
         raise InputError(f"convention must be a VolumeConvention, got {convention!r}")
     slabs = stack(structure, dose.z, convention if end_caps else VolumeConvention.PLANNING_SYSTEM)
     lo, hi = slabs.lo, slabs.hi
-    if span * lo.size < SERIAL_CELLS:
+    if span * lo.size * edge * edge < SERIAL_CELLS:
         threads = 1
     nodes = _nodes(lo, hi, dose.z)
 
