@@ -87,6 +87,8 @@ def plan_chunks(files: Iterable[Path], size: int = CHUNK_SIZE) -> Iterator[Chunk
 
 @attrs.define
 class _Planner:
+    """The chunk being filled (its spans, cases and index) and the next free chunk index."""
+
     size: int
     spans: list[Span] = attrs.Factory(list)
     count: int = 0

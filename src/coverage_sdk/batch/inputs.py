@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import attrs
 
@@ -52,7 +51,7 @@ def has_dicom(data: bytes) -> bool:
 class Span:
     """Cases of one input file, named ``name`` in locations, read from ``path`` (resolved). With
     ``first_line`` 0 the whole file is one case; otherwise the JSON Lines from byte ``start`` to
-    ``end``, the first being line ``first_line``. ``data`` holds those bytes when a worker cannot
+    ``end``, the first being line ``first_line``; ``data`` holds those lines when a worker cannot
     seek to them itself (in a gzip file)."""
 
     name: str
@@ -65,7 +64,7 @@ class Span:
     def cases(self) -> Iterator[CaseText]:
         base_dir = os.path.dirname(self.path)
         if not self.first_line:
-            yield CaseText(self.name, self.data if self.data is not None else _read(Path(self.path)), base_dir)
+            yield CaseText(self.name, _read(Path(self.path)), base_dir)
             return
         if self.data is None:
             with open(self.path, "rb") as handle:
@@ -109,9 +108,9 @@ def is_json_lines(path: Path) -> bool:
     return _inner_suffix(path) in LINE_SUFFIXES
 
 
-def open_binary(path: Path) -> BinaryIO:
+def open_binary(path: Path) -> io.BufferedIOBase:
     """``path`` opened for reading bytes, decompressed when its name ends in .gz."""
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # type: ignore[return-value]
+    return gzip.GzipFile(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
 def _numbered(lines: Iterable[bytes], first_line: int) -> Iterator[tuple[int, bytes]]:
