@@ -162,6 +162,22 @@ def test_dask_local_cluster_gives_identical_files(local_run, mixed_input, tmp_pa
     assert summary.outcomes == local_summary.outcomes and summary.chunks == local_summary.chunks
 
 
+def test_the_dask_local_cluster_is_quiet_in_its_worker_processes():
+    pytest.importorskip("distributed")
+    from coverage_sdk.batch.engines import QUIET_CLUSTER, make_engine
+
+    def settings() -> dict:
+        import dask
+
+        return {key: dask.config.get(key) for key in QUIET_CLUSTER}
+
+    runner = make_engine("dask", 1)
+    try:
+        assert list(runner.client.run(settings).values()) == [QUIET_CLUSTER]
+    finally:
+        runner.close()
+
+
 def test_dask_engine_on_a_running_scheduler(mixed_input, local_run, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
