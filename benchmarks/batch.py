@@ -1,22 +1,30 @@
-"""The batch benchmark of issue 16, in one run: ``python benchmarks/batch.py``.
+"""The batch benchmark of issue 16, in one command: ``python benchmarks/batch.py``.
 
-Writes N synthetic metric-only cases (default 100,000; ``coverage_sdk.batch.synth``), then
-times, on the same cases and in the same run:
+Writes N synthetic metric-only cases (``--cases``, default 100,000; ``coverage_sdk.batch.synth``)
+as one JSON Lines file, then runs ``--rounds`` rounds (default 3). Each round times, on the
+same cases:
 
-- the single-process loop: :func:`coverage_sdk.batch.chunks.decide_chunk` called on every
-  chunk in this process (the same work, files included, with no engine);
-- ``coverage-sdk batch`` on the local engine and on a Dask LocalCluster, with 1 and 2 worker
-  processes (wall time from the call to the summary, engine start-up included);
-- the CPU seconds per case of each run, of this process and every process under it (load
-  changes the wall time, not these);
-- the per-task overhead of each engine: empty chunks through 1 worker (submit, run, write
-  the chunk's files, return its counts), after a warm-up.
+- the single-process loop: :func:`coverage_sdk.batch.chunks.decide_chunk` on every chunk in
+  this process (the same work, files included, with no engine, the plugin host already made);
+- ``run_batch`` on each engine with 1 and 2 worker processes, back to back, 1 then 2 workers in
+  odd rounds and 2 then 1 in even ones, so that a change of load falls on both;
+- each engine's start-up (engine made and a first empty task back) and per-task overhead
+  (empty chunks through 1 worker, their files written, after that first task).
 
-and prints cases/s, the ratio to the single-process loop and the 2-worker / 1-worker ratio.
-``--repeat R`` runs the whole round R times (the runs interleave, so a change of load falls on
-all of them) and prints min / median / max. The machine's load average is printed before and
-after, and the single-process loop's rate per CPU-second it used: on a shared machine the other
-processes take their share of the wall time.
+Each engine run is reported three ways. **Steady state**: the cases finished between 10 % and
+90 % of the batch over the time between, so worker start-up, the last chunks and shut-down
+are not in it. **End to end**: the cases over the wall time from the call to the summary.
+**Fixed cost**: the end-to-end time less the cases at the steady rate (start-up, the tail
+and shut-down). The acceptance figure, 2 workers at least 1.8x 1 worker, compares the steady
+state of the two runs of the same round; the end-to-end ratio is printed beside it.
+
+What the neighbours on a shared machine do not change is reported too: the CPU time the
+process running the batch uses per case (reading the input, planning chunks, the engine's
+client and, for Dask, its scheduler and nannies), the CPU time the workers use per case in
+the steady state, and how many CPUs the workers had (their CPU seconds per second in the
+steady state: 2.0 is two workers never waiting). Every figure is the median (min-max) over
+the rounds, with the load average (1 min) at the start and end of the runs behind it; the
+load counts this benchmark's own busy processes (1 to 3).
 """
 
 from __future__ import annotations
@@ -29,164 +37,200 @@ import platform
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+import attrs
 import psutil
 
 from coverage_sdk.batch.chunks import CHUNK_SIZE, Chunk, Job, decide_chunk, plan_chunks, worker_host
 from coverage_sdk.batch.engines import make_engine
-from coverage_sdk.batch.inputs import read_cases
 from coverage_sdk.batch.progress import PlainProgress
 from coverage_sdk.batch.run import run_batch
 from coverage_sdk.batch.synth import synth_cases, write_cases
 
 WHEN = "2026-01-01T00:00:00+00:00"
+STEADY = (0.1, 0.9)
 
 
-class _Silent(PlainProgress):
+class Timeline(PlainProgress):
+    """Progress that records, at every finished chunk, the time, the cases done and the CPU
+    seconds the processes under this one have used (found at the first chunk, then only read)."""
+
     def __init__(self) -> None:
         super().__init__(io.StringIO(), interval=3600)
+        self.points: list[tuple[float, int, float]] = []
+        self.workers: list[psutil.Process] | None = None
+        self.cpu: dict[int, float] = {}
+
+    def _worker_cpu(self) -> float:
+        for process in self.workers or ():
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            self.cpu[process.pid] = times.user + times.system
+        return sum(self.cpu.values())
+
+    def start(self, total: int) -> None:
+        super().start(total)
+        self.points.append((time.perf_counter(), 0, 0.0))
+
+    def advance(self, cases: int, *, resumed: bool = False) -> None:
+        super().advance(cases, resumed=resumed)
+        if self.workers is None:
+            self.workers = psutil.Process().children(recursive=True)
+        self.points.append((time.perf_counter(), self.done, self._worker_cpu()))
 
 
-def single_process(cases: Path, out: Path) -> tuple[float, float]:
+@attrs.frozen
+class EngineRun:
+    wall: float
+    steady_rate: float
+    fixed_seconds: float
+    parent_cpu_per_case: float
+    worker_cpu_per_case: float
+    worker_cpus: float
+    load: float
+
+
+def steady_window(points: list[tuple[float, int, float]], total: int) -> tuple[float, int, float]:
+    """Seconds, cases and worker CPU seconds between the chunks that bring the batch past 10 % and 90 %."""
+    low = next(p for p in points if p[1] >= STEADY[0] * total)
+    high = next(p for p in points if p[1] >= STEADY[1] * total)
+    if high[1] == low[1]:
+        raise SystemExit(f"{total} cases are too few chunks for a steady state: use more --cases or a smaller --chunk-size")
+    return high[0] - low[0], high[1] - low[1], high[2] - low[2]
+
+
+def single_process(cases: Path, out: Path, chunk_size: int) -> tuple[float, float]:
     """Wall and CPU seconds of the loop in this process."""
     out.mkdir()
     worker_host()
     job = Job(str(out), None, WHEN)
     started, cpu = time.perf_counter(), time.process_time()
-    for chunk in plan_chunks(read_cases([cases]), CHUNK_SIZE):
+    for chunk in plan_chunks([cases], chunk_size):
         decide_chunk(chunk, job)
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-class ProcessTreeCPU:
-    """CPU seconds used by this process and every process under it (pool workers, Dask
-    scheduler, nannies and workers), sampled every ``interval`` seconds while the block runs."""
-
-    def __init__(self, interval: float = 0.25) -> None:
-        self.interval = interval
-        self.used: dict[int, float] = {}
-        self.stop = threading.Event()
-
-    def _sample(self) -> None:
-        me = psutil.Process()
-        for process in [me, *me.children(recursive=True)]:
-            try:
-                times = process.cpu_times()
-            except psutil.Error:
-                continue
-            self.used[process.pid] = max(self.used.get(process.pid, 0.0), times.user + times.system)
-
-    def _run(self) -> None:
-        while not self.stop.wait(self.interval):
-            self._sample()
-
-    def __enter__(self) -> ProcessTreeCPU:
-        self._sample()
-        self.before = dict(self.used)
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join()
-        self._sample()
-        self.seconds = sum(used - self.before.get(pid, 0.0) for pid, used in self.used.items())
+def engine_run(cases: Path, n: int, out: Path, engine: str, workers: int, chunk_size: int) -> EngineRun:
+    timeline = Timeline()
+    load_before = os.getloadavg()[0]
+    started, cpu = time.perf_counter(), time.process_time()
+    run_batch([cases], out, engine=engine, workers=workers, chunk_size=chunk_size, evaluated_at=WHEN, progress=timeline)
+    wall, parent_cpu = time.perf_counter() - started, time.process_time() - cpu
+    seconds, decided, worker_cpu = steady_window(timeline.points, n)
+    rate = decided / seconds
+    return EngineRun(wall, rate, wall - n / rate, parent_cpu / n, worker_cpu / decided, worker_cpu / seconds,
+                     (load_before + os.getloadavg()[0]) / 2)  # fmt: skip
 
 
-def engine_run(cases: Path, out: Path, engine: str, workers: int) -> tuple[float, float]:
-    """Wall seconds of ``run_batch``, and the CPU seconds of this process and all under it."""
-    with ProcessTreeCPU() as cpu:
-        started = time.perf_counter()
-        run_batch([cases], out, engine=engine, workers=workers, evaluated_at=WHEN, progress=_Silent())
-        wall = time.perf_counter() - started
-    return wall, cpu.seconds
-
-
-def task_overhead(engine: str, out: Path, tasks: int) -> float:
-    """Seconds per empty task through one worker, after one warm-up task."""
+def task_costs(engine: str, out: Path, tasks: int) -> tuple[float, float]:
+    """Seconds to make the engine with 1 worker and get a first empty task back, then seconds per empty task."""
     out.mkdir()
     job = Job(str(out), None, WHEN)
+    started = time.perf_counter()
     runner = make_engine(engine, 1)
     try:
         runner.result(runner.submit(decide_chunk, Chunk(10**6, ()), job))
+        start_up = time.perf_counter() - started
         started = time.perf_counter()
         pending = {runner.submit(decide_chunk, Chunk(i, ()), job) for i in range(tasks)}
         while pending:
             done, pending = runner.wait_any(pending)
             for future in done:
                 runner.result(future)
-        return (time.perf_counter() - started) / tasks
+        return start_up, (time.perf_counter() - started) / tasks
     finally:
         runner.close()
 
 
-def spread(values: list[float], digits: int = 0) -> str:
-    shown = [min(values), statistics.median(values), max(values)] if len(values) > 1 else values
-    return " / ".join(f"{v:.{digits}f}" for v in shown)
+def spread(values: list[float], digits: int = 0, scale: float = 1.0) -> str:
+    shown = [scale * v for v in values]
+    middle = f"{statistics.median(shown):.{digits}f}"
+    return middle if len(shown) == 1 else f"{middle} ({min(shown):.{digits}f}-{max(shown):.{digits}f})"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
     parser.add_argument("--seed", type=int, default=16)
-    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--overhead-tasks", type=int, default=200)
     parser.add_argument("--engines", default="local,dask")
-    parser.add_argument("--json", metavar="FILE", help="also write the measurements here")
+    parser.add_argument("--json", metavar="FILE", help="also write every measurement here")
     args = parser.parse_args()
     engines = args.engines.split(",")
-    load_before = os.getloadavg()
-    results: dict[str, list[float]] = {}
-    overhead: dict[str, list[float]] = {}
-    cpu_rates: list[float] = []
-    cpu_per_case: dict[str, list[float]] = {}
+    n = args.cases
+    single: list[tuple[float, float, float]] = []
+    runs: dict[tuple[str, int], list[EngineRun]] = {(e, w): [] for e in engines for w in (1, 2)}
+    costs: dict[str, list[tuple[float, float]]] = {e: [] for e in engines}
+    load_first = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="coverage-sdk-batch-bench-") as tmp:
         root = Path(tmp)
         cases = root / "cases.jsonl"
         started = time.perf_counter()
-        write_cases(synth_cases(args.cases, args.seed), cases)
-        print(f"{args.cases} synthetic cases written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        for runs in range(1, args.repeat + 1):
-            wall, cpu = single_process(cases, root / f"single-{runs}")
-            results.setdefault("single process", []).append(args.cases / wall)
-            cpu_rates.append(args.cases / cpu)
-            cpu_per_case.setdefault("single process", []).append(cpu / args.cases)
-            print(f"single process: {results['single process'][-1]:.0f} cases/s", file=sys.stderr)
+        write_cases(synth_cases(n, args.seed), cases)
+        print(f"{n} synthetic cases written in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        for round_ in range(1, args.rounds + 1):
+            load = os.getloadavg()[0]
+            wall, cpu = single_process(cases, root / f"single-{round_}", args.chunk_size)
+            single.append((wall, cpu, (load + os.getloadavg()[0]) / 2))
+            print(f"round {round_}: single process {n / wall:.0f} cases/s", file=sys.stderr)
             for engine in engines:
-                for workers in (1, 2):
-                    key = f"{engine}, {workers} worker{'s' if workers > 1 else ''}"
-                    wall, cpu = engine_run(cases, root / f"{engine}-{workers}-{runs}", engine, workers)
-                    rate = args.cases / wall
-                    results.setdefault(key, []).append(rate)
-                    cpu_per_case.setdefault(key, []).append(cpu / args.cases)
-                    print(f"{key}: {rate:.0f} cases/s", file=sys.stderr)
-                overhead.setdefault(engine, []).append(task_overhead(engine, root / f"overhead-{engine}-{runs}", args.overhead_tasks))
-    load_after = os.getloadavg()
+                for workers in (1, 2) if round_ % 2 else (2, 1):
+                    run = engine_run(cases, n, root / f"{engine}-{workers}-{round_}", engine, workers, args.chunk_size)
+                    runs[engine, workers].append(run)
+                    print(f"round {round_}: {engine}, {workers} worker(s): steady {run.steady_rate:.0f} cases/s, "
+                          f"end to end {n / run.wall:.0f}, load {run.load:.1f}", file=sys.stderr)  # fmt: skip
+                costs[engine].append(task_costs(engine, root / f"costs-{engine}-{round_}", args.overhead_tasks))
+    load_last = os.getloadavg()[0]
 
-    single = statistics.median(results["single process"])
-    label = "min / median / max" if args.repeat > 1 else "one run"
-    print(f"coverage-sdk batch benchmark: {args.cases} synthetic metric-only cases, chunks of {CHUNK_SIZE}, {label}")
-    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; load average before "
-          f"{load_before[0]:.2f}, after {load_after[0]:.2f}")  # fmt: skip
-    single_cpu = statistics.median(cpu_per_case["single process"])
-    print(f"\n{'run':22s} {'cases/s':>22s} {'x single process':>17s} {'CPU ms per case':>22s} {'CPU x single':>13s}")
-    for key, rates in results.items():
-        ms = [1e3 * s for s in cpu_per_case[key]]
-        print(f"{key:22s} {spread(rates):>22s} {statistics.median(rates) / single:16.2f}x "
-              f"{spread(ms, 3):>22s} {statistics.median(cpu_per_case[key]) / single_cpu:12.2f}x")  # fmt: skip
-    print(f"\nsingle process, per CPU-second used (what the load does not change): {spread(cpu_rates)} cases/s")
+    print(f"coverage-sdk batch benchmark: {n} synthetic metric-only cases in one JSON Lines file, chunks of "
+          f"{args.chunk_size}, {args.rounds} rounds; median (min-max) over the rounds")  # fmt: skip
+    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; load average (1 min) "
+          f"{load_first:.2f} at the start, {load_last:.2f} at the end")  # fmt: skip
+    print(f"\nsingle process: {spread([n / w for w, _, _ in single])} cases/s, "
+          f"{spread([c / n for _, c, _ in single], 3, 1e3)} ms CPU per case, load {spread([x for *_, x in single], 1)}")  # fmt: skip
+    header = ("run", "steady cases/s", "x single", "end to end cases/s", "fixed s", "batch process us CPU/case",
+              "worker ms CPU/case", "worker CPUs", "load")  # fmt: skip
+    rows = [header]
+    for (engine, workers), found in runs.items():
+        rows.append((
+            f"{engine}, {workers} worker{'s' if workers > 1 else ''}",
+            spread([r.steady_rate for r in found]),
+            spread([r.steady_rate * w / n for r, (w, _, _) in zip(found, single)], 2),
+            spread([n / r.wall for r in found]),
+            spread([r.fixed_seconds for r in found], 1),
+            spread([r.parent_cpu_per_case for r in found], 1, 1e6),
+            spread([r.worker_cpu_per_case for r in found], 3, 1e3),
+            spread([r.worker_cpus for r in found], 2),
+            spread([r.load for r in found], 1),
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    print()
+    for row in rows:
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+    print("\n2 workers / 1 worker, in each round (acceptance: the steady state, at least 1.8x):")
     for engine in engines:
-        one, two = (statistics.median(results[f"{engine}, {n} worker{'s' if n > 1 else ''}"]) for n in (1, 2))
-        ms = [1e3 * s for s in overhead[engine]]
-        print(f"\n{engine}: 2 workers / 1 worker = {two / one:.2f}x; per-task overhead {spread(ms, 2)} ms "
-              f"(empty chunk through 1 worker, files written)")  # fmt: skip
+        one, two = runs[engine, 1], runs[engine, 2]
+        steady = [b.steady_rate / a.steady_rate for a, b in zip(one, two)]
+        end_to_end = [a.wall / b.wall for a, b in zip(one, two)]
+        cpu_bound = [2 * a.worker_cpu_per_case / (b.worker_cpu_per_case + b.parent_cpu_per_case) for a, b in zip(one, two)]
+        start_up, per_task = zip(*costs[engine])
+        print(f"  {engine}: steady {spread(steady, 2)}x, end to end {spread(end_to_end, 2)}x; "
+              f"on 2 idle CPUs, from CPU time (2 x 1-worker / (2-worker + batch process) CPU per case) {spread(cpu_bound, 2)}x")  # fmt: skip
+        print(f"  {engine}: start-up {spread(list(start_up), 2)} s (engine made, first empty task back), "
+              f"per-task overhead {spread(list(per_task), 1, 1e3)} ms (empty chunk through 1 worker, files written)")  # fmt: skip
     if args.json:
-        Path(args.json).write_text(json.dumps({"cases": args.cases, "cases_per_second": results, "overhead_seconds": overhead, "single_process_cases_per_cpu_second": cpu_rates, "cpu_seconds_per_case": cpu_per_case,
-                                               "load_before": load_before, "load_after": load_after}, indent=2))  # fmt: skip
+        Path(args.json).write_text(json.dumps({
+            "cases": n, "chunk_size": args.chunk_size, "load_first": load_first, "load_last": load_last,
+            "single_process": [{"wall": w, "cpu": c, "load": x} for w, c, x in single],
+            "runs": {f"{e}-{w}": [attrs.asdict(r) for r in found] for (e, w), found in runs.items()},
+            "start_up_and_per_task_seconds": costs,
+        }, indent=2))  # fmt: skip
     return 0
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import collections
+import gzip
 import io
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -17,7 +19,8 @@ import pytest
 from repo_paths import EXAMPLES
 
 import coverage_sdk as cs
-from coverage_sdk.batch.inputs import read_cases
+from coverage_sdk.batch.chunks import plan_chunks
+from coverage_sdk.batch.inputs import case_files, read_cases
 from coverage_sdk.batch.progress import PlainProgress
 from coverage_sdk.batch.run import run_batch
 from coverage_sdk.batch.synth import synth_cases, write_cases
@@ -112,12 +115,67 @@ def test_chunks_keep_input_order_and_dicom_cases_are_their_own_task(local_run, m
     assert sorted(alone) == [["bcbsnc-femur-phantom-dicom"], ["missing-dicom"]]
 
 
+def _planned_one_by_one(items, size):
+    """The chunks, planned over the cases read one by one: index -> (cases, heavy)."""
+    chunks, pending, pending_index, next_index = {}, [], 0, 0
+    for item in items:
+        if item.has_dicom:
+            chunks[next_index] = ([item], True)
+            next_index += 1
+            continue
+        if not pending:
+            pending_index, next_index = next_index, next_index + 1
+        pending.append(item)
+        if len(pending) == size:
+            chunks[pending_index], pending = (pending, False), []
+    if pending:
+        chunks[pending_index] = (pending, False)
+    return chunks
+
+
+def test_chunks_name_byte_ranges_that_workers_read_back_into_the_same_cases(tmp_path):
+    dicom = {"case_id": "dicom", "radiation": {"plans": [{"label": "3D", "dicom": {"rtdose": "d.dcm", "rtstruct": "s.dcm"}}]}}
+    lines = [json.dumps({"case_id": f"c{i}", "note": "padding " * 20}) for i in range(23)]
+    lines[4:4] = ["", "   \t", json.dumps(dicom)]
+    lines[12:12] = [json.dumps({"case_id": "mentions", "text": '"dicom"'}), json.dumps({**dicom, "case_id": "dicom-2"}), "", " "]
+    text = "\r\n".join(lines[:10]) + "\r\n" + "\n".join(lines[10:]) + "\n\n"
+    (tmp_path / "a.jsonl").write_text(text, newline="")
+    with gzip.open(tmp_path / "b.jsonl.gz", "wt", newline="") as handle:
+        handle.write(text)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "one.json").write_text(json.dumps({"case_id": "file"}))
+    (tmp_path / "c" / "two.json").write_text(json.dumps({**dicom, "case_id": "file-dicom"}))
+    (tmp_path / "d.jsonl").write_text(text)
+    files = case_files([tmp_path])
+    for size in (1, 2, 3, 7, 25, 1000):
+        planned = {chunk.index: (list(chunk.cases()), chunk.heavy) for chunk in plan_chunks(files, size)}
+        assert planned == _planned_one_by_one(read_cases(files), size)
+    chunk = next(plan_chunks([tmp_path / "d.jsonl"], 1000))
+    assert len(pickle.dumps(chunk)) < 1000 < len(text)
+
+
 def test_dask_local_cluster_gives_identical_files(local_run, mixed_input, tmp_path):
     pytest.importorskip("distributed")
     local_out, local_summary = local_run
     summary = run_batch([mixed_input], tmp_path / "out", engine="dask", workers=2, chunk_size=50, evaluated_at=WHEN, progress=_quiet())
     assert _outputs(tmp_path / "out") == _outputs(local_out)
     assert summary.outcomes == local_summary.outcomes and summary.chunks == local_summary.chunks
+
+
+def test_the_dask_local_cluster_is_quiet_in_its_worker_processes():
+    pytest.importorskip("distributed")
+    from coverage_sdk.batch.engines import QUIET_CLUSTER, make_engine
+
+    def settings() -> dict:
+        import dask
+
+        return {key: dask.config.get(key) for key in QUIET_CLUSTER}
+
+    runner = make_engine("dask", 1)
+    try:
+        assert list(runner.client.run(settings).values()) == [QUIET_CLUSTER]
+    finally:
+        runner.close()
 
 
 def test_dask_engine_on_a_running_scheduler(mixed_input, local_run, tmp_path):
@@ -211,7 +269,7 @@ def test_the_plugin_host_is_created_once_per_worker_process(tmp_path, monkeypatc
     default_host.cache_clear()
     write_cases(synth_cases(40, seed=2), tmp_path / "cases.jsonl")
     job = chunks.Job(str(tmp_path), None, WHEN)
-    for chunk in chunks.plan_chunks(read_cases([tmp_path / "cases.jsonl"]), 10):
+    for chunk in chunks.plan_chunks([tmp_path / "cases.jsonl"], 10):
         chunks.decide_chunk(chunk, job)
     default_host.cache_clear()
     assert len(created) == 1

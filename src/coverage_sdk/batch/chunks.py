@@ -20,7 +20,7 @@ import attrs
 import coverage_sdk as cs
 
 from .core import PluginHost, default_host
-from .inputs import CaseText, parse_case
+from .inputs import CaseText, Span, has_dicom, is_json_lines, open_binary, parse_case
 
 CHUNK_SIZE = 1000
 
@@ -30,12 +30,17 @@ class Chunk:
     """Cases decided by one task, numbered in the order of their first case."""
 
     index: int
-    cases: tuple[CaseText, ...]
+    spans: tuple[Span, ...]
     heavy: bool = False
 
     @property
     def name(self) -> str:
         return f"chunk-{self.index:06d}"
+
+    def cases(self) -> Iterator[CaseText]:
+        """The chunk's cases, read by the process that decides them."""
+        for span in self.spans:
+            yield from span.cases()
 
 
 @attrs.frozen
@@ -69,23 +74,75 @@ class ChunkResult:
     outcomes: dict[str, dict[str, int]] = attrs.Factory(dict)
 
 
-def plan_chunks(cases: Iterable[CaseText], size: int = CHUNK_SIZE) -> Iterator[Chunk]:
-    """Chunks of ``size`` cases in input order; a case with DICOM plans is a heavier chunk of its own."""
-    pending: list[CaseText] = []
-    pending_index = next_index = 0
-    for item in cases:
-        if item.has_dicom:
-            yield Chunk(next_index, (item,), heavy=True)
-            next_index += 1
-            continue
-        if not pending:
-            pending_index, next_index = next_index, next_index + 1
-        pending.append(item)
-        if len(pending) == size:
-            yield Chunk(pending_index, tuple(pending))
-            pending = []
-    if pending:
-        yield Chunk(pending_index, tuple(pending))
+def plan_chunks(files: Iterable[Path], size: int = CHUNK_SIZE) -> Iterator[Chunk]:
+    """Chunks of ``size`` cases of ``files`` in input order; a case with DICOM plans is a heavier
+    chunk of its own. A chunk names byte ranges of JSON Lines files, not their cases: only the
+    lines of gzip files, which a worker cannot seek in, travel with it."""
+    planner = _Planner(size)
+    for path in files:
+        yield from planner.add_file(path)
+    if planner.spans:
+        yield Chunk(planner.index, tuple(planner.spans))
+
+
+@attrs.define
+class _Planner:
+    """The chunk being filled (its spans, cases and index) and the next free chunk index."""
+
+    size: int
+    spans: list[Span] = attrs.Factory(list)
+    count: int = 0
+    index: int = 0
+    next_index: int = 0
+
+    def _take(self, span: Span, cases: int) -> Iterator[Chunk]:
+        if not cases:
+            return
+        if not self.count:
+            self.index, self.next_index = self.next_index, self.next_index + 1
+        self.spans.append(span)
+        self.count += cases
+        if self.count == self.size:
+            yield Chunk(self.index, tuple(self.spans))
+            self.spans, self.count = [], 0
+
+    def _heavy(self, span: Span) -> Chunk:
+        self.next_index += 1
+        return Chunk(self.next_index - 1, (span,), heavy=True)
+
+    def add_file(self, path: Path) -> Iterator[Chunk]:
+        name, resolved = str(path), str(path.resolve())
+        if not is_json_lines(path):
+            whole = Span(name, resolved)
+            if has_dicom(next(whole.cases()).data):
+                yield self._heavy(whole)
+            else:
+                yield from self._take(whole, 1)
+            return
+        packed = path.name.lower().endswith(".gz")
+        start = end = cases = 0
+        first_line, kept = 1, []
+
+        def span(stop: int) -> Span:
+            return Span(name, resolved, start, stop, first_line, b"".join(kept) if packed else None)
+
+        with open_binary(path) as handle:
+            for number, line in enumerate(handle, 1):
+                begin, end = end, end + len(line)
+                if b'"dicom"' in line and has_dicom(line):
+                    yield from self._take(span(begin), cases)
+                    yield self._heavy(Span(name, resolved, begin, end, number, line if packed else None))
+                    start, first_line, cases, kept = end, number + 1, 0, []
+                    continue
+                if packed:
+                    kept.append(line)
+                if not line.strip():
+                    continue
+                cases += 1
+                if self.count + cases == self.size:
+                    yield from self._take(span(end), cases)
+                    start, first_line, cases, kept = end, number + 1, 0, []
+        yield from self._take(span(end), cases)
 
 
 def done_path(out_dir: str | os.PathLike[str], chunk: Chunk) -> Path:
@@ -120,10 +177,11 @@ def write_atomic(path: Path, lines: Iterable[str]) -> None:
 def decide_chunk(chunk: Chunk, job: Job) -> ChunkResult:
     """Decide every case of ``chunk``, write its files, return its counts."""
     host = worker_host()
-    result = ChunkResult(chunk.index, cases=len(chunk.cases))
+    result = ChunkResult(chunk.index)
     determinations: list[str] = []
     errors: list[CaseError] = []
-    for item in chunk.cases:
+    for item in chunk.cases():
+        result.cases += 1
         try:
             decided = cs.evaluate(parse_case(item), job.policies, host=host, evaluated_at=job.evaluated_at)
         except cs.InputError as exc:

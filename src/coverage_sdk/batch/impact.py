@@ -25,7 +25,7 @@ import coverage_sdk as cs
 from .chunks import CHUNK_SIZE, CaseError, Chunk, plan_chunks, worker_host
 from .core import InstalledPolicy, select
 from .engines import make_engine, map_unordered
-from .inputs import parse_case, read_cases
+from .inputs import case_files, parse_case
 
 EVALUATED_AT = "impact"
 
@@ -128,7 +128,7 @@ def impact_chunk(chunk: Chunk, job: ImpactJob) -> tuple[int, list[CaseImpact], l
     policy = select(host.policies(), [job.policy_id])[0]
     versions = [find_version(policy, name) for name in (job.old_version, job.new_version)]
     cases, errors, failures = [], [], 0
-    for item in chunk.cases:
+    for item in chunk.cases():
         try:
             case = parse_case(item)
             before, after = (
@@ -155,7 +155,7 @@ def policy_impact(
     (``engine`` None) or in chunks on an engine (``local``, ``dask``)."""
     policy = select(worker_host().policies(), [policy_id])[0]
     job = ImpactJob(policy_id, find_version(policy, old_version).name, find_version(policy, new_version).name)
-    chunks = plan_chunks(read_cases(inputs), chunk_size)
+    chunks = plan_chunks(case_files(inputs), chunk_size)
     if engine is None:
         results = [impact_chunk(chunk, job) for chunk in chunks]
     else:

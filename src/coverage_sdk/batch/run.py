@@ -33,7 +33,7 @@ from .chunks import (
 )  # fmt: skip
 from .core import select
 from .engines import Engine, make_engine, map_unordered
-from .inputs import case_files, count_cases, read_cases
+from .inputs import case_files, count_cases
 from .progress import Progress, make_progress
 
 
@@ -104,14 +104,14 @@ def run_batch(
     if chunk_size < 1:
         raise cs.InputError("must be at least 1", location="--chunk-size")
     out = Path(out).resolve()
-    files = [str(p) for p in map(Path.resolve, case_files(inputs)) if out not in p.parents]
+    files = [p for p in map(Path.resolve, case_files(inputs)) if out not in p.parents]
     if policies:
         select(worker_host().policies(), policies)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".chunk-*.tmp"):
         stale.unlink()
     when = evaluated_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    manifest = _manifest(out, Manifest(files, list(policies) if policies else None, chunk_size, summary_only, when))
+    manifest = _manifest(out, Manifest(list(map(str, files)), list(policies) if policies else None, chunk_size, summary_only, when))
     job = Job(str(out), tuple(policies) if policies else None, manifest.evaluated_at, not summary_only)
     progress = progress or make_progress()
     summary = Summary()
@@ -119,7 +119,7 @@ def run_batch(
     runner = make_engine(engine, workers, scheduler)
     try:
         progress.start(count_cases(files))
-        _drive(runner, job, plan_chunks(read_cases(files), chunk_size), summary, progress)
+        _drive(runner, job, plan_chunks(files, chunk_size), summary, progress)
     finally:
         runner.close()
         progress.close()
