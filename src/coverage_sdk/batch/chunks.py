@@ -121,7 +121,8 @@ class _Planner:
             return
         packed = path.name.lower().endswith(".gz")
         start = end = cases = 0
-        first_line, kept = 1, []
+        first_line = 1
+        kept: list[bytes] = []
 
         def span(stop: int) -> Span:
             return Span(name, resolved, start, stop, first_line, b"".join(kept) if packed else None)
