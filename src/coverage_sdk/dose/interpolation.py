@@ -316,17 +316,17 @@ class _Interpolation:
         before = np.where((k > 0) & usable[np.maximum(k - 1, 0)], k - 1, -1)
         after = np.where((k + 2 < n) & usable[np.minimum(k + 2, n - 1)], k + 2, -1)
         nodes = np.column_stack((before, k, k + 1, after))
-        for plane, length, fit in ends:
-            edges = z[plane] + length * _END_EDGES
-            if length > 0:
-                hi[plane] = edges[0]
-            else:
-                lo[plane] = edges[0]
-            a = np.concatenate((a, np.minimum(edges[:-1], edges[1:])))
-            b = np.concatenate((b, np.maximum(edges[:-1], edges[1:])))
-            nodes = np.concatenate((nodes, np.repeat([fit], END_SUBSLABS, axis=0)))
-            nearest = np.concatenate((nearest, np.full(END_SUBSLABS, plane)))
-            centre = np.concatenate((centre, np.repeat(self.centre[plane][None, :], END_SUBSLABS, axis=0)))
+        if ends:
+            plane = np.array([e[0] for e in ends])
+            length = np.array([e[1] for e in ends])
+            edges = z[plane][:, None] + length[:, None] * _END_EDGES
+            hi[plane[length > 0]] = edges[length > 0, 0]
+            lo[plane[length <= 0]] = edges[length <= 0, 0]
+            a = np.concatenate((a, np.minimum(edges[:, :-1], edges[:, 1:]).ravel()))
+            b = np.concatenate((b, np.maximum(edges[:, :-1], edges[:, 1:]).ravel()))
+            nodes = np.concatenate((nodes, np.repeat([e[2] for e in ends], END_SUBSLABS, axis=0)))
+            nearest = np.concatenate((nearest, np.repeat(plane, END_SUBSLABS)))
+            centre = np.concatenate((centre, np.repeat(self.centre[plane], END_SUBSLABS, axis=0)))
         at = np.column_stack((a[:, None] + (b - a)[:, None] * _GAUSS_T, (a + b) / 2))
         low, high, angle = self.axes(nodes, at)
         size = (low[:, :3] * high[:, :3]) @ _GAUSS_W
