@@ -225,11 +225,12 @@ class Structure:
     def plane_starts(self) -> NDArray[np.int64]:
         """Index of the first contour of each plane, then the contour count: contours within
         PLANE_TOLERANCE_MM of a plane's first contour lie on that plane."""
-        starts = [0] if self.z.size else []
-        for c in range(1, self.z.size):
-            if self.z[c] - self.z[starts[-1]] > PLANE_TOLERANCE_MM:
+        z = self.z.tolist()
+        starts = [0] if z else []
+        for c in range(1, len(z)):
+            if z[c] - z[starts[-1]] > PLANE_TOLERANCE_MM:
                 starts.append(c)
-        return np.asarray([*starts, self.z.size], dtype=np.int64)
+        return np.asarray([*starts, len(z)], dtype=np.int64)
 
     @property
     def planes(self) -> NDArray[np.float64]:

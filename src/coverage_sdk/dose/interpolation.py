@@ -119,9 +119,14 @@ def _plain(structure: Structure, plane_offsets: np.ndarray, lo, hi) -> Stack:
     return Stack(structure.points, structure.offsets, plane_offsets, _locked(lo, np.float64), _locked(hi, np.float64))
 
 
+def _step(a: np.ndarray) -> np.ndarray:
+    """``np.diff`` of a 1-d array without its per-call overhead."""
+    return a[1:] - a[:-1]
+
+
 def _areas(points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Absolute area of every contour (mm2)."""
-    sizes = np.diff(offsets)
+    sizes = _step(offsets)
     area = np.zeros(sizes.size)
     live = np.flatnonzero(sizes > 0)
     if live.size == 0:
@@ -140,7 +145,7 @@ def _moments(points: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nd
     area per unit area (n, 3: xx, xy, yy), in mm and mm2."""
     first = offsets[:-1]
     base = points[first]
-    p = points - np.repeat(base, np.diff(offsets), axis=0)
+    p = points - np.repeat(base, _step(offsets), axis=0)
     q = np.empty_like(p)
     q[:-1] = p[1:]
     q[offsets[1:] - 1] = p[first]
@@ -183,7 +188,7 @@ class _Interpolation:
     def __init__(self, structure: Structure, plane_offsets, plane_z, lo, hi) -> None:
         self.structure, self.plane_offsets, self.z, self.lo, self.hi = structure, plane_offsets, plane_z, lo, hi
         self.area = np.add.reduceat(_areas(structure.points, structure.offsets), plane_offsets[:-1])
-        self.usable = (np.diff(plane_offsets) == 1) & (self.area > 0)
+        self.usable = (_step(plane_offsets) == 1) & (self.area > 0)
         self.volume = float(np.sum(self.area * (hi - lo)))
         n = plane_z.size
         self.centre, self.second, self.root = np.zeros((n, 2)), np.zeros((n, 3)), np.zeros((n, 3))
@@ -232,11 +237,11 @@ class _Interpolation:
     def gap_estimates(self) -> np.ndarray:
         """Per gap, the slabs' relative volume error ``L**2 |A''| / (6 (A_k + A_k+1))``."""
         z, area = self.z, self.area
-        gap = np.diff(z)
+        gap = _step(z)
         if z.size < 3:
             return np.zeros(gap.size)
         second = np.zeros(z.size)
-        second[1:-1] = np.diff(np.diff(area) / gap) / ((z[2:] - z[:-2]) / 2)
+        second[1:-1] = _step(_step(area) / gap) / ((z[2:] - z[:-2]) / 2)
         second[0], second[-1] = second[1], second[-2]
         return gap**2 * np.abs(second[:-1] + second[1:]) / (12 * np.maximum(area[:-1] + area[1:], 1e-300))
 
@@ -279,7 +284,7 @@ class _Interpolation:
         n, z, usable = self.z.size, self.z, self.usable
         estimate = self.gap_estimates()
         gaps = np.flatnonzero(usable[:-1] & usable[1:] & (estimate > GAP_TOLERANCE))
-        gap_volume = np.diff(z)[gaps] * (self.area[gaps] + self.area[gaps + 1]) / 2
+        gap_volume = _step(z)[gaps] * (self.area[gaps] + self.area[gaps + 1]) / 2
         if np.sum(estimate[gaps] * gap_volume) <= VOLUME_TOLERANCE * self.volume:
             gaps = gaps[:0]
         wanted = [
@@ -311,17 +316,17 @@ class _Interpolation:
         before = np.where((k > 0) & usable[np.maximum(k - 1, 0)], k - 1, -1)
         after = np.where((k + 2 < n) & usable[np.minimum(k + 2, n - 1)], k + 2, -1)
         nodes = np.column_stack((before, k, k + 1, after))
-        for plane, length, fit in ends:
-            edges = z[plane] + length * _END_EDGES
-            if length > 0:
-                hi[plane] = edges[0]
-            else:
-                lo[plane] = edges[0]
-            a = np.concatenate((a, np.minimum(edges[:-1], edges[1:])))
-            b = np.concatenate((b, np.maximum(edges[:-1], edges[1:])))
-            nodes = np.concatenate((nodes, np.repeat([fit], END_SUBSLABS, axis=0)))
-            nearest = np.concatenate((nearest, np.full(END_SUBSLABS, plane)))
-            centre = np.concatenate((centre, np.repeat(self.centre[plane][None, :], END_SUBSLABS, axis=0)))
+        if ends:
+            plane = np.array([e[0] for e in ends])
+            length = np.array([e[1] for e in ends])
+            edges = z[plane][:, None] + length[:, None] * _END_EDGES
+            hi[plane[length > 0]] = edges[length > 0, 0]
+            lo[plane[length <= 0]] = edges[length <= 0, 0]
+            a = np.concatenate((a, np.minimum(edges[:, :-1], edges[:, 1:]).ravel()))
+            b = np.concatenate((b, np.maximum(edges[:, :-1], edges[:, 1:]).ravel()))
+            nodes = np.concatenate((nodes, np.repeat([e[2] for e in ends], END_SUBSLABS, axis=0)))
+            nearest = np.concatenate((nearest, np.repeat(plane, END_SUBSLABS)))
+            centre = np.concatenate((centre, np.repeat(self.centre[plane], END_SUBSLABS, axis=0)))
         at = np.column_stack((a[:, None] + (b - a)[:, None] * _GAUSS_T, (a + b) / 2))
         low, high, angle = self.axes(nodes, at)
         size = (low[:, :3] * high[:, :3]) @ _GAUSS_W
@@ -352,11 +357,11 @@ def _assemble(s: Structure, plane_offsets, lo, hi, new_points, new_sizes, new_lo
     n_old = s.offsets.size - 1
     slab_lo = np.concatenate((lo, new_lo))
     order = np.argsort(slab_lo, kind="stable")
-    counts = np.concatenate((np.diff(plane_offsets), np.ones(new_lo.size, dtype=np.int64)))
+    counts = np.concatenate((_step(plane_offsets), np.ones(new_lo.size, dtype=np.int64)))
     first = np.concatenate((plane_offsets[:-1], n_old + np.arange(new_lo.size)))
     contours = _ranges(first[order], counts[order])
     starts = np.concatenate((s.offsets[:-1], s.points.shape[0] + np.concatenate(([0], np.cumsum(new_sizes)[:-1]))))
-    sizes = np.concatenate((np.diff(s.offsets), new_sizes))
+    sizes = np.concatenate((_step(s.offsets), new_sizes))
     points = np.concatenate((s.points, new_points))[_ranges(starts[contours], sizes[contours])]
     return Stack(
         _locked(points, np.float64),
