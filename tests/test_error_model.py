@@ -247,6 +247,7 @@ TYPES = {
     "type-constraint": (lambda: cs.parse_constraint(54), "takes a constraint as a string"),
     "type-organ": (lambda: cs.published_constraints(None), "takes an organ name as a string"),
     "type-metric": (lambda: cs.compute_dvh(grid(), INSIDE).statistic(95), "a metric is a string"),
+    "type-threads": (lambda: cs.compute_dvh(grid(), INSIDE, threads="2"), "threads is a number of threads"),
 }
 
 

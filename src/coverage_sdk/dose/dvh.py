@@ -205,8 +205,10 @@ def compute_dvh(
     check_kernel_inputs(dose, structure, measure="volume", histogram=True)
     if threads is None:
         threads = default_threads()
-    if not isinstance(threads, int) or not 1 <= threads <= 256:
-        raise InputError(f"threads must be an integer from 1 to 256, got {threads!r}")
+    if not isinstance(threads, int) or isinstance(threads, bool):
+        raise TypeError(f"threads is a number of threads, an int from 1 to 256, not {type(threads).__name__}")
+    if not 1 <= threads <= 256:
+        raise InputError(f"threads must be an integer from 1 to 256, got {threads!r}", location="threads")
 
     dx, dy = dose.spacing
     xb0, yb0 = float(dose.x[0] - dx / 2), float(dose.y[0] - dy / 2)
