@@ -24,6 +24,7 @@ from coverage_sdk.batch.inputs import case_files, read_cases
 from coverage_sdk.batch.progress import PlainProgress
 from coverage_sdk.batch.run import run_batch
 from coverage_sdk.batch.synth import synth_cases, write_cases
+from optional import optional
 
 WHEN = "2026-11-30T12:00:00+00:00"
 GOOD = json.loads((EXAMPLES / "bcbsnc-femur-sparing-met.json").read_text())
@@ -155,7 +156,7 @@ def test_chunks_name_byte_ranges_that_workers_read_back_into_the_same_cases(tmp_
 
 
 def test_dask_local_cluster_gives_identical_files(local_run, mixed_input, tmp_path):
-    pytest.importorskip("distributed")
+    optional("distributed", "pip install 'coverage-sdk[dask]'")
     local_out, local_summary = local_run
     summary = run_batch([mixed_input], tmp_path / "out", engine="dask", workers=2, chunk_size=50, evaluated_at=WHEN, progress=_quiet())
     assert _outputs(tmp_path / "out") == _outputs(local_out)
@@ -163,7 +164,7 @@ def test_dask_local_cluster_gives_identical_files(local_run, mixed_input, tmp_pa
 
 
 def test_the_dask_local_cluster_is_quiet_in_its_worker_processes():
-    pytest.importorskip("distributed")
+    optional("distributed", "pip install 'coverage-sdk[dask]'")
     from coverage_sdk.batch.engines import QUIET_CLUSTER, make_engine
 
     def settings() -> dict:
@@ -179,7 +180,7 @@ def test_the_dask_local_cluster_is_quiet_in_its_worker_processes():
 
 
 def test_dask_engine_on_a_running_scheduler(mixed_input, local_run, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    distributed = optional("distributed", "pip install 'coverage-sdk[dask]'")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
         run_batch([mixed_input / "b-handmade.jsonl"], tmp_path / "out", engine="dask", scheduler=cluster.scheduler_address,
                   chunk_size=50, evaluated_at=WHEN, progress=_quiet())  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 import coverage_sdk as cs
 from coverage_sdk.batch.impact import policy_impact
 from coverage_sdk.batch.synth import extremity_sarcoma_case, synth_cases, write_cases
+from optional import optional
 
 POLICY = "bcbsnc-imrt-extremity-sarcoma"
 
@@ -90,7 +91,7 @@ def test_unknown_version_is_bad_input(sarcoma_cases, cli):
 
 
 def test_the_same_report_on_the_dask_engine(sarcoma_cases):
-    pytest.importorskip("distributed")
+    optional("distributed", "pip install 'coverage-sdk[dask]'")
     path, _ = sarcoma_cases
     here = policy_impact([path], POLICY, "2016", "2019")
     assert policy_impact([path], POLICY, "2016", "2019", engine="dask", workers=2, chunk_size=40) == here

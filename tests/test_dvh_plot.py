@@ -10,8 +10,9 @@ from coverage_sdk.cli import main
 from coverage_sdk.dose.dicom import read_rtstruct
 from coverage_sdk.dose.plan_values import PlanDose
 from coverage_sdk.render.dvh_plot import Limit, PlottedPlan, dvh_figure, target_roi, technique_of
+from optional import optional
 
-matplotlib = pytest.importorskip("matplotlib")
+matplotlib = optional("matplotlib", "pip install 'coverage-sdk[plots]'")
 BREAST = SHARED / "data" / "dicom" / "breast-example"
 LIMITS = [Limit("Heart", "Dmean < 4 Gy", "QUANTEC"), Limit("Lt Lung", "V5Gy < 35 %", "institutional"), Limit("Heart", "Dmax < 20 Gy")]
 
@@ -62,7 +63,7 @@ def test_each_roi_in_its_rtstruct_colour_target_shown_3d_dashed(scaled):
 
 
 def test_compare_plans_3d_against_vmat_writes_the_png(scaled, tmp_path, capsys):
-    pytest.importorskip("coverage_sdk_imrt_oar_proximity")
+    optional("coverage_sdk_imrt_oar_proximity", "pip install ./plugins/imrt-oar-proximity")
     out = tmp_path / "out"
     status = main([
         "compare-plans", "--plan", f"3D={BREAST / 'rtdose.dcm'}", "--plan", f"VMAT={scaled}",
@@ -79,11 +80,11 @@ def test_without_matplotlib_the_command_names_the_extra_and_exits_2(command, sca
     from repo_paths import EXAMPLES
 
     if command == "compare-plans":
-        pytest.importorskip("coverage_sdk_imrt_oar_proximity")
+        optional("coverage_sdk_imrt_oar_proximity", "pip install ./plugins/imrt-oar-proximity")
         argv = ["compare-plans", "--plan", f"3D={BREAST / 'rtdose.dcm'}", "--plan", f"VMAT={scaled}",
                 "--structures", str(BREAST / "rtss.dcm"), "--constraint", "Heart: Dmean < 4 Gy", "--out", str(tmp_path)]  # fmt: skip
     else:
-        pytest.importorskip("coverage_sdk_bcbsnc_imrt_extremity_sarcoma")
+        optional("coverage_sdk_bcbsnc_imrt_extremity_sarcoma", "pip install ./plugins/bcbsnc-imrt-extremity-sarcoma")
         argv = ["report", str(EXAMPLES / "bcbsnc-femur-phantom-dicom.json"), "--out", str(tmp_path)]
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
     assert main(argv) == 2

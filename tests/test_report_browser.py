@@ -20,6 +20,7 @@ from coverage_sdk.cli import main
 from coverage_sdk.host.evaluate import evaluate
 from coverage_sdk.policy.converter import load_case
 from coverage_sdk.render.commands import report_name
+from optional import optional
 
 CASES = sorted(EXAMPLES.glob("*.json"))
 NETWORK = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//|@import""", re.IGNORECASE)
@@ -33,7 +34,7 @@ def _missing(reason: str):
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    pytest.importorskip("matplotlib")
+    optional("matplotlib", "pip install 'coverage-sdk[plots]'")
     out = tmp_path_factory.mktemp("reports")
     assert main(["report", *map(str, CASES), "--out", str(out)]) == 0
     return out

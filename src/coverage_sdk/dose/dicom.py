@@ -186,8 +186,9 @@ def _open(
 ) -> tuple[pydicom.Dataset, str]:
     source = given.source
     syntax = _transfer_syntax(given)
-    deflated = syntax is not None and syntax[0] == DEFLATED
-    if syntax is not None and deflated:
+    deflated = False
+    if syntax is not None and syntax[0] == DEFLATED:
+        deflated = True
         _check_inflated_size(given, syntax[1])
         defer_size = None
     try:

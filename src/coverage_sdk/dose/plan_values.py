@@ -232,10 +232,10 @@ def read_plan(case: Case, plan: Plan) -> PlanDose:
     """The plan's DICOM: from the case's ``files`` (read once per case), else from its folder (read
     once per version of its files: path, modification time, size). Errors name the file as the
     case gives it and the JSON path (then the DICOM tag), never the host's folder."""
-    if plan.dicom is None:
-        raise InputError("the plan gives no DICOM files", location=f"radiation.plans[{_plan_index(case, plan)}].dicom")
-    names = (plan.dicom.rtdose, plan.dicom.rtstruct)
     where = f"radiation.plans[{_plan_index(case, plan)}].dicom"
+    if plan.dicom is None:
+        raise InputError("the plan gives no DICOM files", location=where)
+    names = (plan.dicom.rtdose, plan.dicom.rtstruct)
     started = time.perf_counter()
     if case.files is not None:
         held = _held(case.files, names, where)
