@@ -81,7 +81,8 @@ def test_stack_kernel_matches_twin(shape, planes, spacing, beyond, radius, n_poi
     contours = []
     for k, level in enumerate(z):
         a, b = SECTIONS[shape]((level - (z[0] + z[-1]) / 2) / height, radius)
-        ring = np.column_stack((a * np.cos(t), b * np.sin(t))) @ turn + rng.normal(0, 0.02 * radius, (n_points, 2)) * (seed % 3 == 0)
+        noise = rng.normal(0, 0.02 * radius, (n_points, 2)) * (seed % 3 == 0)
+        ring = np.column_stack((a * np.cos(t), b * np.sin(t))) @ turn + noise
         contours.append((float(level), ring))
         if k in doubled:
             contours.append((float(level), 0.3 * ring + 3 * radius))
@@ -89,9 +90,7 @@ def test_stack_kernel_matches_twin(shape, planes, spacing, beyond, radius, n_poi
     plane_offsets = roi.plane_starts()
     plane_z = roi.z[plane_offsets[:-1]]
     plain = stack(roi, plane_z, VolumeConvention.SLABS)
-    tolerances = (interpolation.MAX_SUBSLABS, interpolation.END_SUBSLABS, interpolation.VOLUME_TOLERANCE,
-                  interpolation.GAP_TOLERANCE, interpolation.FLAT_TOLERANCE, interpolation.MAX_GROWTH, interpolation.ZERO)
-    args = (roi.points, roi.offsets, plane_offsets, plane_z, plain.lo, plain.hi, *tolerances)
+    args = (roi.points, roi.offsets, plane_offsets, plane_z, plain.lo, plain.hi, *interpolation._TOLERANCES)
     fast, slow = compiled_stack.interpolate(*args), twin_stack.interpolate(*args)
     assert (fast is None) == (slow is None)
     if fast is None:

@@ -62,6 +62,7 @@ GAP_TOLERANCE = 0.01
 FLAT_TOLERANCE = 0.01
 MAX_GROWTH = 2.0
 ZERO = 1e-4
+_TOLERANCES = (MAX_SUBSLABS, END_SUBSLABS, VOLUME_TOLERANCE, GAP_TOLERANCE, FLAT_TOLERANCE, MAX_GROWTH, ZERO)
 
 
 class VolumeConvention(enum.Enum):
@@ -106,8 +107,7 @@ def stack(structure: Structure, grid_z: np.ndarray, convention: VolumeConvention
     hi = np.concatenate((mid, [plane_z[-1] + (plane_z[-1] - mid[-1] if caps else 0.0)]))
     if convention is not VolumeConvention.INTERPOLATED:
         return _plain(structure, plane_offsets, lo, hi)
-    tolerances = (MAX_SUBSLABS, END_SUBSLABS, VOLUME_TOLERANCE, GAP_TOLERANCE, FLAT_TOLERANCE, MAX_GROWTH, ZERO)
-    slabs = kernel("_stack").interpolate(structure.points, structure.offsets, plane_offsets, plane_z, lo, hi, *tolerances)
+    slabs = kernel("_stack").interpolate(structure.points, structure.offsets, plane_offsets, plane_z, lo, hi, *_TOLERANCES)
     if slabs is None:
         return _plain(structure, plane_offsets, lo, hi)
     return Stack(*(_locked(a, t) for a, t in zip(slabs, (np.float64, np.int64, np.int64, np.float64, np.float64))))
