@@ -11,6 +11,7 @@
 
 from libc.math cimport ceil, copysign, fabs, fma, sqrt
 from libc.stdint cimport int64_t
+from libc.stdlib cimport calloc, free, realloc
 
 cimport numpy as cnp
 import numpy as np
@@ -264,17 +265,36 @@ cdef inline double _gauss_sum(const double* low, const double* high, bint alone)
     return fma(low[2] * high[2], GAUSS_W[2], fma(low[0] * high[0], GAUSS_W[0], low[1] * high[1] * GAUSS_W[1]))
 
 
-cdef double* _doubles(list keep, Py_ssize_t n):
-    """Zeros that live as long as ``keep``."""
-    array = np.zeros(max(n, 1))
-    keep.append(array)
-    return <double*>cnp.PyArray_DATA(array)
+cdef class _Arena:
+    """Zeroed buffers of one call, freed with it."""
 
+    cdef void** blocks
+    cdef Py_ssize_t count, capacity
 
-cdef int64_t* _ints(list keep, Py_ssize_t n):
-    array = np.zeros(max(n, 1), dtype=np.int64)
-    keep.append(array)
-    return <int64_t*>cnp.PyArray_DATA(array)
+    cdef void* zeros(self, Py_ssize_t n, size_t size) except NULL:
+        cdef void** grown
+        if self.count == self.capacity:
+            grown = <void**>realloc(self.blocks, (2 * self.capacity + 16) * sizeof(void*))
+            if grown == NULL:
+                raise MemoryError()
+            self.blocks, self.capacity = grown, 2 * self.capacity + 16
+        cdef void* block = calloc(max(n, 1), size)
+        if block == NULL:
+            raise MemoryError()
+        self.blocks[self.count] = block
+        self.count += 1
+        return block
+
+    cdef double* doubles(self, Py_ssize_t n) except NULL:
+        return <double*>self.zeros(n, sizeof(double))
+
+    cdef int64_t* ints(self, Py_ssize_t n) except NULL:
+        return <int64_t*>self.zeros(n, sizeof(int64_t))
+
+    def __dealloc__(self):
+        for i in range(self.count):
+            free(self.blocks[i])
+        free(self.blocks)
 
 
 cdef inline bint _before(double a, double b) noexcept nogil:
@@ -319,18 +339,18 @@ def interpolate(
     cdef const double* z = &plane_z[0]
     cdef double volume, s, thr, t0, length, x
     cdef bint flat
-    keep = []
+    cdef _Arena arena = _Arena()
     for c in range(n_contours):
         largest_contour = max(largest_contour, offsets[c + 1] - offsets[c])
-    cdef double* cross = _doubles(keep, largest_contour)
-    cdef double* contour_area = _doubles(keep, n_contours)
-    cdef double* area = _doubles(keep, n)
-    cdef double* work = _doubles(keep, n)
-    cdef double* estimate = _doubles(keep, n)
-    cdef double* curvature = _doubles(keep, n)
-    cdef int64_t* gaps = _ints(keep, n)
-    cdef char* usable = <char*>_ints(keep, n)
-    cdef char* selected = <char*>_ints(keep, n)
+    cdef double* cross = arena.doubles(largest_contour)
+    cdef double* contour_area = arena.doubles(n_contours)
+    cdef double* area = arena.doubles(n)
+    cdef double* work = arena.doubles(n)
+    cdef double* estimate = arena.doubles(n)
+    cdef double* curvature = arena.doubles(n)
+    cdef int64_t* gaps = arena.ints(n)
+    cdef char* usable = <char*>arena.ints(n)
+    cdef char* selected = <char*>arena.ints(n)
 
     for c in range(n_contours):
         start, stop = offsets[c], offsets[c + 1]
@@ -389,17 +409,17 @@ def interpolate(
     for p in range(n):
         selected[p] = selected[p] and usable[p]
         n_selected += selected[p]
-    cdef double* centre = _doubles(keep, 2 * n)
-    cdef double* second = _doubles(keep, 3 * n)
-    cdef double* root = _doubles(keep, 3 * n)
-    cdef double* major = _doubles(keep, n)
-    cdef double* terms = _doubles(keep, 6 * largest_contour)
-    cdef double* fitted_second = _doubles(keep, 3 * n_selected)
-    cdef double* fitted_root = _doubles(keep, 3 * n_selected)
-    cdef double* low = _doubles(keep, n_selected)
-    cdef double* high = _doubles(keep, n_selected)
-    cdef double* angle = _doubles(keep, n_selected)
-    cdef double* scratch = _doubles(keep, 3 * n_selected)
+    cdef double* centre = arena.doubles(2 * n)
+    cdef double* second = arena.doubles(3 * n)
+    cdef double* root = arena.doubles(3 * n)
+    cdef double* major = arena.doubles(n)
+    cdef double* terms = arena.doubles(6 * largest_contour)
+    cdef double* fitted_second = arena.doubles(3 * n_selected)
+    cdef double* fitted_root = arena.doubles(3 * n_selected)
+    cdef double* low = arena.doubles(n_selected)
+    cdef double* high = arena.doubles(n_selected)
+    cdef double* angle = arena.doubles(n_selected)
+    cdef double* scratch = arena.doubles(3 * n_selected)
     j = 0
     for p in range(n):
         if selected[p]:
@@ -453,11 +473,11 @@ def interpolate(
         end_plane[rows] = orders[r][0]
         end_step[rows] = z[orders[r][0]] - z[orders[r][1]]
         rows += 1
-    cdef double* at = _doubles(keep, END_SAMPLES * 2)
-    cdef double* end_low = _doubles(keep, END_SAMPLES * 2)
-    cdef double* end_high = _doubles(keep, END_SAMPLES * 2)
-    cdef double* end_angle = _doubles(keep, END_SAMPLES * 2)
-    cdef double* axes_work = _doubles(keep, 6 * END_SAMPLES * 2)
+    cdef double* at = arena.doubles(END_SAMPLES * 2)
+    cdef double* end_low = arena.doubles(END_SAMPLES * 2)
+    cdef double* end_high = arena.doubles(END_SAMPLES * 2)
+    cdef double* end_angle = arena.doubles(END_SAMPLES * 2)
+    cdef double* axes_work = arena.doubles(6 * END_SAMPLES * 2)
     for r in range(rows):
         for t in range(END_SAMPLES):
             at[r * END_SAMPLES + t] = z[end_plane[r]] + end_step[r] * _end_t(t)
@@ -500,8 +520,8 @@ def interpolate(
     # the sub-slabs [a, b] of the gaps, then of the ends
     new_lo_array, new_hi_array = np.array(lo), np.array(hi)
     cdef double[::1] slab_lo = new_lo_array, slab_hi = new_hi_array
-    cdef int64_t* count = _ints(keep, n_gaps)
-    cdef double* step = _doubles(keep, n_gaps)
+    cdef int64_t* count = arena.ints(n_gaps)
+    cdef double* step = arena.doubles(n_gaps)
     n_sub = n_ends * end_subslabs
     for q in range(n_gaps):
         k = gaps[q]
@@ -510,11 +530,11 @@ def interpolate(
         slab_hi[k] = z[k] + step[q] * 0.5
         slab_lo[k + 1] = z[k] + step[q] * (count[q] - 0.5)
         n_sub += count[q] - 1
-    cdef double* a = _doubles(keep, n_sub)
-    cdef double* b = _doubles(keep, n_sub)
-    cdef double* sub_centre = _doubles(keep, 2 * n_sub)
-    cdef int64_t* nearest = _ints(keep, n_sub)
-    cdef int64_t* nodes = _ints(keep, 4 * n_sub)
+    cdef double* a = arena.doubles(n_sub)
+    cdef double* b = arena.doubles(n_sub)
+    cdef double* sub_centre = arena.doubles(2 * n_sub)
+    cdef int64_t* nearest = arena.ints(n_sub)
+    cdef int64_t* nodes = arena.ints(4 * n_sub)
     cdef double f
     r = 0
     for q in range(n_gaps):
@@ -530,7 +550,7 @@ def interpolate(
             nodes[4 * r + 1], nodes[4 * r + 2] = k, k + 1
             nodes[4 * r + 3] = k + 2 if k + 2 < n and usable[min(k + 2, n - 1)] else -1
             r += 1
-    cdef double* edges = _doubles(keep, end_subslabs + 1)
+    cdef double* edges = arena.doubles(end_subslabs + 1)
     for q in range(n_ends):
         p = end_plane[q]
         for i in range(end_subslabs + 1):
@@ -548,19 +568,19 @@ def interpolate(
             r += 1
 
     # their sections: axes at the Gauss points and the middle, area capped, nearest contour mapped
-    cdef double* sub_at = _doubles(keep, 4 * n_sub)
-    cdef double* sub_low = _doubles(keep, 4 * n_sub)
-    cdef double* sub_high = _doubles(keep, 4 * n_sub)
-    cdef double* sub_angle = _doubles(keep, 4 * n_sub)
-    cdef double* sub_work = _doubles(keep, 24 * n_sub)
+    cdef double* sub_at = arena.doubles(4 * n_sub)
+    cdef double* sub_low = arena.doubles(4 * n_sub)
+    cdef double* sub_high = arena.doubles(4 * n_sub)
+    cdef double* sub_angle = arena.doubles(4 * n_sub)
+    cdef double* sub_work = arena.doubles(24 * n_sub)
     for r in range(n_sub):
         for i in range(3):
             sub_at[4 * r + i] = a[r] + (b[r] - a[r]) * GAUSS_T[i]
         sub_at[4 * r + 3] = (a[r] + b[r]) / 2
     _axes(nodes, sub_at, n_sub, 4, z, second, root, major, max_growth, sub_low, sub_high, sub_angle, sub_work)
-    cdef double* sub_size = _doubles(keep, n_sub)
-    cdef double* det = _doubles(keep, n_sub)
-    cdef int64_t* kept = _ints(keep, n_sub)
+    cdef double* sub_size = arena.doubles(n_sub)
+    cdef double* det = arena.doubles(n_sub)
+    cdef int64_t* kept = arena.ints(n_sub)
     cdef double largest, y
     cdef const double* nr
     n_kept = 0
@@ -578,12 +598,12 @@ def interpolate(
         if x > 0 and sub_high[4 * r + 3] > 0:
             kept[n_kept] = r
             n_kept += 1
-    cdef double* kept_low = _doubles(keep, n_kept)
-    cdef double* kept_high = _doubles(keep, n_kept)
-    cdef double* kept_angle = _doubles(keep, n_kept)
-    cdef double* target = _doubles(keep, 3 * n_kept)
-    cdef double* matrix_work = _doubles(keep, 2 * n_kept)
-    cdef int64_t* new_start = _ints(keep, n_kept + 1)
+    cdef double* kept_low = arena.doubles(n_kept)
+    cdef double* kept_high = arena.doubles(n_kept)
+    cdef double* kept_angle = arena.doubles(n_kept)
+    cdef double* target = arena.doubles(3 * n_kept)
+    cdef double* matrix_work = arena.doubles(2 * n_kept)
+    cdef int64_t* new_start = arena.ints(n_kept + 1)
     for q in range(n_kept):
         r = kept[q]
         kept_high[q] = sub_high[4 * r + 3]
@@ -593,7 +613,7 @@ def interpolate(
         new_start[q + 1] = new_start[q] + offsets[c + 1] - offsets[c]
     _matrix(kept_low, kept_high, kept_angle, n_kept, target, matrix_work)
     n_new_points = new_start[n_kept]
-    cdef double* new_points = _doubles(keep, 2 * n_new_points)
+    cdef double* new_points = arena.doubles(2 * n_new_points)
     cdef double r0, r1, r2, m00, m01, m10, m11, dx, dy
     cdef const double* tq
     for q in range(n_kept):
@@ -611,9 +631,9 @@ def interpolate(
 
     # the planes and the sub-slabs ordered along z
     n_slabs = n + n_kept
-    cdef double* key = _doubles(keep, n_slabs)
-    cdef int64_t* order = _ints(keep, n_slabs)
-    cdef int64_t* spare = _ints(keep, n_slabs)
+    cdef double* key = arena.doubles(n_slabs)
+    cdef int64_t* order = arena.ints(n_slabs)
+    cdef int64_t* spare = arena.ints(n_slabs)
     for p in range(n):
         key[p] = slab_lo[p]
     for q in range(n_kept):
