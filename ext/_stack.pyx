@@ -13,6 +13,7 @@ from libc.math cimport ceil, copysign, fabs, fma, sqrt
 from libc.stdint cimport int64_t
 from libc.stdlib cimport calloc, free, realloc
 
+cimport cython
 cimport numpy as cnp
 import numpy as np
 
@@ -265,6 +266,7 @@ cdef inline double _gauss_sum(const double* low, const double* high, bint alone)
     return fma(low[2] * high[2], GAUSS_W[2], fma(low[0] * high[0], GAUSS_W[0], low[1] * high[1] * GAUSS_W[1]))
 
 
+@cython.auto_pickle(False)
 cdef class _Arena:
     """Zeroed buffers of one call, freed with it."""
 
