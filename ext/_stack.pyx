@@ -333,7 +333,7 @@ def interpolate(
     int max_subslabs, int end_subslabs, double volume_tolerance, double gap_tolerance,
     double flat_tolerance, double max_growth, double zero,
 ):
-    """The stack of the contours ``points[offsets[c]:offsets[c + 1]]`` on the planes
+    """The stack of the contours ``points[offsets[c]:offsets[c + 1]]`` on the two or more planes
     ``plane_offsets`` at ``plane_z`` (slabs ``[lo, hi]``) with sub-slabs, or None without any."""
     cdef Py_ssize_t n = plane_z.shape[0], n_contours = offsets.shape[0] - 1, n_points = points.shape[0]
     cdef Py_ssize_t c, i, j, k, p, q, r, t, start, stop, n_gaps = 0, n_selected = 0, largest_contour = 0

@@ -91,7 +91,7 @@ def interpolate(
     max_subslabs: int, end_subslabs: int, volume_tolerance: float, gap_tolerance: float,
     flat_tolerance: float, max_growth: float, zero: float,
 ) -> tuple[Floats, Ints, Ints, Floats, Floats] | None:
-    """The stack of the contours ``points[offsets[c]:offsets[c + 1]]`` on the planes
+    """The stack of the contours ``points[offsets[c]:offsets[c + 1]]`` on the two or more planes
     ``plane_offsets`` at ``plane_z`` (slabs ``[lo, hi]``) with sub-slabs, or None without any."""
     tolerances = _Tolerances(max_subslabs, end_subslabs, volume_tolerance, gap_tolerance, flat_tolerance, max_growth, zero)
     return _Interpolation(points, offsets, plane_offsets, plane_z, lo, hi, tolerances).stack()
