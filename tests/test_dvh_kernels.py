@@ -7,12 +7,13 @@ import pytest
 from compiled import compiled_kernel
 from hypothesis import given, settings, strategies as st
 
-from coverage_sdk.dose import dvh as dvh_module
-from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster
+from coverage_sdk.dose import dvh as dvh_module, interpolation
+from coverage_sdk._fallback import dvh as twin_dvh, raster as twin_raster, stack as twin_stack
 from coverage_sdk.dose.geometry import DoseGrid, Structure
 from coverage_sdk.dose.interpolation import VolumeConvention, stack
 
 compiled_raster, compiled_dvh = compiled_kernel("_raster"), compiled_kernel("_dvh")
+compiled_stack = compiled_kernel("_stack")
 
 coordinate = st.floats(-6.0, 6.0, allow_nan=False).map(lambda v: round(v, 2))
 polygon = st.lists(st.tuples(coordinate, coordinate), min_size=1, max_size=7)
@@ -45,6 +46,61 @@ def test_kernels_match_twins(polygons, spacing, shift, S, n_inner):
            *dvh_module._rows(fast[0]), 0.01, 503, 2)
     for a, b in zip(compiled_dvh.accumulate(*acc), twin_dvh.accumulate(*acc)):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+SECTIONS = {
+    # half-axes of the section at u in [-1, 1] along the solid's height, for radius r
+    "sphere": lambda u, r: (r * np.sqrt(max(1 - u * u, 1e-3)),) * 2,
+    "cone": lambda u, r: (r * (1 - u) / 2,) * 2,
+    "lying cylinder": lambda u, r: (r * np.sqrt(max(1 - u * u, 1e-3)), 1.7 * r),
+    "cylinder": lambda u, r: (r, r),
+    "ellipse": lambda u, r: (r * (1 + 0.3 * u), r * (0.5 + 0.4 * u * u)),
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    shape=st.sampled_from(sorted(SECTIONS)),
+    planes=st.integers(2, 9),
+    spacing=st.sampled_from([0.5, 1.0, 2.5, 3.0]),
+    beyond=st.floats(0.05, 1.0),
+    radius=st.floats(0.5, 30.0),
+    n_points=st.integers(3, 40),
+    angle=st.floats(0.0, 3.2),
+    doubled=st.sets(st.integers(0, 8), max_size=3),
+    seed=st.integers(0, 2**16),
+)
+def test_stack_kernel_matches_twin(shape, planes, spacing, beyond, radius, n_points, angle, doubled, seed):
+    """The interpolated stacks of circles, ellipses, cones and cylinders (standing and lying),
+    drawn with noise, uneven spacing and a second contour on some planes, from both kernels."""
+    rng = np.random.default_rng(seed)
+    z = np.sort(np.arange(planes) * spacing + rng.uniform(-0.3, 0.3, planes) * spacing * (seed % 2))
+    height = (z[-1] - z[0]) / 2 + beyond * spacing
+    t = np.linspace(0, 2 * np.pi, n_points, endpoint=False)
+    turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    contours = []
+    for k, level in enumerate(z):
+        a, b = SECTIONS[shape]((level - (z[0] + z[-1]) / 2) / height, radius)
+        noise = rng.normal(0, 0.02 * radius, (n_points, 2)) * (seed % 3 == 0)
+        ring = np.column_stack((a * np.cos(t), b * np.sin(t))) @ turn + noise
+        contours.append((float(level), ring))
+        if k in doubled:
+            contours.append((float(level), 0.3 * ring + 3 * radius))
+    roi = Structure.from_contours("r", 1, contours)
+    plane_offsets = roi.plane_starts()
+    plane_z = roi.z[plane_offsets[:-1]]
+    plain = stack(roi, plane_z, VolumeConvention.SLABS)
+    args = (roi.points, roi.offsets, plane_offsets, plane_z, plain.lo, plain.hi, *interpolation._TOLERANCES)
+    fast, slow = compiled_stack.interpolate(*args), twin_stack.interpolate(*args)
+    assert (fast is None) == (slow is None)
+    if fast is None:
+        return
+    for a, b in zip(fast, slow):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        if a.dtype == np.int64:
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * radius)
 
 
 def test_two_threads_give_the_one_thread_histogram(monkeypatch):

@@ -16,7 +16,8 @@ for path in sys.argv[1:]:
 heavy = sorted(
     name for name in sys.modules
     if name.split(".")[0] in ("pydicom", "matplotlib")
-    or name in ("coverage_sdk._dvh", "coverage_sdk._raster", "coverage_sdk._circumference", "coverage_sdk._dsparse", "coverage_sdk._pixels")
+    or name in ("coverage_sdk._dvh", "coverage_sdk._raster", "coverage_sdk._circumference", "coverage_sdk._dsparse", "coverage_sdk._pixels",
+                "coverage_sdk._stack")
     or name.startswith("coverage_sdk._fallback")
 )
 print(json.dumps(heavy))

@@ -9,7 +9,8 @@ from phantoms import ACROSS, Case, dose_grid, structure, truth
 
 from coverage_sdk.dose.dvh import compute_dvh
 from coverage_sdk.dose.geometry import Structure
-from coverage_sdk.dose.interpolation import MAX_GROWTH, VolumeConvention, _areas, stack
+from coverage_sdk._fallback.stack import _areas
+from coverage_sdk.dose.interpolation import MAX_GROWTH, VolumeConvention, stack
 from coverage_sdk.errors import InputError
 
 

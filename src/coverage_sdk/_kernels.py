@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # numpy is imported by the first kernel, not by `coverage-sdk
 
 from coverage_sdk.errors import MissingExtensionError
 
-KERNELS = ("_raster", "_dvh", "_circumference", "_dsparse", "_pixels")
+KERNELS = ("_raster", "_dvh", "_circumference", "_dsparse", "_pixels", "_stack")
 
 
 class RasterKernel(Protocol):
@@ -80,6 +80,16 @@ class PixelsKernel(Protocol):
     def scale(
         self, stored: NDArray[np.integer[Any]], factor: float, out: Dose, num_threads: int = 1
     ) -> tuple[float, float]: ...
+
+
+class StackKernel(Protocol):
+    """``ext/_stack.pyx`` and its twin ``_fallback/stack.py``."""
+
+    def interpolate(
+        self, points: Floats, offsets: Ints, plane_offsets: Ints, plane_z: Floats, lo: Floats, hi: Floats,
+        max_subslabs: int, end_subslabs: int, volume_tolerance: float, gap_tolerance: float,
+        flat_tolerance: float, max_growth: float, zero: float,
+    ) -> tuple[Floats, Ints, Ints, Floats, Floats] | None: ...  # fmt: skip
 
 
 def pure_python_requested() -> bool:
@@ -182,12 +192,12 @@ def _load(name: str) -> tuple[ModuleType, bool]:
 
 
 if TYPE_CHECKING:  # the numpy twins and the compiled kernels (their stubs) implement the protocols
-    from coverage_sdk import _circumference, _dsparse, _dvh, _pixels, _raster
-    from coverage_sdk._fallback import circumference, dsparse, dvh, pixels, raster
+    from coverage_sdk import _circumference, _dsparse, _dvh, _pixels, _raster, _stack
+    from coverage_sdk._fallback import circumference, dsparse, dvh, pixels, raster, stack
 
-    Kernels = tuple[RasterKernel, DvhKernel, CircumferenceKernel, DsparseKernel, PixelsKernel]
-    _twins: Kernels = (raster, dvh, circumference, dsparse, pixels)
-    _compiled: Kernels = (_raster, _dvh, _circumference, _dsparse, _pixels)
+    Kernels = tuple[RasterKernel, DvhKernel, CircumferenceKernel, DsparseKernel, PixelsKernel, StackKernel]
+    _twins: Kernels = (raster, dvh, circumference, dsparse, pixels, stack)
+    _compiled: Kernels = (_raster, _dvh, _circumference, _dsparse, _pixels, _stack)
 
 
 @overload
@@ -200,6 +210,8 @@ def kernel(name: Literal["_circumference"]) -> CircumferenceKernel: ...
 def kernel(name: Literal["_dsparse"]) -> DsparseKernel: ...
 @overload
 def kernel(name: Literal["_pixels"]) -> PixelsKernel: ...
+@overload
+def kernel(name: Literal["_stack"]) -> StackKernel: ...
 
 
 def kernel(name: str) -> Any:
