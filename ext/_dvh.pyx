@@ -10,6 +10,8 @@ import numpy as np
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY
 from libc.stdint cimport int64_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy, memset
 
 from _interp cimport dose_t
 from _rounding cimport iceil, ifloor
@@ -229,50 +231,228 @@ cdef inline void _close_columns(
             c = e
 
 
+cdef inline Py_ssize_t _count_at_most(const double* z, Py_ssize_t n, double v) noexcept nogil:
+    # how many of the increasing z are <= v (numpy's searchsorted side="right")
+    cdef Py_ssize_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if z[mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef inline Py_ssize_t _count_below(const double* z, Py_ssize_t n, double v) noexcept nogil:
+    # how many of the increasing z are < v (side="left")
+    cdef Py_ssize_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if z[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef inline double _clip(double v, double lo, double hi) noexcept nogil:
+    # as numpy's clip (which of two equal zeros it gives included)
+    v = v if v > lo else lo
+    return v if v < hi else hi
+
+
+cdef struct Nodes:
+    # per plane: where its nodes start (node_offsets[p] .. node_offsets[p + 1] - 1), its slab's
+    # thickness and the part of it outside the grid; per node: z, the dose plane pair k, k + 1
+    # and weight f at its z clamped to the grid, and whether a column through several slabs bends there
+    int64_t* offsets
+    double* slab
+    double* outside
+    double* pos
+    int64_t* k
+    double* f
+    unsigned char* keep
+
+
+cdef int _plan_nodes(const double* lo, const double* hi, Py_ssize_t n_planes, const double* z, Py_ssize_t nz,
+                     Nodes* out) noexcept nogil:
+    # the z nodes of each slab's part inside the grid, between which dose is linear: its ends and the
+    # dose planes strictly inside it (0 on malloc failure)
+    cdef double z_lo = z[0] - (z[1] - z[0]) / 2, z_hi = z[nz - 1] + (z[nz - 1] - z[nz - 2]) / 2
+    cdef double za, zb, pos, zeval, f
+    cdef Py_ssize_t p, first, count, rank, n, kk
+    out.offsets = <int64_t*>malloc((n_planes + 1) * sizeof(int64_t))
+    out.slab = <double*>malloc((2 * n_planes + 1) * sizeof(double))
+    if out.offsets == NULL or out.slab == NULL:
+        return 0
+    out.outside = out.slab + n_planes
+    out.offsets[0] = 0
+    for p in range(n_planes):
+        za = lo[p] if lo[p] >= z_lo else z_lo
+        zb = hi[p] if hi[p] <= z_hi else z_hi
+        count = _count_below(z, nz, zb) - _count_at_most(z, nz, za) + 2 if za < zb else 0
+        out.offsets[p + 1] = out.offsets[p] + count
+        out.slab[p] = hi[p] - lo[p]
+        out.outside[p] = out.slab[p] - (zb - za if za < zb else 0.0)
+    n = out.offsets[n_planes]
+    out.pos = <double*>malloc((2 * n + 1) * sizeof(double))
+    out.k = <int64_t*>malloc((n + 1) * sizeof(int64_t))
+    out.keep = <unsigned char*>malloc(n + 1)
+    if out.pos == NULL or out.k == NULL or out.keep == NULL:
+        return 0
+    out.f = out.pos + n
+    for p in range(n_planes):
+        count = out.offsets[p + 1] - out.offsets[p]
+        if count == 0:
+            continue
+        za = lo[p] if lo[p] >= z_lo else z_lo
+        zb = hi[p] if hi[p] <= z_hi else z_hi
+        first = _count_at_most(z, nz, za)
+        for rank in range(count):
+            if rank == 0:
+                pos = za
+            elif rank == count - 1:
+                pos = zb
+            else:
+                pos = z[min(max(first + rank - 1, 0), nz - 1)]
+            zeval = _clip(pos, z[0], z[nz - 1])
+            kk = min(max(_count_at_most(z, nz, zeval) - 1, 0), nz - 2)
+            f = _clip((zeval - z[kk]) / (z[kk + 1] - z[kk]), 0.0, 1.0)
+            n = out.offsets[p] + rank
+            out.pos[n] = pos
+            out.k[n] = kk
+            out.f[n] = f
+            out.keep[n] = rank > 0 and (rank < count - 1 or f == 0.0 or f == 1.0)
+    return 1
+
+
+cdef int64_t _rows_of(const int64_t* runs, Py_ssize_t n_runs, int64_t* order, int64_t** groups) noexcept nogil:
+    # the runs by row, then plane (they come by plane, then row) into order, and where each row
+    # starts in it (groups, n_rows + 1 entries; malloc'd here): the number of rows, -1 on malloc failure
+    cdef int64_t j_min = 0, j_max = -1, r, n_rows = 0, c
+    cdef int64_t* at
+    for r in range(n_runs):
+        if r == 0 or runs[4 * r + 1] < j_min:
+            j_min = runs[4 * r + 1]
+        if r == 0 or runs[4 * r + 1] > j_max:
+            j_max = runs[4 * r + 1]
+    at = <int64_t*>calloc(j_max - j_min + 2, sizeof(int64_t))
+    groups[0] = <int64_t*>malloc((j_max - j_min + 2) * sizeof(int64_t))
+    if at == NULL or groups[0] == NULL:
+        free(at)
+        return -1
+    for r in range(n_runs):
+        at[runs[4 * r + 1] - j_min + 1] += 1
+    groups[0][0] = 0
+    for r in range(j_max - j_min + 1):
+        c = at[r + 1]
+        at[r + 1] = at[r] + c
+        if c:
+            n_rows += 1
+            groups[0][n_rows] = at[r + 1]
+    for r in range(n_runs):
+        order[at[runs[4 * r + 1] - j_min]] = r
+        at[runs[4 * r + 1] - j_min] += 1
+    free(at)
+    return n_rows
+
+
+cdef inline double _sum_blocks(const double* v, Py_ssize_t stride) noexcept nogil:
+    # the sum of BLOCKS values stride apart, in the order numpy's sum takes them (eight partial
+    # sums of values eight apart, added as a tree)
+    cdef double r[8]
+    cdef int q
+    for q in range(8):
+        r[q] = v[q * stride] + v[(q + 8) * stride]
+    return 0.0 + (((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])))
+
+
+cdef inline double _least(const double* v, Py_ssize_t stride) noexcept nogil:
+    # the least of BLOCKS values stride apart, NaN if any is (as numpy's min)
+    cdef double r = v[0]
+    cdef int q
+    for q in range(1, BLOCKS):
+        if r != r:
+            break
+        if not (v[q * stride] >= r):
+            r = v[q * stride]
+    return r
+
+
+cdef inline double _greatest(const double* v, Py_ssize_t stride) noexcept nogil:
+    # the greatest, likewise
+    cdef double r = v[0]
+    cdef int q
+    for q in range(1, BLOCKS):
+        if r != r:
+            break
+        if not (v[q * stride] <= r):
+            r = v[q * stride]
+    return r
+
+
+cdef inline void _touched(const double* tb, double h, Py_ssize_t n_edges, int64_t* span) noexcept nogil:
+    # the bins a block's pieces may have written, from its least and greatest dose (all of them
+    # where those are not finite doses in range; none where it has no pieces)
+    if tb[3] > tb[4]:
+        span[0] = 0
+        span[1] = -1
+    elif tb[3] >= 0.0 and tb[4] / h < n_edges - 1:
+        span[0] = ifloor(tb[3] / h)
+        span[1] = iceil(tb[4] / h)
+    else:
+        span[0] = 0
+        span[1] = n_edges - 1
+
+
 def accumulate(
     const dose_t[:, :, ::1] dose, const double[::1] x, const double[::1] y, const double[::1] z,
     const int64_t[:, ::1] runs, const int64_t[:, ::1] cells, const uint64_t[:, ::1] masks, int S, int n_inner,
-    double xb0, double dx, double yb0, double dy,
-    const int64_t[::1] node_offsets, const double[::1] node_pos, const double[::1] node_zeval,
-    const int64_t[::1] node_k, const double[::1] node_f, const unsigned char[::1] node_keep,
-    const double[::1] plane_slab, const double[::1] plane_outside,
-    const int64_t[::1] row_order, const int64_t[::1] row_groups,
+    double xb0, double dx, double yb0, double dy, const double[::1] lo, const double[::1] hi,
     double h, Py_ssize_t n_edges, int threads,
 ):
-    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max, pieces
-    left out]``; a piece is left out when its dose is negative, NaN or at least ``h * (n_edges - 2)``.
+    """The cumulative histogram at the bin edges ``n * h`` (mm3) and ``[inside mm3, outside mm3,
+    dose integral, min, max, pieces left out]``; a piece is left out when its dose is negative,
+    NaN or at least ``h * (n_edges - 2)``.
 
-    Whole interior cells (``n_inner == 1``) are taken row by row (``row_order`` lists the runs
-    by row, then plane; ``row_groups`` delimits the rows): a cell inside on consecutive planes
-    is one column, whose dose pieces meet only at the nodes ``node_keep`` marks (a slab
-    boundary inside a dose interval is not a bend of the dose, so its two pieces are one).
+    Plane ``p`` stands for the slab ``lo[p] .. hi[p]``. Whole interior cells (``n_inner == 1``)
+    are taken row by row: a cell inside on consecutive planes is one column, whose dose pieces
+    meet only where it bends (a slab boundary inside a dose interval is not a bend of the dose,
+    so its two pieces are one).
     """
     cdef Py_ssize_t nz = dose.shape[0], ny = dose.shape[1], nx = dose.shape[2], plane = nx * ny
-    # per-block histogram and totals, per-thread scratch; rows padded so that no two share a cache line
-    # (T: per-thread [mass, integral, min, max] of a run or cell)
-    cdef double[:, ::1] acc = np.zeros((BLOCKS, (3 * n_edges + 7) // 8 * 8 + 8), dtype=np.float64)
-    cdef double[:, ::1] tot = np.zeros((BLOCKS, 16), dtype=np.float64)
-    cdef double[:, ::1] stats = np.zeros((threads, 16), dtype=np.float64)
-    cdef Py_ssize_t n_scratch = max(S, n_inner)
-    cdef double[:, ::1] lateral = np.zeros((threads, (2 * n_scratch + 7) // 8 * 8 + 8), dtype=np.float64)
-    cdef int64_t[:, ::1] corner_at = np.zeros((threads, (2 * n_scratch + 7) // 8 * 8 + 8), dtype=np.int64)
-    cdef int64_t[:, ::1] column_at = np.empty((threads, nx + 8), dtype=np.int64)
-    cdef double[:, ::1] column_value = np.empty((threads, nx + 8), dtype=np.float64)
-    cdef int64_t[:, ::1] column_end = np.empty((threads, nx + 8), dtype=np.int64)
+    cdef Py_ssize_t n_planes = lo.shape[0], n_runs = runs.shape[0]
+    cdef Py_ssize_t stride = (3 * n_edges + 7) // 8 * 8 + 8
+    cdef Py_ssize_t n_scratch = max(S, n_inner), lateral_stride = (2 * n_scratch + 7) // 8 * 8 + 8
+    cdef Nodes nodes
+    nodes.offsets = NULL
+    nodes.slab = NULL
+    nodes.pos = NULL
+    nodes.k = NULL
+    nodes.keep = NULL
+    # per thread: a histogram (all zero between blocks), [mass, integral, min, max] of a run or cell,
+    # and scratch; per block: the bins it touched, copied out of its thread's histogram, and its
+    # totals (rows padded so that no two threads share a cache line)
+    cdef double* scratch = <double*>calloc(threads * stride, sizeof(double))
+    cdef double* kept = <double*>malloc(BLOCKS * stride * sizeof(double))
+    cdef int64_t* spans = <int64_t*>malloc(2 * BLOCKS * sizeof(int64_t))
+    cdef double* tot = <double*>calloc(BLOCKS * 16, sizeof(double))
+    cdef double* stats = <double*>calloc(threads * 16, sizeof(double))
+    cdef double* lateral = <double*>malloc(threads * lateral_stride * sizeof(double))
+    cdef int64_t* corner_at = <int64_t*>malloc(threads * lateral_stride * sizeof(int64_t))
+    cdef int64_t* column_at = <int64_t*>malloc(threads * (nx + 8) * sizeof(int64_t))
+    cdef double* column_value = <double*>malloc(threads * (nx + 8) * sizeof(double))
+    cdef int64_t* column_end = <int64_t*>malloc(threads * (nx + 8) * sizeof(int64_t))
+    cdef int64_t* row_order = <int64_t*>malloc((n_runs + 1) * sizeof(int64_t))
+    cdef int64_t* row_groups = NULL
+    cdef Py_ssize_t n_rows = 0
     cdef Py_ssize_t w, r, e, g, tid, blk
-    cdef Py_ssize_t n_subdivided = runs.shape[0] if n_inner > 1 else 0
-    cdef Py_ssize_t n_rows = row_groups.shape[0] - 1 if n_inner == 1 else 0
+    cdef Py_ssize_t n_subdivided = n_runs if n_inner > 1 else 0
     cdef Py_ssize_t n_cells = cells.shape[0]
     cdef double* tb
-    for w in range(BLOCKS):
-        tot[w, 3] = INFINITY
-        tot[w, 4] = -INFINITY
     cdef double top = n_edges - 2
     cdef double area = dx * dy, sub_area = area / (S * S), sdx = dx / S, sdy = dy / S
     cdef const dose_t* d = &dose[0, 0, 0]
-    cdef const int64_t* nk = &node_k[0] if node_k.shape[0] > 0 else NULL
-    cdef const double* nf = &node_f[0] if node_f.shape[0] > 0 else NULL
-    cdef const double* npos = &node_pos[0] if node_pos.shape[0] > 0 else NULL
     cdef double x0 = x[0], sx = x[1] - x[0], y0 = y[0], sy = y[1] - y[0], xl = x[nx - 1], yl = y[ny - 1]
     cdef double inner_area = area / (n_inner * n_inner), idx = dx / n_inner, idy = dy / n_inner
     cdef double da, db, ua, ub, f, m, t_out
@@ -287,199 +467,267 @@ def accumulate(
     cdef int64_t* at
     cdef double* value
     cdef int64_t* ce
-    cdef const unsigned char* keep = &node_keep[0] if node_keep.shape[0] > 0 else NULL
-    cdef const int64_t* no = &node_offsets[0]
-    cdef const int64_t* rn = &runs[0, 0] if runs.shape[0] > 0 else NULL
-    cdef const int64_t* ro = &row_order[0] if row_order.shape[0] > 0 else NULL
+    cdef const int64_t* node_offsets
+    cdef const double* npos
+    cdef const int64_t* nk
+    cdef const double* nf
+    cdef const unsigned char* keep
+    cdef const double* plane_slab
+    cdef const double* plane_outside
+    cdef const int64_t* rn = &runs[0, 0] if n_runs else NULL
     cdef bint live, chain
     cdef const dose_t* row
     cdef double* hist
+    cdef int64_t* span
+    cdef bint ready = (scratch != NULL and kept != NULL and spans != NULL and tot != NULL and stats != NULL
+                       and lateral != NULL and corner_at != NULL and column_at != NULL and column_value != NULL
+                       and column_end != NULL and row_order != NULL)
+    try:
+        if ready:
+            ready = _plan_nodes(&lo[0] if n_planes else NULL, &hi[0] if n_planes else NULL, n_planes, &z[0], nz, &nodes)
+        if ready and n_inner == 1:
+            n_rows = _rows_of(rn, n_runs, row_order, &row_groups)
+            ready = n_rows >= 0
+        if not ready:
+            raise MemoryError()
+        node_offsets = nodes.offsets
+        npos = nodes.pos
+        nk = nodes.k
+        nf = nodes.f
+        keep = nodes.keep
+        plane_slab = nodes.slab
+        plane_outside = nodes.outside
+        for w in range(BLOCKS):
+            tot[16 * w + 3] = INFINITY
+            tot[16 * w + 4] = -INFINITY
 
-    # one parallel region; block blk takes a fixed share of the subdivided runs, the rows and the edge
-    # cells, in order, into its own histogram and totals, which are summed in block order: the
-    # result does not depend on the thread count or on which thread ran which block
-    for blk in prange(BLOCKS, nogil=True, num_threads=threads, schedule="dynamic", chunksize=1):
-        tid = threadid()
-        hist = &acc[blk, 0]
-        tb = &tot[blk, 0]
-        # interior cells subdivided (small structures): each sub-sample's column, plane by plane
-        for r in range(blk * n_subdivided // BLOCKS, (blk + 1) * n_subdivided // BLOCKS):
-            p = runs[r, 0]
-            j = runs[r, 1]
-            i0 = runs[r, 2]
-            i1 = runs[r, 3]
-            if j < 0 or j >= ny:
-                tb[1] += area * plane_slab[p] * (i1 - i0)
-                continue
-            if i0 < 0:
-                tb[1] += area * plane_slab[p] * (min(i1, 0) - i0)
-                i0 = 0
-            if i1 > nx:
-                tb[1] += area * plane_slab[p] * (i1 - max(i0, nx))
-                i1 = nx
-            if i1 <= i0:
-                continue
-            tb[1] += area * plane_outside[p] * (i1 - i0)
-            a = node_offsets[p]
-            b = node_offsets[p + 1]
-            if a + 1 >= b:
-                continue
-            T = _fresh(&stats[tid, 0])
-            # (fractions go to per-thread scratch: a prange variable set only through its address
-            # is not made private by Cython, and threads would share it)
-            fxp = &lateral[tid, 0]
-            fyp = fxp + n_scratch
-            ixp = &corner_at[tid, 0]
-            jyp = ixp + n_scratch
-            _sub_axis(yb0, j, n_inner, idy, y0, yl, sy, ny, fyp, jyp)
-            for i in range(i0, i1):
-                _sub_axis(xb0, i, n_inner, idx, x0, xl, sx, nx, fxp, ixp)
-                for sub in range(n_inner * n_inner):
-                    t = sub // n_inner
-                    s = sub - t * n_inner
-                    _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h, top)
-            _commit(tb, T, 0.0)
-
-        for g in range(blk * n_rows // BLOCKS, (blk + 1) * n_rows // BLOCKS):
-            # one row of whole interior cells, plane by plane (reading the dose row by row): ce[i] is
-            # the last plane of the column open at cell i (-1: none), at[i] and value[i] the node its
-            # pieces have reached and the dose there; q is the last plane with nodes, whose runs are
-            # row_order[q0:q1]; a column ends where its cell is not inside the next plane
-            T = _fresh(&stats[tid, 0])
-            t_out = 0.0
-            at = &column_at[tid, 0]
-            value = &column_value[tid, 0]
-            ce = &column_end[tid, 0]
-            for i in range(nx):
-                ce[i] = -1
-            j = runs[row_order[row_groups[g]], 1]
-            q = -3
-            q0 = 0
-            q1 = 0
-            u = row_groups[g]
-            while u < row_groups[g + 1]:
-                p = runs[row_order[u], 0]
-                v = u
-                while v < row_groups[g + 1] and runs[row_order[v], 0] == p:
-                    v = v + 1
-                live = j >= 0 and j < ny and node_offsets[p] + 1 < node_offsets[p + 1]
-                chain = live and p == q + 1
-                # a column continued from plane q has reached q's last kept node nl; where one kept node
-                # n1 follows it up to p's last node, the column's piece in p is nl -> n1, the same for
-                # every such cell (taken below without walking the nodes)
-                n1 = -1
-                if chain:
-                    nl = -1
-                    for n in range(node_offsets[q] + 1, node_offsets[q + 1]):
-                        if keep[n]:
-                            nl = n
-                    if nl >= 0:
-                        for n in range(nl + 1, node_offsets[p + 1]):
-                            if keep[n]:
-                                n1 = n if n1 == -1 else -2
-                    if n1 >= 0:
-                        k1 = nk[n1]
-                        f1 = nf[n1]
-                        m1 = area * (npos[n1] - npos[nl])
-                for ww in range(u, v):
-                    r = row_order[ww]
-                    i0 = runs[r, 2]
-                    i1 = runs[r, 3]
-                    if not (j >= 0 and j < ny):
-                        t_out = t_out + area * plane_slab[p] * (i1 - i0)
-                        continue
-                    if i0 < 0:
-                        t_out = t_out + area * plane_slab[p] * (min(i1, 0) - i0)
-                        i0 = 0
-                    if i1 > nx:
-                        t_out = t_out + area * plane_slab[p] * (i1 - max(i0, nx))
-                        i1 = nx
-                    if i1 <= i0:
-                        continue
-                    t_out = t_out + area * plane_outside[p] * (i1 - i0)
-                    if not live:
-                        continue
-                    row = d + j * nx
-                    a = node_offsets[p]
-                    b = node_offsets[p + 1] - 1
-                    for i in range(i0, i1):
-                        if n1 >= 0 and ce[i] == q and at[i] == nl:
-                            # (as _advance would: the same operations in the same order)
-                            da = value[i]
-                            if f1 == 0.0:
-                                db = row[i + k1 * plane]
-                            else:
-                                db = (1 - f1) * row[i + k1 * plane] + f1 * row[i + (k1 + 1) * plane]
-                            if not _ramp(hist, m1, da / h, db / h, top):
-                                T[4] += 1
-                            T[0] += m1
-                            T[1] += m1 * (da + db) / 2
-                            T[2] = min(T[2], min(da, db))
-                            T[3] = max(T[3], max(da, db))
-                            at[i] = n1
-                            value[i] = db
-                            ce[i] = p
-                            continue
-                        if not (ce[i] == q and chain):
-                            if ce[i] == q:
-                                _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h,
-                                         top, &at[i], &value[i])
-                            at[i] = a
-                            value[i] = _whole(row + i, plane, nk[a], nf[a])
-                        _advance(hist, T, row + i, plane, nk, nf, npos, keep, b, False, area, h, top, &at[i], &value[i])
-                        ce[i] = p
-                if not live:
-                    u = v
+        # one parallel region; block blk takes a fixed share of the subdivided runs, the rows and the edge
+        # cells, in order, into its own histogram and totals, which are summed in block order: the
+        # result does not depend on the thread count or on which thread ran which block
+        for blk in prange(BLOCKS, nogil=True, num_threads=threads, schedule="dynamic", chunksize=1):
+            tid = threadid()
+            hist = scratch + tid * stride
+            tb = tot + 16 * blk
+            # interior cells subdivided (small structures): each sub-sample's column, plane by plane
+            for r in range(blk * n_subdivided // BLOCKS, (blk + 1) * n_subdivided // BLOCKS):
+                p = runs[r, 0]
+                j = runs[r, 1]
+                i0 = runs[r, 2]
+                i1 = runs[r, 3]
+                if j < 0 or j >= ny:
+                    tb[1] += area * plane_slab[p] * (i1 - i0)
                     continue
-                _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, u, v, q, ce, at, value, nx, area, h,
-                               top)
-                q = p
-                q0 = u
-                q1 = v
-                u = v
-            if j >= 0 and j < ny:
-                _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, no, rn, ro, q0, q1, q1, q1, q, ce, at, value, nx,
-                               area, h, top)
-            _commit(tb, T, t_out)
-
-        for e in range(blk * n_cells // BLOCKS, (blk + 1) * n_cells // BLOCKS):
-            p = cells[e, 0]
-            j = cells[e, 1]
-            i = cells[e, 2]
-            a = node_offsets[p]
-            b = node_offsets[p + 1]
-            T = _fresh(&stats[tid, 0])
-            t_out = 0.0
-            if j < 0 or j >= ny or i < 0 or i >= nx:
-                for bit in range(S * S):
-                    if (masks[e, bit >> 6] >> (bit & 63)) & 1:
-                        t_out = t_out + sub_area * plane_slab[p]
-            else:
-                # the lateral interpolation of sub-column s and sub-row t, shared by the cell's samples
-                fxp = &lateral[tid, 0]
+                if i0 < 0:
+                    tb[1] += area * plane_slab[p] * (min(i1, 0) - i0)
+                    i0 = 0
+                if i1 > nx:
+                    tb[1] += area * plane_slab[p] * (i1 - max(i0, nx))
+                    i1 = nx
+                if i1 <= i0:
+                    continue
+                tb[1] += area * plane_outside[p] * (i1 - i0)
+                a = node_offsets[p]
+                b = node_offsets[p + 1]
+                if a + 1 >= b:
+                    continue
+                T = _fresh(stats + 16 * tid)
+                # (fractions go to per-thread scratch: a prange variable set only through its address
+                # is not made private by Cython, and threads would share it)
+                fxp = lateral + tid * lateral_stride
                 fyp = fxp + n_scratch
-                ixp = &corner_at[tid, 0]
+                ixp = corner_at + tid * lateral_stride
                 jyp = ixp + n_scratch
-                _sub_axis(xb0, i, S, sdx, x0, xl, sx, nx, fxp, ixp)
-                _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
-                for t in range(S):
-                    for s in range(S):
-                        bit = t * S + s
-                        if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
-                            continue
-                        t_out = t_out + sub_area * plane_outside[p]
-                        if a + 1 >= b:
-                            continue
-                        _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h,
-                                top)
-            _commit(tb, T, t_out)
+                _sub_axis(yb0, j, n_inner, idy, y0, yl, sy, ny, fyp, jyp)
+                for i in range(i0, i1):
+                    _sub_axis(xb0, i, n_inner, idx, x0, xl, sx, nx, fxp, ixp)
+                    for sub in range(n_inner * n_inner):
+                        t = sub // n_inner
+                        s = sub - t * n_inner
+                        _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h, top)
+                _commit(tb, T, 0.0)
 
-    summed = np.asarray(acc)[:, : 3 * n_edges].sum(axis=0).reshape(n_edges, 3)
-    totals = np.asarray(tot)
-    return (
-        np.ascontiguousarray(summed[:, 0]),
-        np.ascontiguousarray(summed[:, 1]),
-        np.ascontiguousarray(summed[:, 2]),
-        np.array([totals[:, 0].sum(), totals[:, 1].sum(), totals[:, 2].sum(), totals[:, 3].min(), totals[:, 4].max(),
-                  totals[:, 5].sum()]),
-    )
+            for g in range(blk * n_rows // BLOCKS, (blk + 1) * n_rows // BLOCKS):
+                # one row of whole interior cells, plane by plane (reading the dose row by row): ce[i] is
+                # the last plane of the column open at cell i (-1: none), at[i] and value[i] the node its
+                # pieces have reached and the dose there; q is the last plane with nodes, whose runs are
+                # row_order[q0:q1]; a column ends where its cell is not inside the next plane
+                T = _fresh(stats + 16 * tid)
+                t_out = 0.0
+                at = column_at + tid * (nx + 8)
+                value = column_value + tid * (nx + 8)
+                ce = column_end + tid * (nx + 8)
+                for i in range(nx):
+                    ce[i] = -1
+                j = runs[row_order[row_groups[g]], 1]
+                q = -3
+                q0 = 0
+                q1 = 0
+                u = row_groups[g]
+                while u < row_groups[g + 1]:
+                    p = runs[row_order[u], 0]
+                    v = u
+                    while v < row_groups[g + 1] and runs[row_order[v], 0] == p:
+                        v = v + 1
+                    live = j >= 0 and j < ny and node_offsets[p] + 1 < node_offsets[p + 1]
+                    chain = live and p == q + 1
+                    # a column continued from plane q has reached q's last kept node nl; where one kept node
+                    # n1 follows it up to p's last node, the column's piece in p is nl -> n1, the same for
+                    # every such cell (taken below without walking the nodes)
+                    n1 = -1
+                    if chain:
+                        nl = -1
+                        for n in range(node_offsets[q] + 1, node_offsets[q + 1]):
+                            if keep[n]:
+                                nl = n
+                        if nl >= 0:
+                            for n in range(nl + 1, node_offsets[p + 1]):
+                                if keep[n]:
+                                    n1 = n if n1 == -1 else -2
+                        if n1 >= 0:
+                            k1 = nk[n1]
+                            f1 = nf[n1]
+                            m1 = area * (npos[n1] - npos[nl])
+                    for ww in range(u, v):
+                        r = row_order[ww]
+                        i0 = runs[r, 2]
+                        i1 = runs[r, 3]
+                        if not (j >= 0 and j < ny):
+                            t_out = t_out + area * plane_slab[p] * (i1 - i0)
+                            continue
+                        if i0 < 0:
+                            t_out = t_out + area * plane_slab[p] * (min(i1, 0) - i0)
+                            i0 = 0
+                        if i1 > nx:
+                            t_out = t_out + area * plane_slab[p] * (i1 - max(i0, nx))
+                            i1 = nx
+                        if i1 <= i0:
+                            continue
+                        t_out = t_out + area * plane_outside[p] * (i1 - i0)
+                        if not live:
+                            continue
+                        row = d + j * nx
+                        a = node_offsets[p]
+                        b = node_offsets[p + 1] - 1
+                        for i in range(i0, i1):
+                            if n1 >= 0 and ce[i] == q and at[i] == nl:
+                                # (as _advance would: the same operations in the same order)
+                                da = value[i]
+                                if f1 == 0.0:
+                                    db = row[i + k1 * plane]
+                                else:
+                                    db = (1 - f1) * row[i + k1 * plane] + f1 * row[i + (k1 + 1) * plane]
+                                if not _ramp(hist, m1, da / h, db / h, top):
+                                    T[4] += 1
+                                T[0] += m1
+                                T[1] += m1 * (da + db) / 2
+                                T[2] = min(T[2], min(da, db))
+                                T[3] = max(T[3], max(da, db))
+                                at[i] = n1
+                                value[i] = db
+                                ce[i] = p
+                                continue
+                            if not (ce[i] == q and chain):
+                                if ce[i] == q:
+                                    _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h,
+                                             top, &at[i], &value[i])
+                                at[i] = a
+                                value[i] = _whole(row + i, plane, nk[a], nf[a])
+                            _advance(hist, T, row + i, plane, nk, nf, npos, keep, b, False, area, h, top, &at[i], &value[i])
+                            ce[i] = p
+                    if not live:
+                        u = v
+                        continue
+                    _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, node_offsets, rn, row_order, q0, q1, u, v, q, ce, at, value, nx, area, h,
+                                   top)
+                    q = p
+                    q0 = u
+                    q1 = v
+                    u = v
+                if j >= 0 and j < ny:
+                    _close_columns(hist, T, d + j * nx, plane, nk, nf, npos, keep, node_offsets, rn, row_order, q0, q1, q1, q1, q, ce, at, value, nx,
+                                   area, h, top)
+                _commit(tb, T, t_out)
+
+            for e in range(blk * n_cells // BLOCKS, (blk + 1) * n_cells // BLOCKS):
+                p = cells[e, 0]
+                j = cells[e, 1]
+                i = cells[e, 2]
+                a = node_offsets[p]
+                b = node_offsets[p + 1]
+                T = _fresh(stats + 16 * tid)
+                t_out = 0.0
+                if j < 0 or j >= ny or i < 0 or i >= nx:
+                    for bit in range(S * S):
+                        if (masks[e, bit >> 6] >> (bit & 63)) & 1:
+                            t_out = t_out + sub_area * plane_slab[p]
+                else:
+                    # the lateral interpolation of sub-column s and sub-row t, shared by the cell's samples
+                    fxp = lateral + tid * lateral_stride
+                    fyp = fxp + n_scratch
+                    ixp = corner_at + tid * lateral_stride
+                    jyp = ixp + n_scratch
+                    _sub_axis(xb0, i, S, sdx, x0, xl, sx, nx, fxp, ixp)
+                    _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
+                    for t in range(S):
+                        for s in range(S):
+                            bit = t * S + s
+                            if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
+                                continue
+                            t_out = t_out + sub_area * plane_outside[p]
+                            if a + 1 >= b:
+                                continue
+                            _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h,
+                                    top)
+                _commit(tb, T, t_out)
+
+            # the block's touched bins leave its thread's histogram, which is zero again after
+            span = spans + 2 * blk
+            _touched(tb, h, n_edges, span)
+            if span[0] <= span[1]:
+                memcpy(kept + blk * stride + 3 * span[0], hist + 3 * span[0], 3 * (span[1] - span[0] + 1) * sizeof(double))
+                memset(hist + 3 * span[0], 0, 3 * (span[1] - span[0] + 1) * sizeof(double))
+
+        return _cumulative(kept, stride, spans, n_edges, tot), np.array([
+            _sum_blocks(tot, 16), _sum_blocks(tot + 1, 16), _sum_blocks(tot + 2, 16), _least(tot + 3, 16),
+            _greatest(tot + 4, 16), _sum_blocks(tot + 5, 16)])
+    finally:
+        free(nodes.offsets); free(nodes.slab); free(nodes.pos); free(nodes.k); free(nodes.keep)
+        free(scratch); free(kept); free(spans); free(tot); free(stats); free(lateral); free(corner_at)
+        free(column_at); free(column_value); free(column_end); free(row_order); free(row_groups)
+
+
+cdef _cumulative(const double* kept, Py_ssize_t stride, const int64_t* spans, Py_ssize_t n_edges, const double* tot):
+    # the blocks' histograms summed in block order (a block adds nothing outside its touched bins),
+    # then the volume at least at each edge: sum(P[n:]) + sum(A[:n + 1]) - sum(B[:n + 1]) * n
+    # (sums in numpy's cumsum order), clipped to [0, inside]
+    cdef double[::1] out = np.empty(n_edges)
+    cdef double* terms = <double*>calloc(3 * n_edges + 1, sizeof(double))
+    cdef Py_ssize_t blk, n
+    cdef double upper, a_sum = 0.0, b_sum = 0.0, inside = _sum_blocks(tot, 16), c, least
+    if terms == NULL:
+        raise MemoryError()
+    for blk in range(BLOCKS):
+        for n in range(3 * spans[2 * blk], 3 * spans[2 * blk + 1] + 3):
+            terms[n] += kept[blk * stride + n]
+    if n_edges:
+        upper = terms[3 * (n_edges - 1)]
+        out[n_edges - 1] = upper
+        for n in range(n_edges - 2, -1, -1):
+            upper = upper + terms[3 * n]
+            out[n] = upper
+    for n in range(n_edges):
+        a_sum = terms[3 * n + 1] if n == 0 else a_sum + terms[3 * n + 1]
+        b_sum = terms[3 * n + 2] if n == 0 else b_sum + terms[3 * n + 2]
+        out[n] = (out[n] + a_sum) - b_sum * <double>n
+    free(terms)
+    if inside > 0:
+        least = INFINITY
+        for n in range(n_edges):
+            c = _clip(out[n], 0.0, inside)
+            if c > inside * (1 - 1e-12):
+                c = inside
+            if c < inside * 1e-12:
+                c = 0.0
+            least = c if c < least else least
+            out[n] = least
+    return np.asarray(out)
