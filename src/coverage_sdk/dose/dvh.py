@@ -127,12 +127,13 @@ class DVH:
 _EXTREMES = {Kind.DMAX: "max", Kind.DMIN: "min", Kind.DMEAN: "mean"}
 
 
-def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
-    """Sub-samples per side of edge cells (odd, 3-15) and of interior cells (1-5).
+def _sampling(width: float, depth: float, dx: float, dy: float) -> tuple[int, int]:
+    """Sub-samples per side of edge cells (odd, 3-15) and of interior cells (1-5) of a structure
+    ``width`` x ``depth`` across.
 
     Both grow only for structures few cells across, where the grid alone is too coarse.
     """
-    extent = min(np.ptp(points[:, 0]), np.ptp(points[:, 1]))
+    extent = min(width, depth)
     cell = max(dx, dy)
     if extent <= 0:
         return EDGE_SAMPLES[0], 1
@@ -171,13 +172,13 @@ def compute_dvh(
 
     dx, dy = dose.spacing
     xb0, yb0 = float(dose.x[0] - dx / 2), float(dose.y[0] - dy / 2)
-    points = structure.points
-    span = (np.ptp(points[:, 0]) / dx + 3) * (np.ptp(points[:, 1]) / dy + 3)
+    width, depth = np.ptp(structure.points, axis=0).tolist()
+    span = (width / dx + 3) * (depth / dy + 3)
     if span > MAX_CELLS_PER_PLANE:
         raise InputError(
             f"ROI {structure.name!r} spans {span:.3g} dose-grid cells per plane; is it in the dose grid's frame?"
         )
-    edge, inner = _sampling(points, dx, dy)
+    edge, inner = _sampling(width, depth, dx, dy)
     if not isinstance(convention, VolumeConvention):
         raise InputError(f"convention must be a VolumeConvention, got {convention!r}")
     slabs = stack(structure, dose.z, convention if end_caps else VolumeConvention.PLANNING_SYSTEM)
