@@ -21,6 +21,15 @@ cdef enum:
     BLOCKS = 16
 
 
+cdef inline double _zero_unless(double v, bint keep) noexcept nogil:
+    # v if keep, else +0.0, through the bits (a compiler turns a select back into a branch)
+    cdef uint64_t bits
+    memcpy(&bits, &v, 8)
+    bits = bits & (<uint64_t>0 - <uint64_t>keep)
+    memcpy(&v, &bits, 8)
+    return v
+
+
 cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) noexcept nogil:
     # a uniform distribution of mass m between doses ua*h and ub*h (ua, ub: the doses divided by h,
     # computed once per node; as x / h is monotonic, min(da / h, db / h) is exactly min(da, db) / h,
@@ -28,26 +37,22 @@ cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) 
     # terms per edge: acc[3*n] = P[n], acc[3*n + 1] = A[n], acc[3*n + 2] = B[n]
     # A piece outside [0, top) (a dose changed since its grid was checked, or NaN) is left out
     # and reported (False): the histogram is sized by the checked maximum.
-    cdef double c, beta, alpha
     if ub < ua:
         ua, ub = ub, ua
     if not (ua >= 0.0 and ub < top):
         return False
     cdef int64_t fa = ifloor(ua), n_lo = fa + 1, n_hi = iceil(ub) - 1
-    if n_hi < n_lo:
-        acc[3 * fa] += m
-    elif n_hi == n_lo:
-        c = m * (ub - n_lo) / (ub - ua)
-        acc[3 * fa] += m - c
-        acc[3 * n_lo] += c
-    else:
-        acc[3 * fa] += m
-        beta = m / (ub - ua)
-        alpha = beta * ub
-        acc[3 * n_lo + 1] += alpha
-        acc[3 * n_lo + 2] += beta
-        acc[3 * n_hi + 4] -= alpha
-        acc[3 * n_hi + 5] -= beta
+    # (without branches, which the cases would mispredict: a case's missing terms are exact zeros,
+    # and adding a zero leaves a term as it was, no term being -0.0)
+    cdef double c = _zero_unless(m * (ub - n_lo) / (ub - ua), n_hi == n_lo)
+    cdef double beta = _zero_unless(m / (ub - ua), n_hi > n_lo)
+    cdef double alpha = beta * ub
+    acc[3 * fa] += m - c
+    acc[3 * n_lo] += c
+    acc[3 * n_lo + 1] += alpha
+    acc[3 * n_lo + 2] += beta
+    acc[3 * n_hi + 4] -= alpha
+    acc[3 * n_hi + 5] -= beta
     return True
 
 
@@ -174,11 +179,12 @@ cdef inline void _advance(
     const double* npos, const unsigned char* keep, int64_t b, bint to_end, double area, double h, double top,
     int64_t* at, double* value,
 ) noexcept nogil:
-    # a whole cell's column, from node at[0] (dose value[0]) through the kept nodes up to node b
-    # (and to b itself when to_end): its dose pieces; at and value move to the last node reached
+    # a whole cell's column, from node at[0] (dose value[0], value[1] = value[0] / h) through the kept
+    # nodes up to node b (and to b itself when to_end): its dose pieces; at and value move to the
+    # last node reached
     cdef int64_t n, last = at[0]
     cdef double da = value[0], db, m
-    cdef double ua = da / h, ub
+    cdef double ua = value[1], ub
     cdef double t_mass = 0.0, t_int = 0.0, t_min = da, t_max = da
     for n in range(last + 1, b + 1):
         if not keep[n] and not (to_end and n == b):
@@ -197,6 +203,7 @@ cdef inline void _advance(
         last = n
     at[0] = last
     value[0] = da
+    value[1] = ua
     T[0] += t_mass
     T[1] += t_int
     T[2] = min(T[2], t_min)
@@ -226,7 +233,7 @@ cdef inline void _close_columns(
             e = i1 if w2 >= p1 else min(i1, max(runs[4 * row_order[w2] + 2], 0))
             for i in range(c, e):
                 _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h, top,
-                         &at[i], &value[i])
+                         &at[i], value + 2 * i)
                 ce[i] = -1
             c = e
 
@@ -441,7 +448,7 @@ def accumulate(
     cdef double* lateral = <double*>malloc(threads * lateral_stride * sizeof(double))
     cdef int64_t* corner_at = <int64_t*>malloc(threads * lateral_stride * sizeof(int64_t))
     cdef int64_t* column_at = <int64_t*>malloc(threads * (nx + 8) * sizeof(int64_t))
-    cdef double* column_value = <double*>malloc(threads * (nx + 8) * sizeof(double))
+    cdef double* column_value = <double*>malloc(threads * 2 * (nx + 8) * sizeof(double))
     cdef int64_t* column_end = <int64_t*>malloc(threads * (nx + 8) * sizeof(int64_t))
     cdef int64_t* row_order = <int64_t*>malloc((n_runs + 1) * sizeof(int64_t))
     cdef int64_t* row_groups = NULL
@@ -463,7 +470,7 @@ def accumulate(
     cdef int64_t* ixp
     cdef int64_t* jyp
     cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub, u, v, q, q0, q1, ww, nl, n1, k1
-    cdef double f1, m1
+    cdef double f1, m1, s_mass, s_int, s_min, s_max
     cdef int64_t* at
     cdef double* value
     cdef int64_t* ce
@@ -554,7 +561,7 @@ def accumulate(
                 T = _fresh(stats + 16 * tid)
                 t_out = 0.0
                 at = column_at + tid * (nx + 8)
-                value = column_value + tid * (nx + 8)
+                value = column_value + tid * 2 * (nx + 8)
                 ce = column_end + tid * (nx + 8)
                 for i in range(nx):
                     ce[i] = -1
@@ -608,32 +615,52 @@ def accumulate(
                         row = d + j * nx
                         a = node_offsets[p]
                         b = node_offsets[p + 1] - 1
+                        # (the run's sums in registers while its columns go on without bends)
+                        s_mass = T[0]
+                        s_int = T[1]
+                        s_min = T[2]
+                        s_max = T[3]
                         for i in range(i0, i1):
                             if n1 >= 0 and ce[i] == q and at[i] == nl:
                                 # (as _advance would: the same operations in the same order)
-                                da = value[i]
+                                da = value[2 * i]
                                 if f1 == 0.0:
                                     db = row[i + k1 * plane]
                                 else:
                                     db = (1 - f1) * row[i + k1 * plane] + f1 * row[i + (k1 + 1) * plane]
-                                if not _ramp(hist, m1, da / h, db / h, top):
+                                ub = db / h
+                                if not _ramp(hist, m1, value[2 * i + 1], ub, top):
                                     T[4] += 1
-                                T[0] += m1
-                                T[1] += m1 * (da + db) / 2
-                                T[2] = min(T[2], min(da, db))
-                                T[3] = max(T[3], max(da, db))
+                                s_mass = s_mass + m1
+                                s_int = s_int + m1 * (da + db) / 2
+                                s_min = min(s_min, min(da, db))
+                                s_max = max(s_max, max(da, db))
                                 at[i] = n1
-                                value[i] = db
+                                value[2 * i] = db
+                                value[2 * i + 1] = ub
                                 ce[i] = p
                                 continue
+                            T[0] = s_mass
+                            T[1] = s_int
+                            T[2] = s_min
+                            T[3] = s_max
                             if not (ce[i] == q and chain):
                                 if ce[i] == q:
                                     _advance(hist, T, row + i, plane, nk, nf, npos, keep, node_offsets[q + 1] - 1, True, area, h,
-                                             top, &at[i], &value[i])
+                                             top, &at[i], value + 2 * i)
                                 at[i] = a
-                                value[i] = _whole(row + i, plane, nk[a], nf[a])
-                            _advance(hist, T, row + i, plane, nk, nf, npos, keep, b, False, area, h, top, &at[i], &value[i])
+                                value[2 * i] = _whole(row + i, plane, nk[a], nf[a])
+                                value[2 * i + 1] = value[2 * i] / h
+                            _advance(hist, T, row + i, plane, nk, nf, npos, keep, b, False, area, h, top, &at[i], value + 2 * i)
                             ce[i] = p
+                            s_mass = T[0]
+                            s_int = T[1]
+                            s_min = T[2]
+                            s_max = T[3]
+                        T[0] = s_mass
+                        T[1] = s_int
+                        T[2] = s_min
+                        T[3] = s_max
                     if not live:
                         u = v
                         continue
