@@ -74,77 +74,85 @@ cdef inline void _sub_axis(
         at[s] = k
 
 
-cdef inline double _bilinear(const dose_t* a, Py_ssize_t nx, double fx, double fy) noexcept nogil:
-    return (a[0] * (1 - fx) + a[1] * fx) * (1 - fy) + (a[nx] * (1 - fx) + a[nx + 1] * fx) * fy
-
-
-cdef inline double _plane_value(
-    const dose_t* corner, int64_t k, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy, int64_t* ck, double* cv,
+cdef inline void _cell_columns(
+    double* hist, double* T, const dose_t* d, Py_ssize_t plane, Py_ssize_t nx, int S, const double* fx,
+    const int64_t* ix, const double* fy, const int64_t* jy, const uint64_t* mask, const int64_t* nk, const double* nf,
+    const double* npos, int64_t a, int64_t b, double weight, double h, double top, double* scratch,
 ) noexcept nogil:
-    # the bilinear dose of plane k at one lateral point, remembering the last two planes asked for
-    # (consecutive nodes of a column share planes)
-    if k == ck[1]:
-        return cv[1]
-    if k == ck[0]:
-        return cv[0]
-    cdef double v = _bilinear(corner + k * plane, nx, fx, fy)
-    ck[0] = ck[1]
-    cv[0] = cv[1]
-    ck[1] = k
-    cv[1] = v
-    return v
-
-
-cdef inline double _node_value(
-    const dose_t* corner, int64_t k, double f, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
-    int64_t* ck, double* cv,
-) noexcept nogil:
-    # trilinear (as ext/_interp.pxd) at a node whose plane pair k, k+1 and weight f are known;
-    # f == 0 or 1 gives exactly one plane's value, as the full formula would
-    if f == 0.0:
-        return _plane_value(corner, k, plane, nx, fx, fy, ck, cv)
-    if f == 1.0:
-        return _plane_value(corner, k + 1, plane, nx, fx, fy, ck, cv)
-    return (_plane_value(corner, k, plane, nx, fx, fy, ck, cv) * (1 - f)
-            + _plane_value(corner, k + 1, plane, nx, fx, fy, ck, cv) * f)
-
-
-cdef inline void _column(
-    double* hist, double* T, const dose_t* corner, Py_ssize_t plane, Py_ssize_t nx, double fx, double fy,
-    const int64_t* nk, const double* nf, const double* npos, int64_t a, int64_t b, double weight, double h, double top,
-) noexcept nogil:
-    # the dose pieces of one interpolated sample's column: nodes a .. b-1, weight = its area;
-    # T accumulates [mass, dose integral, min, max, pieces left out] (summed here first, so
-    # that they stay in registers while the pieces go to the histogram)
-    cdef int64_t ck[2]
-    cdef double cv[2]
-    cdef double da, db, ua, ub, m, t_mass = 0.0, t_int = 0.0, t_min, t_max, t_out = 0.0
-    cdef int64_t n
-    ck[0] = -1
-    ck[1] = -1
-    cv[0] = 0.0
-    cv[1] = 0.0
-    da = _node_value(corner, nk[a], nf[a], plane, nx, fx, fy, ck, cv)
-    ua = da / h
-    t_min = da
-    t_max = da
-    for n in range(a + 1, b):
-        db = _node_value(corner, nk[n], nf[n], plane, nx, fx, fy, ck, cv)
-        ub = db / h
-        m = weight * (npos[n] - npos[n - 1])
-        if not _ramp(hist, m, ua, ub, top):
-            t_out = t_out + 1
-        t_mass = t_mass + m
-        t_int = t_int + m * (da + db) / 2
-        t_min = min(t_min, db)
-        t_max = max(t_max, db)
-        da = db
-        ua = ub
-    T[0] += t_mass
-    T[1] += t_int
-    T[2] = min(T[2], t_min)
-    T[3] = max(T[3], t_max)
-    T[4] += t_out
+    # the dose pieces of the columns of a cell's S x S sub-samples (bit t*S + s of mask; all without
+    # one), nodes a .. b-1, weight = a sub-sample's area, sub-sample by sub-sample in the order t, s.
+    # The dose at every node of every sub-sample comes first, trilinear (as ext/_interp.pxd; f == 0
+    # or 1 gives exactly one plane's value, as the full formula would), each plane's interpolation
+    # along x shared by the sub-samples of a sub-column, and its quotient by h; then the pieces.
+    # T accumulates [mass, dose integral, min, max, pieces left out] (a column's sums first).
+    # scratch: (S + 1) * S + (3 * (b - a) + 1) * S * S doubles
+    cdef int SS = S * S, t, s, q, r, n_rows = <int>(jy[S - 1] + 2 - jy[0])
+    cdef int64_t k, n, k_lo = nk[a] + (nf[a] == 1.0), k_hi = k_lo
+    cdef double f, da, db, ua, ub, m, t_mass, t_int, t_min, t_max, t_out
+    cdef const dose_t* row
+    cdef double* lerp = scratch
+    cdef double* pv = scratch + (S + 1) * S
+    cdef double* nv
+    cdef double* nq
+    cdef double* p0
+    cdef double* p1
+    for n in range(a, b):
+        k_lo = min(k_lo, nk[n] + (nf[n] == 1.0))
+        k_hi = max(k_hi, nk[n] + (nf[n] != 0.0))
+    nv = pv + (k_hi - k_lo + 1) * SS
+    nq = nv + (b - a) * SS
+    for k in range(k_lo, k_hi + 1):
+        for r in range(n_rows):
+            row = d + k * plane + (jy[0] + r) * nx
+            for s in range(S):
+                lerp[r * S + s] = row[ix[s]] * (1 - fx[s]) + row[ix[s] + 1] * fx[s]
+        p0 = pv + (k - k_lo) * SS
+        for t in range(S):
+            r = <int>(jy[t] - jy[0])
+            for s in range(S):
+                p0[t * S + s] = lerp[r * S + s] * (1 - fy[t]) + lerp[(r + 1) * S + s] * fy[t]
+    for n in range(a, b):
+        f = nf[n]
+        p0 = pv + (nk[n] - k_lo) * SS
+        p1 = p0 + SS
+        if f == 0.0:
+            for q in range(SS):
+                nv[(n - a) * SS + q] = p0[q]
+        elif f == 1.0:
+            for q in range(SS):
+                nv[(n - a) * SS + q] = p1[q]
+        else:
+            for q in range(SS):
+                nv[(n - a) * SS + q] = p0[q] * (1 - f) + p1[q] * f
+    for q in range((b - a) * SS):
+        nq[q] = nv[q] / h
+    for q in range(SS):
+        if mask != NULL and not (mask[q >> 6] >> (q & 63)) & 1:
+            continue
+        da = nv[q]
+        ua = nq[q]
+        t_mass = 0.0
+        t_int = 0.0
+        t_out = 0.0
+        t_min = da
+        t_max = da
+        for n in range(a + 1, b):
+            db = nv[(n - a) * SS + q]
+            ub = nq[(n - a) * SS + q]
+            m = weight * (npos[n] - npos[n - 1])
+            if not _ramp(hist, m, ua, ub, top):
+                t_out = t_out + 1
+            t_mass = t_mass + m
+            t_int = t_int + m * (da + db) / 2
+            t_min = min(t_min, db)
+            t_max = max(t_max, db)
+            da = db
+            ua = ub
+        T[0] += t_mass
+        T[1] += t_int
+        T[2] = min(T[2], t_min)
+        T[3] = max(T[3], t_max)
+        T[4] += t_out
 
 
 cdef inline double* _fresh(double* T) noexcept nogil:
@@ -447,6 +455,8 @@ def accumulate(
     cdef double* stats = <double*>calloc(threads * 16, sizeof(double))
     cdef double* lateral = <double*>malloc(threads * lateral_stride * sizeof(double))
     cdef int64_t* corner_at = <int64_t*>malloc(threads * lateral_stride * sizeof(int64_t))
+    cdef double* samples = NULL
+    cdef Py_ssize_t samples_stride = 0
     cdef int64_t* column_at = <int64_t*>malloc(threads * (nx + 8) * sizeof(int64_t))
     cdef double* column_value = <double*>malloc(threads * 2 * (nx + 8) * sizeof(double))
     cdef double* column_ahead = <double*>malloc(threads * 2 * (nx + 8) * sizeof(double))
@@ -500,6 +510,12 @@ def accumulate(
         if not ready:
             raise MemoryError()
         node_offsets = nodes.offsets
+        for w in range(n_planes):
+            samples_stride = max(samples_stride, node_offsets[w + 1] - node_offsets[w])
+        samples_stride = ((n_scratch + 1) * n_scratch + (3 * samples_stride + 1) * n_scratch * n_scratch + 7) // 8 * 8 + 8
+        samples = <double*>malloc(threads * samples_stride * sizeof(double))
+        if samples == NULL:
+            raise MemoryError()
         npos = nodes.pos
         nk = nodes.k
         nf = nodes.f
@@ -549,10 +565,8 @@ def accumulate(
                 _sub_axis(yb0, j, n_inner, idy, y0, yl, sy, ny, fyp, jyp)
                 for i in range(i0, i1):
                     _sub_axis(xb0, i, n_inner, idx, x0, xl, sx, nx, fxp, ixp)
-                    for sub in range(n_inner * n_inner):
-                        t = sub // n_inner
-                        s = sub - t * n_inner
-                        _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, inner_area, h, top)
+                    _cell_columns(hist, T, d, plane, nx, n_inner, fxp, ixp, fyp, jyp, NULL, nk, nf, npos, a, b, inner_area,
+                                  h, top, samples + tid * samples_stride)
                 _commit(tb, T, 0.0)
 
             for g in range(blk * n_rows // BLOCKS, (blk + 1) * n_rows // BLOCKS):
@@ -706,16 +720,12 @@ def accumulate(
                     jyp = ixp + n_scratch
                     _sub_axis(xb0, i, S, sdx, x0, xl, sx, nx, fxp, ixp)
                     _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
-                    for t in range(S):
-                        for s in range(S):
-                            bit = t * S + s
-                            if not (masks[e, bit >> 6] >> (bit & 63)) & 1:
-                                continue
+                    for bit in range(S * S):
+                        if (masks[e, bit >> 6] >> (bit & 63)) & 1:
                             t_out = t_out + sub_area * plane_outside[p]
-                            if a + 1 >= b:
-                                continue
-                            _column(hist, T, d + jyp[t] * nx + ixp[s], plane, nx, fxp[s], fyp[t], nk, nf, npos, a, b, sub_area, h,
-                                    top)
+                    if a + 1 < b:
+                        _cell_columns(hist, T, d, plane, nx, S, fxp, ixp, fyp, jyp, &masks[e, 0], nk, nf, npos, a, b, sub_area,
+                                      h, top, samples + tid * samples_stride)
                 _commit(tb, T, t_out)
 
             # the block's touched bins leave its thread's histogram, which is zero again after
@@ -730,7 +740,7 @@ def accumulate(
             _greatest(tot + 4, 16), _sum_blocks(tot + 5, 16)])
     finally:
         free(nodes.offsets); free(nodes.slab); free(nodes.pos); free(nodes.k); free(nodes.keep)
-        free(scratch); free(kept); free(spans); free(tot); free(stats); free(lateral); free(corner_at)
+        free(scratch); free(kept); free(spans); free(tot); free(stats); free(lateral); free(corner_at); free(samples)
         free(column_at); free(column_value); free(column_ahead); free(column_end); free(row_order); free(row_groups)
 
 
