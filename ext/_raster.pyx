@@ -128,7 +128,9 @@ cdef void _plane(
         n_marked += mark[k]
     out.cells = <int64_t*>malloc((3 * n_marked + 1) * sizeof(int64_t))
     out.masks = <uint64_t*>malloc((W * n_marked + 1) * sizeof(uint64_t))
-    out.runs = <int64_t*>malloc((4 * (nrows * (ncols // 2 + 1)) + 1) * sizeof(int64_t))
+    # a row's runs: at most one per stretch of unmarked cells (one more than its marked cells) and
+    # one more per toggle in it
+    out.runs = <int64_t*>malloc((4 * (n_marked + nrows + n_tog) + 1) * sizeof(int64_t))
     if out.cells == NULL or out.masks == NULL or out.runs == NULL:
         out.failed = 1
         free(mark); free(counts); free(fill); free(toggles)
