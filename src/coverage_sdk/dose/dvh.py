@@ -172,7 +172,7 @@ def compute_dvh(
 
     dx, dy = dose.spacing
     xb0, yb0 = float(dose.x[0] - dx / 2), float(dose.y[0] - dy / 2)
-    width, depth = np.ptp(structure.points, axis=0).tolist()
+    width, depth = float(np.ptp(structure.points[:, 0])), float(np.ptp(structure.points[:, 1]))
     span = (width / dx + 3) * (depth / dy + 3)
     if span > MAX_CELLS_PER_PLANE:
         raise InputError(
