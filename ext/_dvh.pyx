@@ -56,6 +56,35 @@ cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) 
     return True
 
 
+cdef struct Sums:
+    # of a column's pieces: mass, dose integral, least and greatest dose, pieces left out
+    double mass
+    double integral
+    double least
+    double greatest
+    double left_out
+
+
+cdef inline void _piece(
+    double* hist, Sums* sums, double m, double da, double db, double ua, double ub, double top,
+) noexcept nogil:
+    # a piece of mass m from dose da to db (ua, ub: divided by h) into the histogram and the sums
+    if not _ramp(hist, m, ua, ub, top):
+        sums.left_out = sums.left_out + 1
+    sums.mass = sums.mass + m
+    sums.integral = sums.integral + m * (da + db) / 2
+    sums.least = min(sums.least, db)
+    sums.greatest = max(sums.greatest, db)
+
+
+cdef inline void _add_sums(double* T, const Sums* sums) noexcept nogil:
+    T[0] += sums.mass
+    T[1] += sums.integral
+    T[2] = min(T[2], sums.least)
+    T[3] = max(T[3], sums.greatest)
+    T[4] += sums.left_out
+
+
 cdef inline void _sub_axis(
     double b0, int64_t cell, int n, double sub, double lo, double hi, double step, Py_ssize_t size,
     double* frac, int64_t* at,
@@ -88,7 +117,8 @@ cdef inline void _cell_columns(
     # scratch: (S + 1) * S + (3 * (b - a) + 1) * S * S doubles
     cdef int SS = S * S, t, s, q, r, n_rows = <int>(jy[S - 1] + 2 - jy[0])
     cdef int64_t k, n, k_lo = nk[a] + (nf[a] == 1.0), k_hi = k_lo
-    cdef double f, da, db, ua, ub, m, t_mass, t_int, t_min, t_max, t_out
+    cdef double f, da, db, ua, ub
+    cdef Sums sums
     cdef const dose_t* row
     cdef double* lerp = scratch
     cdef double* pv = scratch + (S + 1) * S
@@ -129,30 +159,20 @@ cdef inline void _cell_columns(
     for q in range(SS):
         if mask != NULL and not (mask[q >> 6] >> (q & 63)) & 1:
             continue
+        sums.mass = 0.0
+        sums.integral = 0.0
+        sums.least = nv[q]
+        sums.greatest = nv[q]
+        sums.left_out = 0.0
         da = nv[q]
         ua = nq[q]
-        t_mass = 0.0
-        t_int = 0.0
-        t_out = 0.0
-        t_min = da
-        t_max = da
         for n in range(a + 1, b):
             db = nv[(n - a) * SS + q]
             ub = nq[(n - a) * SS + q]
-            m = weight * (npos[n] - npos[n - 1])
-            if not _ramp(hist, m, ua, ub, top):
-                t_out = t_out + 1
-            t_mass = t_mass + m
-            t_int = t_int + m * (da + db) / 2
-            t_min = min(t_min, db)
-            t_max = max(t_max, db)
+            _piece(hist, &sums, weight * (npos[n] - npos[n - 1]), da, db, ua, ub, top)
             da = db
             ua = ub
-        T[0] += t_mass
-        T[1] += t_int
-        T[2] = min(T[2], t_min)
-        T[3] = max(T[3], t_max)
-        T[4] += t_out
+        _add_sums(T, &sums)
 
 
 cdef inline double* _fresh(double* T) noexcept nogil:
@@ -191,31 +211,26 @@ cdef inline void _advance(
     # nodes up to node b (and to b itself when to_end): its dose pieces; at and value move to the
     # last node reached
     cdef int64_t n, last = at[0]
-    cdef double da = value[0], db, m
-    cdef double ua = value[1], ub
-    cdef double t_mass = 0.0, t_int = 0.0, t_min = da, t_max = da
+    cdef double da = value[0], db, ua = value[1], ub
+    cdef Sums sums
+    sums.mass = 0.0
+    sums.integral = 0.0
+    sums.least = value[0]
+    sums.greatest = value[0]
+    sums.left_out = 0.0
     for n in range(last + 1, b + 1):
         if not keep[n] and not (to_end and n == b):
             continue
         db = _whole(cell, plane, nk[n], nf[n])
         ub = db / h
-        m = area * (npos[n] - npos[last])
-        if not _ramp(hist, m, ua, ub, top):
-            T[4] += 1
-        t_mass = t_mass + m
-        t_int = t_int + m * (da + db) / 2
-        t_min = min(t_min, db)
-        t_max = max(t_max, db)
+        _piece(hist, &sums, area * (npos[n] - npos[last]), da, db, ua, ub, top)
         da = db
         ua = ub
         last = n
     at[0] = last
     value[0] = da
     value[1] = ua
-    T[0] += t_mass
-    T[1] += t_int
-    T[2] = min(T[2], t_min)
-    T[3] = max(T[3], t_max)
+    _add_sums(T, &sums)
 
 
 cdef inline void _close_columns(
@@ -382,27 +397,16 @@ cdef inline double _sum_blocks(const double* v, Py_ssize_t stride) noexcept nogi
     return 0.0 + (((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])))
 
 
-cdef inline double _least(const double* v, Py_ssize_t stride) noexcept nogil:
-    # the least of BLOCKS values stride apart, NaN if any is (as numpy's min)
-    cdef double r = v[0]
+cdef inline double _extreme(const double* v, Py_ssize_t stride, bint greatest) noexcept nogil:
+    # the least (greatest) of BLOCKS values stride apart, NaN if any is (as numpy's min and max)
+    cdef double r = v[0], x
     cdef int q
     for q in range(1, BLOCKS):
         if r != r:
             break
-        if not (v[q * stride] >= r):
-            r = v[q * stride]
-    return r
-
-
-cdef inline double _greatest(const double* v, Py_ssize_t stride) noexcept nogil:
-    # the greatest, likewise
-    cdef double r = v[0]
-    cdef int q
-    for q in range(1, BLOCKS):
-        if r != r:
-            break
-        if not (v[q * stride] <= r):
-            r = v[q * stride]
+        x = v[q * stride]
+        if x != x or (x > r if greatest else x < r):
+            r = x
     return r
 
 
@@ -736,8 +740,8 @@ def accumulate(
                 memset(hist + 3 * span[0], 0, 3 * (span[1] - span[0] + 1) * sizeof(double))
 
         return _cumulative(kept, stride, spans, n_edges, tot), np.array([
-            _sum_blocks(tot, 16), _sum_blocks(tot + 1, 16), _sum_blocks(tot + 2, 16), _least(tot + 3, 16),
-            _greatest(tot + 4, 16), _sum_blocks(tot + 5, 16)])
+            _sum_blocks(tot, 16), _sum_blocks(tot + 1, 16), _sum_blocks(tot + 2, 16), _extreme(tot + 3, 16, False),
+            _extreme(tot + 4, 16, True), _sum_blocks(tot + 5, 16)])
     finally:
         free(nodes.offsets); free(nodes.slab); free(nodes.pos); free(nodes.k); free(nodes.keep)
         free(scratch); free(kept); free(spans); free(tot); free(stats); free(lateral); free(corner_at); free(samples)
