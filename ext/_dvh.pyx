@@ -41,7 +41,7 @@ cdef inline bint _ramp(double* acc, double m, double ua, double ub, double top) 
         ua, ub = ub, ua
     if not (ua >= 0.0 and ub < top):
         return False
-    cdef int64_t fa = ifloor(ua), n_lo = fa + 1, n_hi = iceil(ub) - 1
+    cdef int64_t fa = <int64_t>ua, n_lo = fa + 1, n_hi = iceil(ub) - 1  # (ua >= 0: truncation is its floor)
     # (without branches, which the cases would mispredict: a case's missing terms are exact zeros,
     # and adding a zero leaves a term as it was, no term being -0.0)
     cdef double c = _zero_unless(m * (ub - n_lo) / (ub - ua), n_hi == n_lo)
