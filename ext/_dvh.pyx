@@ -21,6 +21,17 @@ cdef enum:
     BLOCKS = 16
 
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define coverage_sdk_prefetch(p) __builtin_prefetch((const void*)(p))
+    #else
+    #define coverage_sdk_prefetch(p) ((void)(p))
+    #endif
+    """
+    void _prefetch "coverage_sdk_prefetch"(const void* p) noexcept nogil
+
+
 cdef inline double _zero_unless(double v, bint keep) noexcept nogil:
     # v if keep, else +0.0, through the bits (a compiler turns a select back into a branch)
     cdef uint64_t bits
@@ -647,6 +658,9 @@ def accumulate(
                                     ahead[i] = (1 - f1) * row[i + k1 * plane] + f1 * row[i + (k1 + 1) * plane]
                             for i in range(i0, i1):
                                 ahead[nx + 8 + i] = ahead[i] / h
+                            # (the next dose plane's stretch of this row, which the row's next plane reads)
+                            for i in range(i0, i1, 8):
+                                _prefetch(row + i + (k1 + 1) * plane)
                         # (the run's sums in registers while its columns go on without bends)
                         s_mass = T[0]
                         s_int = T[1]
