@@ -121,12 +121,13 @@ cdef inline void _cell_columns(
 ) noexcept nogil:
     # the dose pieces of the columns of a cell's S x S sub-samples (bit t*S + s of mask; all without
     # one), nodes a .. b-1, weight = a sub-sample's area, sub-sample by sub-sample in the order t, s.
-    # The dose at every node of every sub-sample comes first, trilinear (as ext/_interp.pxd; f == 0
-    # or 1 gives exactly one plane's value, as the full formula would), each plane's interpolation
-    # along x shared by the sub-samples of a sub-column, and its quotient by h; then the pieces.
+    # The dose at every node of every such sub-sample comes first, trilinear (as ext/_interp.pxd;
+    # f == 0 or 1 gives exactly one plane's value, as the full formula would), each plane's
+    # interpolation along x shared by the sub-samples of a sub-column, and its quotient by h (n
+    # sub-samples side by side); then the pieces.
     # T accumulates [mass, dose integral, min, max, pieces left out] (a column's sums first).
     # scratch: (S + 1) * S + (3 * (b - a) + 1) * S * S doubles
-    cdef int SS = S * S, t, s, q, r, n_rows = <int>(jy[S - 1] + 2 - jy[0])
+    cdef int SS = S * S, t, s, q, r, u, n_rows = <int>(jy[S - 1] + 2 - jy[0])
     cdef int64_t k, n, k_lo = nk[a] + (nf[a] == 1.0), k_hi = k_lo
     cdef double f, da, db, ua, ub
     cdef Sums sums
@@ -148,28 +149,30 @@ cdef inline void _cell_columns(
             for s in range(S):
                 lerp[r * S + s] = row[ix[s]] * (1 - fx[s]) + row[ix[s] + 1] * fx[s]
         p0 = pv + (k - k_lo) * SS
+        u = 0
         for t in range(S):
             r = <int>(jy[t] - jy[0])
             for s in range(S):
-                p0[t * S + s] = lerp[r * S + s] * (1 - fy[t]) + lerp[(r + 1) * S + s] * fy[t]
+                q = t * S + s
+                if mask == NULL or (mask[q >> 6] >> (q & 63)) & 1:
+                    p0[u] = lerp[r * S + s] * (1 - fy[t]) + lerp[(r + 1) * S + s] * fy[t]
+                    u = u + 1
     for n in range(a, b):
         f = nf[n]
         p0 = pv + (nk[n] - k_lo) * SS
         p1 = p0 + SS
         if f == 0.0:
-            for q in range(SS):
-                nv[(n - a) * SS + q] = p0[q]
+            for q in range(u):
+                nv[(n - a) * u + q] = p0[q]
         elif f == 1.0:
-            for q in range(SS):
-                nv[(n - a) * SS + q] = p1[q]
+            for q in range(u):
+                nv[(n - a) * u + q] = p1[q]
         else:
-            for q in range(SS):
-                nv[(n - a) * SS + q] = p0[q] * (1 - f) + p1[q] * f
-    for q in range((b - a) * SS):
+            for q in range(u):
+                nv[(n - a) * u + q] = p0[q] * (1 - f) + p1[q] * f
+    for q in range((b - a) * u):
         nq[q] = nv[q] / h
-    for q in range(SS):
-        if mask != NULL and not (mask[q >> 6] >> (q & 63)) & 1:
-            continue
+    for q in range(u):
         sums.mass = 0.0
         sums.integral = 0.0
         sums.least = nv[q]
@@ -178,8 +181,8 @@ cdef inline void _cell_columns(
         da = nv[q]
         ua = nq[q]
         for n in range(a + 1, b):
-            db = nv[(n - a) * SS + q]
-            ub = nq[(n - a) * SS + q]
+            db = nv[(n - a) * u + q]
+            ub = nq[(n - a) * u + q]
             _piece(hist, &sums, weight * (npos[n] - npos[n - 1]), da, db, ua, ub, top)
             da = db
             ua = ub
