@@ -444,9 +444,10 @@ def accumulate(
     double xb0, double dx, double yb0, double dy, const double[::1] lo, const double[::1] hi,
     double h, Py_ssize_t n_edges, int threads,
 ):
-    """The cumulative histogram at the bin edges ``n * h`` (mm3) and ``[inside mm3, outside mm3,
-    dose integral, min, max, pieces left out]``; a piece is left out when its dose is negative,
-    NaN or at least ``h * (n_edges - 2)``.
+    """The cumulative histogram at the bin edges ``n * h`` (mm3; clipped to ``[0, inside]`` and
+    non-increasing when anything is inside) and ``[inside mm3, outside mm3, dose integral, min,
+    max, pieces left out]``; a piece is left out when its dose is negative, NaN or at least
+    ``h * (n_edges - 2)``.
 
     Plane ``p`` stands for the slab ``lo[p] .. hi[p]``. Whole interior cells (``n_inner == 1``)
     are taken row by row: a cell inside on consecutive planes is one column, whose dose pieces

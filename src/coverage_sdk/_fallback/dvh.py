@@ -122,9 +122,9 @@ def accumulate(
     xb0: float, dx: float, yb0: float, dy: float, lo: NDArray[np.float64], hi: NDArray[np.float64],
     h: float, n_edges: int, threads: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The cumulative histogram at the bin edges ``n * h`` (mm3) and ``[inside mm3, outside mm3,
-    dose integral, min, max, pieces left out]`` (see :func:`_ramps`); plane ``p`` stands for the
-    slab ``lo[p] .. hi[p]``.
+    """The cumulative histogram at the bin edges ``n * h`` (mm3, :func:`_cumulative`) and
+    ``[inside mm3, outside mm3, dose integral, min, max, pieces left out]`` (see :func:`_ramps`);
+    plane ``p`` stands for the slab ``lo[p] .. hi[p]``.
 
     Whole interior cells (``n_inner == 1``) inside on consecutive planes form columns whose
     pieces meet only at the nodes where they bend.
