@@ -492,14 +492,13 @@ def accumulate(
     cdef const dose_t* d = &dose[0, 0, 0]
     cdef double x0 = x[0], sx = x[1] - x[0], y0 = y[0], sy = y[1] - y[0], xl = x[nx - 1], yl = y[ny - 1]
     cdef double inner_area = area / (n_inner * n_inner), idx = dx / n_inner, idy = dy / n_inner
-    cdef double da, db, ua, ub, f, m, t_out
+    cdef double da, db, ub, t_out
     cdef double* T
-    cdef double t_mass, t_int, t_min, t_max
     cdef double* fxp
     cdef double* fyp
     cdef int64_t* ixp
     cdef int64_t* jyp
-    cdef int64_t p, j, i, a, b, n, k0, bit, t, s, i0, i1, sub, u, v, q, q0, q1, ww, nl, n1, k1
+    cdef int64_t row_at, p, j, i, a, b, n, bit, t, s, i0, i1, u, v, q, q0, q1, ww, nl, n1, k1
     cdef double f1, m1, s_mass, s_int, s_min, s_max
     cdef int64_t* at
     cdef double* value
@@ -722,6 +721,8 @@ def accumulate(
                                    area, h, top)
                 _commit(tb, T, t_out)
 
+            # (the cells come by plane, then row: a row's sub-rows are found once for its cells in turn)
+            row_at = -1
             for e in range(blk * n_cells // BLOCKS, (blk + 1) * n_cells // BLOCKS):
                 p = cells[e, 0]
                 j = cells[e, 1]
@@ -741,7 +742,9 @@ def accumulate(
                     ixp = corner_at + tid * lateral_stride
                     jyp = ixp + n_scratch
                     _sub_axis(xb0, i, S, sdx, x0, xl, sx, nx, fxp, ixp)
-                    _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
+                    if j != row_at:
+                        _sub_axis(yb0, j, S, sdy, y0, yl, sy, ny, fyp, jyp)
+                        row_at = j
                     for bit in range(S * S):
                         if (masks[e, bit >> 6] >> (bit & 63)) & 1:
                             t_out = t_out + sub_area * plane_outside[p]
