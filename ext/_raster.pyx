@@ -8,7 +8,7 @@ import numpy as np
 cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.stdint cimport int64_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy
 
 from _rounding cimport ifloor
@@ -51,69 +51,86 @@ cdef void _plane(
     cdef unsigned char* mark = <unsigned char*>calloc(nrows * ncols, 1)
     cdef int64_t* counts = <int64_t*>calloc(nsub + 1, sizeof(int64_t))
     cdef int64_t* fill = <int64_t*>calloc(nsub + 1, sizeof(int64_t))
-    cdef int64_t* toggles = NULL
+    cdef int64_t u
     if mark == NULL or counts == NULL or fill == NULL:
         out.failed = 1
         free(mark); free(counts); free(fill)
         return
 
+    # every crossing of an edge with a sub-row, in edge order: (sub-row, first sub-column right of it)
+    cdef int64_t n_found = 0, capacity = 4 * (b - a) + 16
+    cdef int64_t* found = <int64_t*>malloc(2 * capacity * sizeof(int64_t))
+    cdef int64_t* grown
+    if found == NULL:
+        out.failed = 1
+        free(mark); free(counts); free(fill)
+        return
     cdef double x0, y0, x1, y1, ylo, yhi, yr, xc, ya, yb, xa, xe
-    cdef int64_t r, ra, rb, j, ja, jb, i, ia, ib, q, n_tog = 0, pass_
-    for pass_ in range(2):
-        for c in range(c0, c1):
-            start = offsets[c]
-            stop = offsets[c + 1]
-            for k in range(start, stop):
-                k1 = k + 1 if k + 1 < stop else start
-                x0 = points[k, 0]; y0 = points[k, 1]; x1 = points[k1, 0]; y1 = points[k1, 1]
-                ylo = min(y0, y1); yhi = max(y0, y1)
-                if pass_ == 0:
-                    ja = max(ifloor((ylo - EPS - yb0) / dy), j_lo)
-                    jb = min(ifloor((yhi + EPS - yb0) / dy), j_hi)
-                    for j in range(ja, jb + 1):
-                        ya = max(ylo, yb0 + j * dy)
-                        yb = min(yhi, yb0 + (j + 1) * dy)
-                        if y0 != y1:
-                            xa = x0 + (ya - y0) * (x1 - x0) / (y1 - y0)
-                            xe = x0 + (yb - y0) * (x1 - x0) / (y1 - y0)
-                        else:
-                            xa = x0
-                            xe = x1
-                        ia = max(ifloor((min(xa, xe) - EPS - xb0) / dx), i_lo)
-                        ib = min(ifloor((max(xa, xe) + EPS - xb0) / dx), i_hi)
-                        for i in range(ia, ib + 1):
-                            mark[(j - j_lo) * ncols + (i - i_lo)] = 1
-                if y0 == y1:
+    cdef int64_t r, ra, rb, j, ja, jb, i, ia, ib, q, n_tog = 0
+    for c in range(c0, c1):
+        start = offsets[c]
+        stop = offsets[c + 1]
+        for k in range(start, stop):
+            k1 = k + 1 if k + 1 < stop else start
+            x0 = points[k, 0]; y0 = points[k, 1]; x1 = points[k1, 0]; y1 = points[k1, 1]
+            ylo = min(y0, y1); yhi = max(y0, y1)
+            ja = max(ifloor((ylo - EPS - yb0) / dy), j_lo)
+            jb = min(ifloor((yhi + EPS - yb0) / dy), j_hi)
+            for j in range(ja, jb + 1):
+                ya = max(ylo, yb0 + j * dy)
+                yb = min(yhi, yb0 + (j + 1) * dy)
+                if y0 != y1:
+                    xa = x0 + (ya - y0) * (x1 - x0) / (y1 - y0)
+                    xe = x0 + (yb - y0) * (x1 - x0) / (y1 - y0)
+                else:
+                    xa = x0
+                    xe = x1
+                ia = max(ifloor((min(xa, xe) - EPS - xb0) / dx), i_lo)
+                ib = min(ifloor((max(xa, xe) + EPS - xb0) / dx), i_hi)
+                for i in range(ia, ib + 1):
+                    mark[(j - j_lo) * ncols + (i - i_lo)] = 1
+            if y0 == y1:
+                continue
+            ra = max(ifloor((ylo - yb0) / sdy - 0.5) - 1, r0)
+            rb = min(ifloor((yhi - yb0) / sdy - 0.5) + 1, r0 + nsub - 1)
+            for r in range(ra, rb + 1):
+                yr = _sub(yb0, r, sdy)
+                if not (ylo <= yr and yr < yhi):
                     continue
-                ra = max(ifloor((ylo - yb0) / sdy - 0.5) - 1, r0)
-                rb = min(ifloor((yhi - yb0) / sdy - 0.5) + 1, r0 + nsub - 1)
-                for r in range(ra, rb + 1):
-                    yr = _sub(yb0, r, sdy)
-                    if not (ylo <= yr and yr < yhi):
-                        continue
-                    if pass_ == 0:
-                        counts[r - r0 + 1] += 1
-                        continue
-                    xc = x0 + (yr - y0) * (x1 - x0) / (y1 - y0)
-                    q = ifloor((xc - xb0) / sdx - 0.5) + 1
-                    while _sub(xb0, q, sdx) <= xc:
-                        q += 1
-                    while _sub(xb0, q - 1, sdx) > xc:
-                        q -= 1
-                    toggles[fill[r - r0]] = q
-                    fill[r - r0] += 1
-        if pass_ == 0:
-            for r in range(nsub):
-                counts[r + 1] += counts[r]
-                fill[r] = counts[r]
-            n_tog = counts[nsub]
-            toggles = <int64_t*>malloc((n_tog + 1) * sizeof(int64_t))
-            if toggles == NULL:
-                out.failed = 1
-                free(mark); free(counts); free(fill)
-                return
+                xc = x0 + (yr - y0) * (x1 - x0) / (y1 - y0)
+                q = ifloor((xc - xb0) / sdx - 0.5) + 1
+                while _sub(xb0, q, sdx) <= xc:
+                    q += 1
+                while _sub(xb0, q - 1, sdx) > xc:
+                    q -= 1
+                if n_found == capacity:
+                    capacity = 2 * capacity
+                    grown = <int64_t*>realloc(found, 2 * capacity * sizeof(int64_t))
+                    if grown == NULL:
+                        out.failed = 1
+                        free(mark); free(counts); free(fill); free(found)
+                        return
+                    found = grown
+                found[2 * n_found] = r - r0
+                found[2 * n_found + 1] = q
+                n_found += 1
+                counts[r - r0 + 1] += 1
+    # the crossings by sub-row, each sub-row's in edge order
+    for r in range(nsub):
+        counts[r + 1] += counts[r]
+        fill[r] = counts[r]
+    n_tog = counts[nsub]
+    cdef int64_t* toggles = <int64_t*>malloc((n_tog + 1) * sizeof(int64_t))
+    if toggles == NULL:
+        out.failed = 1
+        free(mark); free(counts); free(fill); free(found)
+        return
+    for u in range(n_found):
+        toggles[fill[found[2 * u]]] = found[2 * u + 1]
+        fill[found[2 * u]] += 1
+    free(found)
 
-    cdef int64_t u, v, w
+    cdef int64_t v, w
     for r in range(nsub):
         for u in range(counts[r] + 1, counts[r + 1]):
             w = toggles[u]
@@ -128,7 +145,9 @@ cdef void _plane(
         n_marked += mark[k]
     out.cells = <int64_t*>malloc((3 * n_marked + 1) * sizeof(int64_t))
     out.masks = <uint64_t*>malloc((W * n_marked + 1) * sizeof(uint64_t))
-    out.runs = <int64_t*>malloc((4 * (nrows * (ncols // 2 + 1)) + 1) * sizeof(int64_t))
+    # a row's runs: at most one per stretch of unmarked cells (one more than its marked cells) and
+    # one more per toggle in it
+    out.runs = <int64_t*>malloc((4 * (n_marked + nrows + n_tog) + 1) * sizeof(int64_t))
     if out.cells == NULL or out.masks == NULL or out.runs == NULL:
         out.failed = 1
         free(mark); free(counts); free(fill); free(toggles)

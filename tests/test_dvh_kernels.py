@@ -41,9 +41,7 @@ def test_kernels_match_twins(polygons, spacing, shift, S, n_inner):
     fast, slow = compiled_raster.rasterize(*args), twin_raster.rasterize(*args)
     for a, b in zip(fast, slow):
         np.testing.assert_array_equal(a, b)
-    nodes = dvh_module._nodes(lo, hi, grid.z)
-    acc = (grid.dose, grid.x, grid.y, grid.z, *fast, S, n_inner, xb0, dx, yb0, dy, *nodes[:6], hi - lo, nodes[6],
-           *dvh_module._rows(fast[0]), 0.01, 503, 2)
+    acc = (grid.dose, grid.x, grid.y, grid.z, *fast, S, n_inner, xb0, dx, yb0, dy, lo, hi, 0.01, 503, 2)
     for a, b in zip(compiled_dvh.accumulate(*acc), twin_dvh.accumulate(*acc)):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
 
@@ -113,7 +111,7 @@ def test_two_threads_give_the_one_thread_histogram(monkeypatch):
     angle = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     ring = np.c_[14.3 + 6 * np.cos(angle), 14.6 + 6 * np.sin(angle)]
     roi = Structure.from_contours("cylinder", 1, [(level, ring) for level in np.arange(5, 110, 0.5)])
-    assert dvh_module._sampling(roi.points, 1.0, 1.0)[1] > 1
+    assert dvh_module._sampling(*np.ptp(roi.points, axis=0), 1.0, 1.0)[1] > 1
     one = dvh_module.compute_dvh(grid, roi, threads=1)
     for _ in range(12):
         two = dvh_module.compute_dvh(grid, roi, threads=2)
@@ -142,3 +140,25 @@ def test_a_float32_grid_gives_the_float64_histogram(monkeypatch, twin):
         assert (a.min, a.max) == (b.min, b.max)
         assert a.mean == pytest.approx(b.mean, rel=1e-12)
         np.testing.assert_allclose(a.cumulative_cc, b.cumulative_cc, rtol=0, atol=1e-12 * b.volume_cc)
+
+
+@pytest.mark.parametrize("bad", [7.5, -1.0], ids=["above", "negative"])
+def test_doses_outside_the_histogram_are_left_out_as_the_twin_leaves_them(bad):
+    """A dose that changed after its grid was checked (negative, or above the histogram's top)
+    leaves its pieces out, counted; the kernel sums only the bins each block touched, and a
+    block with such a dose must still give every bin the pieces put there."""
+    axis, z = np.arange(-6.0, 6.5, 1.0), np.arange(-5.0, 5.5, 1.0)
+    dose = np.random.default_rng(3).uniform(0, 5, (z.size, axis.size, axis.size))
+    dose[5, 6, 4:8] = bad
+    angle = np.linspace(0, 2 * np.pi, 30, endpoint=False)
+    ring = np.c_[0.3 + 4.2 * np.cos(angle), -0.2 + 4.2 * np.sin(angle)]
+    roi = Structure.from_contours("r", 1, [(level, ring) for level in np.arange(-3.5, 4.0, 0.9)])
+    slabs = stack(roi, z, VolumeConvention.INTERPOLATED)
+    args = (slabs.points, slabs.offsets, slabs.plane_offsets, -6.5, 1.0, -6.5, 1.0, 3, 2)
+    runs, cells, masks = compiled_raster.rasterize(*args)
+    acc = (dose, axis, axis, z, runs, cells, masks, 3, 1, -6.5, 1.0, -6.5, 1.0, slabs.lo, slabs.hi,
+           0.01, 503, 2)
+    (fast, fast_totals), (slow, slow_totals) = compiled_dvh.accumulate(*acc), twin_dvh.accumulate(*acc)
+    assert fast_totals[5] == slow_totals[5] > 0
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fast_totals[:3], slow_totals[:3], rtol=1e-9)

@@ -51,7 +51,7 @@ def test_subdivided_interior_cells_are_bit_identical_for_any_thread_count(compil
     angle = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     ring = np.c_[14.3 + 6 * np.cos(angle), 14.6 + 6 * np.sin(angle)]
     roi = Structure.from_contours("cylinder", 1, [(level, ring) for level in np.arange(5, 110, 0.5)])
-    assert dvh_module._sampling(roi.points, 1.0, 1.0)[1] > 1
+    assert dvh_module._sampling(*np.ptp(roi.points, axis=0), 1.0, 1.0)[1] > 1
     one = dvh_module.compute_dvh(grid, roi, threads=1)
     for threads in (2, 3, 8) * 3:
         assert _same(dvh_module.compute_dvh(grid, roi, threads=threads), one), threads

@@ -50,11 +50,9 @@ class DvhKernel(Protocol):
 
     def accumulate(
         self, dose: Dose, x: Floats, y: Floats, z: Floats, runs: Ints, cells: Ints, masks: NDArray[np.uint64],
-        S: int, n_inner: int, xb0: float, dx: float, yb0: float, dy: float,
-        node_offsets: Ints, node_pos: Floats, node_zeval: Floats, node_k: Ints, node_f: Floats,
-        node_keep: NDArray[np.uint8], plane_slab: Floats, plane_outside: Floats, row_order: Ints, row_groups: Ints,
+        S: int, n_inner: int, xb0: float, dx: float, yb0: float, dy: float, lo: Floats, hi: Floats,
         h: float, n_edges: int, threads: int,
-    ) -> tuple[Floats, Floats, Floats, Floats]: ...  # fmt: skip
+    ) -> tuple[Floats, Floats]: ...  # fmt: skip
 
 
 class CircumferenceKernel(Protocol):

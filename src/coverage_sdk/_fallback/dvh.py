@@ -5,7 +5,7 @@ of its plane's slab; along z the dose is piecewise linear between the slab's nod
 node-to-node piece is a uniform dose distribution between its two end doses. A whole cell
 inside on consecutive planes is one column through their slabs, bending only at dose planes
 (half as many pieces). Pieces are accumulated exactly at the bin edges ``n * h``: ``P`` holds
-steps, ``A - B*n`` the linear parts (see ``coverage_sdk.dose.dvh._histogram``).
+steps, ``A - B*n`` the linear parts (:func:`_cumulative`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,42 @@ def _ramps(mass, da, db, h, n_edges):
     B = np.bincount(n_lo[many], weights=beta, minlength=n_edges)
     B -= np.bincount(n_hi[many] + 1, weights=beta, minlength=n_edges)
     return P, A, B, int(fits.size - fits.sum())
+
+
+def _nodes(lo, hi, grid_z):
+    """Per plane, the z nodes of the slab's part inside the grid, between which dose is linear,
+    the nodes a column through several slabs bends at, and the slab's part outside the grid."""
+    z_lo = grid_z[0] - (grid_z[1] - grid_z[0]) / 2
+    z_hi = grid_z[-1] + (grid_z[-1] - grid_z[-2]) / 2
+    za, zb = np.maximum(lo, z_lo), np.minimum(hi, z_hi)
+    inside = za < zb
+    first = np.searchsorted(grid_z, za, side="right")
+    last = np.searchsorted(grid_z, zb, side="left")
+    counts = np.where(inside, last - first + 2, 0)
+    node_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    plane = np.repeat(np.arange(lo.size), counts)
+    rank = np.arange(plane.size) - node_offsets[plane]
+    grid_index = np.clip(first[plane] + rank - 1, 0, grid_z.size - 1)
+    node_pos = np.where(rank == 0, za[plane], np.where(rank == counts[plane] - 1, zb[plane], grid_z[grid_index]))
+    zeval = np.clip(node_pos, grid_z[0], grid_z[-1])
+    k = np.clip(np.searchsorted(grid_z, zeval, side="right") - 1, 0, grid_z.size - 2)
+    f = np.clip((zeval - grid_z[k]) / (grid_z[k + 1] - grid_z[k]), 0.0, 1.0)
+    outside = (hi - lo) - np.where(inside, zb - za, 0.0)
+    # where a column of cells may bend: every node but a slab's first, and its last only on a dose plane
+    keep = (rank > 0) & ((rank < counts[plane] - 1) | (f == 0.0) | (f == 1.0))
+    return node_offsets, node_pos, zeval, k, f, keep, outside
+
+
+def _cumulative(P, A, B, inside):
+    """The volume at least at each bin edge ``n * h``, clipped to ``[0, inside]`` when ``inside > 0``."""
+    n = np.arange(P.size, dtype=np.float64)
+    cumulative = P[::-1].cumsum()[::-1] + A.cumsum() - B.cumsum() * n
+    if inside <= 0:
+        return cumulative
+    cumulative = np.clip(cumulative, 0.0, inside)
+    cumulative[cumulative > inside * (1 - 1e-12)] = inside
+    cumulative[cumulative < inside * 1e-12] = 0.0
+    return np.minimum.accumulate(cumulative)
 
 
 def _cells_of_runs(runs):
@@ -83,20 +119,19 @@ def _columns(p, j, i, node_offsets, node_keep):
 def accumulate(
     dose: NDArray[np.floating[Any]], x: NDArray[np.float64], y: NDArray[np.float64], z: NDArray[np.float64],
     runs: NDArray[np.int64], cells: NDArray[np.int64], masks: NDArray[np.uint64], S: int, n_inner: int,
-    xb0: float, dx: float, yb0: float, dy: float,
-    node_offsets: NDArray[np.int64], node_pos: NDArray[np.float64], node_zeval: NDArray[np.float64],
-    node_k: NDArray[np.int64], node_f: NDArray[np.float64], node_keep: NDArray[np.uint8],
-    plane_slab: NDArray[np.float64], plane_outside: NDArray[np.float64],
-    row_order: NDArray[np.int64], row_groups: NDArray[np.int64], h: float, n_edges: int, threads: int,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Histogram terms ``(P, A, B)`` and ``[inside mm3, outside mm3, dose integral, min, max, pieces
-    left out]`` (see :func:`_ramps`).
+    xb0: float, dx: float, yb0: float, dy: float, lo: NDArray[np.float64], hi: NDArray[np.float64],
+    h: float, n_edges: int, threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The cumulative histogram at the bin edges ``n * h`` (mm3, :func:`_cumulative`) and
+    ``[inside mm3, outside mm3, dose integral, min, max, pieces left out]`` (see :func:`_ramps`);
+    plane ``p`` stands for the slab ``lo[p] .. hi[p]``.
 
     Whole interior cells (``n_inner == 1``) inside on consecutive planes form columns whose
-    pieces meet only at the kept nodes (``row_order`` and ``row_groups`` serve the compiled
-    kernel's row-by-row order and are not needed here).
+    pieces meet only at the nodes where they bend.
     """
-    del threads, row_order, row_groups
+    del threads
+    node_offsets, node_pos, node_zeval, node_k, node_f, node_keep, plane_outside = _nodes(lo, hi, z)
+    plane_slab = hi - lo
     nz, ny, nx = dose.shape
     area = dx * dy
     rp, rj, ri = _cells_of_runs(runs)
@@ -157,4 +192,4 @@ def accumulate(
         max(da.max(initial=-np.inf), db.max(initial=-np.inf)),
         left_out,
     ])
-    return P, A, B, totals
+    return _cumulative(P, A, B, totals[0]), totals

@@ -127,53 +127,13 @@ class DVH:
 _EXTREMES = {Kind.DMAX: "max", Kind.DMIN: "min", Kind.DMEAN: "mean"}
 
 
-Nodes = tuple[
-    NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.float64],
-    NDArray[np.uint8], NDArray[np.float64],
-]
-
-
-def _nodes(lo: NDArray[np.float64], hi: NDArray[np.float64], grid_z: NDArray[np.float64]) -> Nodes:
-    """Per plane, the z nodes of the slab's part inside the grid, between which dose is linear,
-    the nodes a column through several slabs bends at, and the slab's part outside the grid."""
-    z_lo = grid_z[0] - (grid_z[1] - grid_z[0]) / 2
-    z_hi = grid_z[-1] + (grid_z[-1] - grid_z[-2]) / 2
-    za, zb = np.maximum(lo, z_lo), np.minimum(hi, z_hi)
-    inside = za < zb
-    first = np.searchsorted(grid_z, za, side="right")
-    last = np.searchsorted(grid_z, zb, side="left")
-    interior = np.where(inside, last - first, 0)
-    counts = np.where(inside, interior + 2, 0)
-    node_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    plane = np.repeat(np.arange(lo.size), counts)
-    rank = np.arange(plane.size) - node_offsets[plane]
-    grid_index = np.clip(first[plane] + rank - 1, 0, grid_z.size - 1)
-    node_pos = np.where(rank == 0, za[plane], np.where(rank == counts[plane] - 1, zb[plane], grid_z[grid_index]))
-    zeval = np.clip(node_pos, grid_z[0], grid_z[-1])
-    k = np.clip(np.searchsorted(grid_z, zeval, side="right") - 1, 0, grid_z.size - 2)
-    f = np.clip((zeval - grid_z[k]) / (grid_z[k + 1] - grid_z[k]), 0.0, 1.0)
-    outside = (hi - lo) - np.where(inside, zb - za, 0.0)
-    # where a column of cells may bend: every node but a slab's first, and its last only on a dose plane
-    keep = (rank > 0) & ((rank < counts[plane] - 1) | (f == 0.0) | (f == 1.0))
-    return node_offsets, node_pos, zeval, k.astype(np.int64), f, keep.astype(np.uint8), outside
-
-
-def _rows(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The runs by row, then plane (they come by plane, then row), and where each row starts."""
-    order = np.argsort(runs[:, 1], kind="stable")
-    rows = runs[order, 1]
-    if rows.size == 0:
-        return order, np.zeros(1, dtype=np.int64)
-    starts = np.flatnonzero(rows[1:] != rows[:-1]) + 1
-    return order, np.concatenate(([0], starts, [rows.size])).astype(np.int64)
-
-
-def _sampling(points: np.ndarray, dx: float, dy: float) -> tuple[int, int]:
-    """Sub-samples per side of edge cells (odd, 3-15) and of interior cells (1-5).
+def _sampling(width: float, depth: float, dx: float, dy: float) -> tuple[int, int]:
+    """Sub-samples per side of edge cells (odd, 3-15) and of interior cells (1-5) of a structure
+    ``width`` x ``depth`` across.
 
     Both grow only for structures few cells across, where the grid alone is too coarse.
     """
-    extent = min(np.ptp(points[:, 0]), np.ptp(points[:, 1]))
+    extent = min(width, depth)
     cell = max(dx, dy)
     if extent <= 0:
         return EDGE_SAMPLES[0], 1
@@ -212,50 +172,37 @@ def compute_dvh(
 
     dx, dy = dose.spacing
     xb0, yb0 = float(dose.x[0] - dx / 2), float(dose.y[0] - dy / 2)
-    points = structure.points
-    span = (np.ptp(points[:, 0]) / dx + 3) * (np.ptp(points[:, 1]) / dy + 3)
+    width, depth = float(np.ptp(structure.points[:, 0])), float(np.ptp(structure.points[:, 1]))
+    span = (width / dx + 3) * (depth / dy + 3)
     if span > MAX_CELLS_PER_PLANE:
         raise InputError(
             f"ROI {structure.name!r} spans {span:.3g} dose-grid cells per plane; is it in the dose grid's frame?"
         )
-    edge, inner = _sampling(points, dx, dy)
+    edge, inner = _sampling(width, depth, dx, dy)
     if not isinstance(convention, VolumeConvention):
         raise InputError(f"convention must be a VolumeConvention, got {convention!r}")
     slabs = stack(structure, dose.z, convention if end_caps else VolumeConvention.PLANNING_SYSTEM)
     lo, hi = slabs.lo, slabs.hi
     if span * lo.size * edge * edge < SERIAL_CELLS:
         threads = 1
-    nodes = _nodes(lo, hi, dose.z)
-
     runs, cells, masks = kernel("_raster").rasterize(
         slabs.points, slabs.offsets, slabs.plane_offsets, xb0, dx, yb0, dy, edge, threads
     )
-    rows = _rows(runs)
     h = _bin_width(dose.max_dose)
     n_edges = int(math.floor(dose.max_dose / h)) + 3
-    P, A, B, totals = kernel("_dvh").accumulate(
-        dose.dose, dose.x, dose.y, dose.z, runs, cells, masks, edge, inner, xb0, dx, yb0, dy,
-        *nodes[:6], hi - lo, nodes[6], *rows, h, n_edges, threads,
+    cumulative, totals = kernel("_dvh").accumulate(
+        dose.dose, dose.x, dose.y, dose.z, runs, cells, masks, edge, inner, xb0, dx, yb0, dy, lo, hi, h, n_edges,
+        threads,
     )
     if totals[5]:
         raise RuntimeError(f"the DVH kernel dropped doses outside 0..{dose.max_dose:g} Gy for {structure.name!r}")
-    return _histogram(structure.name, P, A, B, totals, h)
+    return _histogram(structure.name, cumulative, totals, h)
 
 
-def _histogram(
-    roi: str, P: NDArray[np.float64], A: NDArray[np.float64], B: NDArray[np.float64], totals: NDArray[np.float64],
-    h: float,
-) -> DVH:
+def _histogram(roi: str, cumulative: NDArray[np.float64], totals: NDArray[np.float64], h: float) -> DVH:
     inside, outside, integral, low, high = (float(v) for v in totals[:5])
-    n = np.arange(P.size, dtype=np.float64)
-    cumulative = P[::-1].cumsum()[::-1] + A.cumsum() - B.cumsum() * n
     if inside <= 0:
         return DVH(roi, np.zeros(1), np.zeros(1), 0.0, outside / 1000, math.nan, math.nan, math.nan)
-    cumulative = np.clip(cumulative, 0.0, inside)
-    cumulative[cumulative > inside * (1 - 1e-12)] = inside
-    cumulative[cumulative < inside * 1e-12] = 0.0
-    cumulative = np.minimum.accumulate(cumulative)
-    top = min(int(math.ceil(high / h)) + 1, P.size - 1)
-    return DVH(
-        roi, n[: top + 1] * h, cumulative[: top + 1] / 1000, inside / 1000, outside / 1000, low, high, integral / inside
-    )
+    top = min(int(math.ceil(high / h)) + 1, cumulative.size - 1)
+    edges = np.arange(top + 1, dtype=np.float64) * h
+    return DVH(roi, edges, cumulative[: top + 1] / 1000, inside / 1000, outside / 1000, low, high, integral / inside)
