@@ -21,13 +21,14 @@ import numpy as np
 import pydicom
 from numpy.typing import NDArray
 from pydicom.datadict import keyword_for_tag
-from pydicom.dataelem import RawDataElement
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.errors import InputError
-from coverage_sdk.dose.geometry import MAX_GRID_CELLS, DoseGrid, HandedDose, Structure
+from coverage_sdk.dose.geometry import MAX_GRID_CELLS, DoseGrid, Handed, Structure
 from coverage_sdk.dose.inputs import DicomInput, DicomSource, dicom_input
 
 __all__ = ["ReferenceDVH", "StructureSet", "read_rtdose", "read_rtstruct"]
@@ -79,17 +80,25 @@ def _fail(source: str, tag: int | None, message: str) -> InputError:
 # --- decimal strings -------------------------------------------------------------------
 
 
-def _parse_spans(
-    buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64]
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Bulk DS parse of ``buf[starts[s]:stops[s]]``; raises ``ValueError(s)`` on a malformed span."""
+def _checked_spans(buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``starts`` and ``stops`` as int64, refused unless they are spans inside ``buf``."""
     starts = np.ascontiguousarray(starts, dtype=np.int64)
     stops = np.ascontiguousarray(stops, dtype=np.int64)
     if starts.shape != stops.shape or starts.ndim != 1:
         raise InputError("span bounds must be two 1-d arrays of one length")
     if starts.size and (starts.min() < 0 or stops.max() > len(buf) or np.any(stops < starts)):
         raise InputError("spans must lie inside the buffer")
-    return kernel("_dsparse").parse_spans(buf, starts, stops, min(READ_THREADS, default_threads()))
+    return starts, stops
+
+
+def _parse_contours(
+    buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64], bool]:
+    """Contour Data spans parsed as x, y, z triplets (``_dsparse.parse_contours``): (x, y) of
+    every triplet, the count of numbers, the first, lowest and highest z of each span, and
+    whether all are finite; raises ``ValueError(s)`` on a malformed span."""
+    starts, stops = _checked_spans(buf, starts, stops)
+    return kernel("_dsparse").parse_contours(buf, starts, stops, min(READ_THREADS, default_threads()))
 
 
 @overload
@@ -129,8 +138,13 @@ def _numbers(
     return numbers
 
 
+def _plain(value: object) -> str:
+    """A text value as the readers compare it: stripped, upper case, "" for none."""
+    return str(value or "").strip().upper()
+
+
 def _text(ds: pydicom.Dataset, keyword: str) -> str:
-    return str(ds.get(keyword, "") or "").strip().upper()
+    return _plain(ds.get(keyword, ""))
 
 
 # --- opening ---------------------------------------------------------------------------
@@ -510,7 +524,7 @@ def read_rtdose(dicom: DicomSource | DicomInput, *, source: str | None = None) -
             f"a maximum dose of {high:.6g} Gy is more than any treatment plan gives ({MAX_PLAUSIBLE_DOSE_GY:g} Gy)",
         )
     try:
-        return DoseGrid(HandedDose(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+        return DoseGrid(Handed(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
     except InputError as exc:
         raise _fail(source, GRID_FRAME_OFFSET_VECTOR if "z axis" in exc.message else IMAGE_POSITION, exc.message) from None
 
@@ -548,72 +562,36 @@ class StructureSet(Mapping[str, Structure]):
         raise KeyError(number)
 
 
-_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
-_UNDEFINED = 0xFFFFFFFF
 _LONG_VRS = frozenset((b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"))
-_HEAD = struct.Struct("<HHI")
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
+_CLOSED = frozenset((b"CLOSED_PLANAR", b"CLOSED_PLANAR ", b"CLOSED_PLANAR\x00"))
+SPECIFIC_CHARACTER_SET = 0x00080005
+ROI_NUMBER, ROI_NAME = 0x30060022, 0x30060026
+RT_ROI_INTERPRETED_TYPE = 0x300600A4
+MALFORMED = f"malformed sequence encoding (or ROI numbers outside 0..{MAX_ROI_NUMBER}, or items nested deeper than {MAX_SEQUENCE_DEPTH})"
 
 
-class _Malformed(Exception):
-    pass
+def _raw_sequence(ds: pydicom.Dataset, tag: int) -> bytes | None:
+    """The encoded value of sequence ``tag`` where pydicom kept it unparsed (little endian), else None."""
+    element = ds.get_item(tag)
+    value = None if element is None else element.value
+    return value if isinstance(value, bytes) and ds.original_encoding[1] else None
 
 
-def _elements(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -> tuple[dict[int, tuple[int, int]], int]:
-    """Value spans by tag of the item encoded at ``buf[pos:stop]``, and where the item ends."""
-    if depth > MAX_SEQUENCE_DEPTH:
-        raise _Malformed
-    found: dict[int, tuple[int, int]] = {}
-    while pos < stop:
-        if pos + 8 > stop:
-            raise _Malformed
-        group, element, length = _HEAD.unpack_from(buf, pos)
-        tag = group << 16 | element
-        if tag == _ITEM_END:
-            return found, pos + 8
-        start = pos + 8
-        if not implicit and group != 0xFFFE and buf[pos + 4 : pos + 6] in _LONG_VRS:
-            length = _U32.unpack_from(buf, pos + 8)[0]
-            start = pos + 12
-        elif not implicit and group != 0xFFFE:
-            length = _U16.unpack_from(buf, pos + 6)[0]
-        if length == _UNDEFINED:
-            _, end = _items(buf, start, stop, implicit, depth + 1)
-            if end + 8 > stop or _HEAD.unpack_from(buf, end)[:2] != (0xFFFE, 0xE0DD):
-                raise _Malformed
-            found[tag] = (start, end)
-            pos = end + 8
-        else:
-            pos = start + length
-            if pos > stop:
-                raise _Malformed
-            found[tag] = (start, pos)
-    return found, pos
+def _sequence_items(buf: bytes, start: int, stop: int, implicit: bool, tags: tuple[int, ...]) -> NDArray[np.int64]:
+    """(header, value start, value stop) of ``tags`` in each item of the encoded sequence at
+    ``buf[start:stop]``, -1 where absent; ValueError where malformed."""
+    return kernel("_dsparse").sequence_items(buf, start, stop, implicit, np.array(tags, dtype=np.uint32), MAX_SEQUENCE_DEPTH)
 
 
-def _items(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -> tuple[list[dict[int, tuple[int, int]]], int]:
-    """The items of the sequence value at ``buf[pos:stop]``, and where it ends (its delimiter, if any)."""
-    items: list[dict[int, tuple[int, int]]] = []
-    while pos < stop:
-        if pos + 8 > stop:
-            raise _Malformed
-        group, element, length = _HEAD.unpack_from(buf, pos)
-        tag = group << 16 | element
-        if tag == _SEQUENCE_END:
-            return items, pos
-        if tag != _ITEM:
-            raise _Malformed
-        if length == _UNDEFINED:
-            found, pos = _elements(buf, pos + 8, stop, implicit, depth)
-        else:
-            end = pos + 8 + length
-            if end > stop:
-                raise _Malformed
-            found, _ = _elements(buf, pos + 8, end, implicit, depth)
-            pos = end
-        items.append(found)
-    return items, pos
+def _item_value(ds: pydicom.Dataset, buf: bytes, element: list[int], tag: int) -> Any:
+    """The value pydicom gives the element of ``tag`` whose (header, start, stop) in ``buf`` is ``element``."""
+    head, start, stop = element
+    implicit = ds.original_encoding[0]
+    vr = None if implicit else buf[head + 4 : head + 6].decode("ascii", "replace")
+    raw = RawDataElement(BaseTag(tag), vr, stop - start, buf[start:stop], start, implicit, True)
+    return convert_raw_data_element(raw, encoding=ds._character_set).value
 
 
 def _colour(text: str) -> tuple[int, int, int] | None:
@@ -625,38 +603,52 @@ def _colour(text: str) -> tuple[int, int, int] | None:
     return rgb if len(rgb) == 3 and all(0 <= v <= 255 for v in rgb) else None
 
 
-Contours = tuple[bytes, list[tuple[int, str, tuple[int, int]]], dict[int, tuple[int, int, int]]]
+@attrs.frozen
+class _Contours:
+    """Every contour of an ROI Contour Sequence: its ROI number, geometric type and ContourData
+    span in ``buf``; and each ROI's display colour."""
+
+    buf: bytes
+    numbers: NDArray[np.int64]
+    kinds: list[str]
+    starts: NDArray[np.int64]
+    stops: NDArray[np.int64]
+    colours: dict[int, tuple[int, int, int]]
 
 
-def _contours_from_bytes(buf: bytes, implicit: bool) -> Contours:
-    """(ROI number, geometric type, ContourData span) of every contour, walking the encoded
-    sequence, and each ROI's display colour."""
-    records: list[tuple[int, str, tuple[int, int]]] = []
+def _contours_from_bytes(buf: bytes, implicit: bool) -> _Contours:
+    """The contours of the encoded sequence ``buf``, walked by the ``_dsparse`` kernel."""
+    numbers: list[int] = []
+    kinds: list[str] = []
+    spans: list[NDArray[np.int64]] = []
     colours: dict[int, tuple[int, int, int]] = {}
-    for roi in _items(buf, 0, len(buf), implicit)[0]:
-        number_span = roi.get(REFERENCED_ROI_NUMBER)
-        contours = roi.get(CONTOUR_SEQUENCE)
-        colour = roi.get(ROI_DISPLAY_COLOR)
-        if number_span is None:
+    rois = _sequence_items(buf, 0, len(buf), implicit, (REFERENCED_ROI_NUMBER, ROI_DISPLAY_COLOR, CONTOUR_SEQUENCE))
+    for number_span, colour, contours in rois[:, :, 1:].tolist():
+        if number_span[0] < 0:
             continue
         number = _roi_number(buf[number_span[0] : number_span[1]].strip(b" \x00"))
-        if colour is not None:
+        if colour[0] >= 0:
             rgb = _colour(buf[colour[0] : colour[1]].decode("ascii", "replace"))
             if rgb is not None:
                 colours.setdefault(number, rgb)
-        if contours is None:
+        if contours[0] < 0:
             continue
-        for contour in _items(buf, contours[0], contours[1], implicit)[0]:
-            span = contour.get(CONTOUR_DATA, (0, 0))
-            kind = contour.get(CONTOUR_TYPE, (0, 0))
-            records.append((number, buf[kind[0] : kind[1]].strip(b" \x00").decode("ascii").upper(), span))
-    return buf, records, colours
+        items = _sequence_items(buf, contours[0], contours[1], implicit, (CONTOUR_TYPE, CONTOUR_DATA))
+        for kind, _ in items[:, :, 1:].tolist():
+            text = buf[kind[0] : kind[1]] if kind[0] >= 0 else b""
+            kinds.append("CLOSED_PLANAR" if text in _CLOSED else text.strip(b" \x00").decode("ascii").upper())
+        numbers += [number] * len(items)
+        spans.append(np.maximum(items[:, 1, 1:], 0))
+    data = np.concatenate(spans) if spans else np.zeros((0, 2), dtype=np.int64)
+    return _Contours(buf, np.array(numbers, dtype=np.int64), kinds, data[:, 0].copy(), data[:, 1].copy(), colours)
 
 
-def _contours_from_sequence(sequence: Sequence) -> Contours:
+def _contours_from_sequence(sequence: Sequence) -> _Contours:
     """The same as :func:`_contours_from_bytes` for a sequence pydicom has already parsed."""
     chunks: list[bytes] = []
-    records: list[tuple[int, str, tuple[int, int]]] = []
+    numbers: list[int] = []
+    kinds: list[str] = []
+    stops: list[int] = []
     colours: dict[int, tuple[int, int, int]] = {}
     at = 0
     for roi in sequence:
@@ -672,9 +664,13 @@ def _contours_from_sequence(sequence: Sequence) -> Contours:
             element = contour.get_item(CONTOUR_DATA)
             raw = element.value if element is not None and isinstance(element.value, bytes) else b""
             chunks.append(raw)
-            records.append((_roi_number(roi.ReferencedROINumber), _text(contour, "ContourGeometricType"), (at, at + len(raw))))
+            numbers.append(_roi_number(roi.ReferencedROINumber))
+            kinds.append(_text(contour, "ContourGeometricType"))
             at += len(raw)
-    return b"".join(chunks), records, colours
+            stops.append(at)
+    ends = np.array(stops, dtype=np.int64)
+    starts = ends - np.array([len(chunk) for chunk in chunks], dtype=np.int64)
+    return _Contours(b"".join(chunks), np.array(numbers, dtype=np.int64), kinds, starts, ends, colours)
 
 
 def _roi_number(value: object) -> int:
@@ -688,28 +684,50 @@ def _roi_number(value: object) -> int:
     return number
 
 
-def _contours(ds: pydicom.Dataset, source: str) -> Contours:
-    element = ds.get_item(ROI_CONTOUR_SEQUENCE)
-    if isinstance(element.value, bytes) and ds.original_encoding[1]:
+def _contours(ds: pydicom.Dataset, source: str) -> _Contours:
+    buf = _raw_sequence(ds, ROI_CONTOUR_SEQUENCE)
+    if buf is not None:
         try:
-            return _contours_from_bytes(element.value, ds.original_encoding[0])
-        except (_Malformed, struct.error, ValueError, UnicodeDecodeError):
-            raise _fail(
-                source, ROI_CONTOUR_SEQUENCE,
-                f"malformed sequence encoding (or ROI numbers outside 0..{MAX_ROI_NUMBER}, or items nested deeper than {MAX_SEQUENCE_DEPTH})",
-            ) from None
+            return _contours_from_bytes(buf, ds.original_encoding[0])
+        except (ValueError, UnicodeDecodeError):
+            raise _fail(source, ROI_CONTOUR_SEQUENCE, MALFORMED) from None
     try:
         return _contours_from_sequence(ds.ROIContourSequence)
     except Exception as exc:  # pydicom's parser on untrusted bytes
         raise _fail(source, ROI_CONTOUR_SEQUENCE, f"malformed sequence ({type(exc).__name__})") from None
 
 
+def _raw_items(ds: pydicom.Dataset, tag: int, tags: tuple[int, ...]) -> tuple[bytes, list[list[list[int]]]] | None:
+    """The encoded sequence ``tag`` and, for each item, the (header, start, stop) of ``tags``;
+    None where pydicom parsed the sequence or an item sets its own character set (pydicom reads
+    those). ValueError where the encoding is malformed."""
+    buf = _raw_sequence(ds, tag)
+    if buf is None:
+        return None
+    items = _sequence_items(buf, 0, len(buf), ds.original_encoding[0], (*tags, SPECIFIC_CHARACTER_SET))
+    if np.any(items[:, -1, 0] >= 0):
+        return None
+    return buf, items[:, :-1].tolist()
+
+
 def _roi_names(ds: pydicom.Dataset, source: str) -> dict[int, str]:
     names: dict[int, str] = {}
     try:
-        for roi in ds.get("StructureSetROISequence") or []:
-            number = _roi_number(roi.ROINumber)
-            name = str(roi.get("ROIName", "") or "").strip() or f"ROI {number}"
+        raw = _raw_items(ds, 0x30060020, (ROI_NUMBER, ROI_NAME))
+    except ValueError:
+        raise _fail(source, 0x30060020, MALFORMED) from None
+    try:
+        if raw is None:
+            rois = ((_roi_number(roi.ROINumber), roi.get("ROIName", "")) for roi in ds.get("StructureSetROISequence") or [])
+        else:
+            buf, items = raw
+            rois = (
+                (_roi_number(buf[number[1] : number[2]].strip(b" \x00") if number[0] >= 0 else None),
+                 _item_value(ds, buf, name, ROI_NAME) if name[0] >= 0 else "")
+                for number, name in items
+            )  # fmt: skip
+        for number, value in rois:
+            name = str(value or "").strip() or f"ROI {number}"
             if number in names:
                 raise _fail(source, 0x30060022, f"ROI Number {number} is given to two ROIs ({names[number]!r} and {name!r})")
             names[number] = name
@@ -724,10 +742,18 @@ def _interpreted_types(ds: pydicom.Dataset) -> dict[int, str]:
     """RT ROI Interpreted Type (``PTV``, ``CTV``, ``ORGAN``, ...) by ROI number, where given."""
     types: dict[int, str] = {}
     try:
-        for item in ds.get("RTROIObservationsSequence") or []:
-            kind = _text(item, "RTROIInterpretedType").upper()
-            if kind and "ReferencedROINumber" in item:
-                types.setdefault(int(item.ReferencedROINumber), kind)
+        raw = _raw_items(ds, 0x30060080, (REFERENCED_ROI_NUMBER, RT_ROI_INTERPRETED_TYPE))
+        if raw is None:
+            for item in ds.get("RTROIObservationsSequence") or []:
+                kind = _text(item, "RTROIInterpretedType")
+                if kind and "ReferencedROINumber" in item:
+                    types.setdefault(int(item.ReferencedROINumber), kind)
+        else:
+            buf, items = raw
+            for number, kind_span in items:
+                kind = _plain(_item_value(ds, buf, kind_span, RT_ROI_INTERPRETED_TYPE)) if kind_span[0] >= 0 else ""
+                if kind and number[0] >= 0:
+                    types.setdefault(int(_item_value(ds, buf, number, REFERENCED_ROI_NUMBER)), kind)
     except (AttributeError, TypeError, ValueError):
         return {}
     return types
@@ -748,69 +774,64 @@ def read_rtstruct(dicom: DicomSource | DicomInput, *, source: str | None = None)
         if tag not in ds:
             raise _fail(source, tag, "is missing: every RT Structure Set has one")
     names = _roi_names(ds, source)
-    buf, records, colours = _contours(ds, source)
+    contours = _contours(ds, source)
     types = _interpreted_types(ds)
-    if len(records) > MAX_CONTOURS_PER_FILE or sum(r[2][1] - r[2][0] for r in records) > MAX_CONTOUR_BYTES:
+    numbers, kinds = contours.numbers, contours.kinds
+    if numbers.size > MAX_CONTOURS_PER_FILE or int((contours.stops - contours.starts).sum()) > MAX_CONTOUR_BYTES:
         raise _fail(
             source, CONTOUR_DATA,
             f"more than {MAX_CONTOURS_PER_FILE} contours or {MAX_CONTOUR_BYTES >> 20} MiB of contour data",
         )
     try:
-        values, counts = _parse_spans(buf, np.array([r[2][0] for r in records]), np.array([r[2][1] for r in records]))
+        xy, counts, planes, finite = _parse_contours(contours.buf, contours.starts, contours.stops)
     except ValueError as exc:
-        number = records[exc.args[0]][0] if exc.args and isinstance(exc.args[0], int) else "?"
+        number = numbers[exc.args[0]] if exc.args and isinstance(exc.args[0], int) else "?"
         raise _fail(source, CONTOUR_DATA, f"ROI {number}: expected decimal numbers separated by backslashes") from None
     if np.any(counts % 3):
         c = int(np.argmax(counts % 3))
-        raise _fail(source, CONTOUR_DATA, f"ROI {records[c][0]}: expected x,y,z triplets, found {counts[c]} numbers")
-    if not np.all(np.isfinite(values)):
+        raise _fail(source, CONTOUR_DATA, f"ROI {numbers[c]}: expected x,y,z triplets, found {counts[c]} numbers")
+    if not finite:
         raise _fail(source, CONTOUR_DATA, "expected finite coordinates")
-    n = len(records)
+    n = numbers.size
     sizes = counts // 3
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    numbers = np.fromiter((r[0] for r in records), dtype=np.int64, count=n)
-    closed = np.fromiter((r[1] == "CLOSED_PLANAR" for r in records), dtype=bool, count=n)
+    closed = np.fromiter((kind == "CLOSED_PLANAR" for kind in kinds), dtype=bool, count=n)
     filled = sizes > 0
-    first = offsets[:-1][filled]
-    heights = values[2::3]
-    z = np.zeros(n)
-    z[filled] = heights[first]
-    if first.size and np.any(closed & filled):
-        low, high = np.minimum.reduceat(heights, first), np.maximum.reduceat(heights, first)
-        off_plane = np.zeros(n, dtype=bool)
-        off_plane[filled] = np.maximum(high - z[filled], z[filled] - low) > PLANE_TOLERANCE_MM
-        if np.any(off_plane & closed):
-            c = int(np.argmax(off_plane & closed))
-            raise _fail(source, CONTOUR_DATA, f"ROI {records[c][0]}: a closed planar contour is not on one transverse plane")
-    for number in np.unique(numbers):
-        names.setdefault(int(number), f"ROI {number}")
+    z = planes[:, 0]
+    off_plane = np.maximum(planes[:, 2] - z, z - planes[:, 1]) > PLANE_TOLERANCE_MM
+    if np.any(off_plane & closed):
+        c = int(np.argmax(off_plane & closed))
+        raise _fail(source, CONTOUR_DATA, f"ROI {numbers[c]}: a closed planar contour is not on one transverse plane")
+    for number in np.unique(numbers).tolist():
+        names.setdefault(number, f"ROI {number}")
 
     with_closed = np.unique(numbers[filled & closed])
     chosen = filled & (closed | ~np.isin(numbers, with_closed))
-    kinds: dict[int, str] = {}
+    marker_kinds: dict[int, str] = {}
     for c in np.flatnonzero(chosen & ~closed).tolist():
-        kinds.setdefault(records[c][0], records[c][1])
+        marker_kinds.setdefault(int(numbers[c]), kinds[c])
     ordered = np.flatnonzero(chosen)
     ordered = ordered[np.lexsort((z[ordered], numbers[ordered]))]
     own = np.zeros(ordered.size + 1, dtype=np.int64)
     np.cumsum(sizes[ordered], out=own[1:])
-    xy = values.reshape(-1, 3)[:, :2]
-    if not np.array_equal(ordered, np.arange(n)):
+    if ordered.size != n or np.any(ordered != np.arange(n)):
         xy = xy[np.repeat(offsets[ordered] - own[:-1], sizes[ordered]) + np.arange(own[-1])]
+    xy.flags.writeable = False
     keys = np.fromiter(names, dtype=np.int64, count=len(names))
     firsts = np.searchsorted(numbers[ordered], keys, side="left").tolist()
     lasts = np.searchsorted(numbers[ordered], keys, side="right").tolist()
+    bounds = own.tolist()
 
     volumes: dict[str, Structure] = {}
     markers: dict[str, Structure] = {}
     shadowed: list[Structure] = []
     for (number, name), a, b in zip(names.items(), firsts, lasts):
-        kind = kinds.get(number, "CLOSED_PLANAR")
+        kind = marker_kinds.get(number, "CLOSED_PLANAR")
         try:
             structure = Structure(
-                name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind,
-                colour=colours.get(number), interpreted_type=types.get(number),
+                name, number, Handed(xy[bounds[a] : bounds[b]]), Handed(own[a : b + 1] - bounds[a]), Handed(z[ordered[a:b]]), kind,
+                colour=contours.colours.get(number), interpreted_type=types.get(number),
             )  # fmt: skip
         except InputError as exc:
             raise _fail(source, CONTOUR_DATA, exc.message) from None
