@@ -11,6 +11,7 @@ nothing here ever reports patient data.
 from __future__ import annotations
 
 import math
+import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -569,6 +570,11 @@ _CLOSED = frozenset((b"CLOSED_PLANAR", b"CLOSED_PLANAR ", b"CLOSED_PLANAR\x00"))
 SPECIFIC_CHARACTER_SET = 0x00080005
 ROI_NUMBER, ROI_NAME = 0x30060022, 0x30060026
 RT_ROI_INTERPRETED_TYPE = 0x300600A4
+PLAIN_TEXT = {
+    "LO": re.compile(rb"[\x20-\x5b\x5d-\x7e]{0,64}"),
+    "CS": re.compile(rb"[A-Z0-9_ ]{0,16}"),
+    "IS": re.compile(rb" *[+-]?[0-9]{1,9} *"),
+}
 MALFORMED = f"malformed sequence encoding (or ROI numbers outside 0..{MAX_ROI_NUMBER}, or items nested deeper than {MAX_SEQUENCE_DEPTH})"
 
 
@@ -585,12 +591,17 @@ def _sequence_items(buf: bytes, start: int, stop: int, implicit: bool, tags: tup
     return kernel("_dsparse").sequence_items(buf, start, stop, implicit, np.array(tags, dtype=np.uint32), MAX_SEQUENCE_DEPTH)
 
 
-def _item_value(ds: pydicom.Dataset, buf: bytes, element: list[int], tag: int) -> Any:
-    """The value pydicom gives the element of ``tag`` whose (header, start, stop) in ``buf`` is ``element``."""
+def _item_value(ds: pydicom.Dataset, buf: bytes, element: list[int], tag: int, vr: str) -> Any:
+    """The value pydicom gives the element of ``tag`` (dictionary VR ``vr``) whose (header,
+    start, stop) in ``buf`` is ``element``: its text without trailing spaces where it is plain
+    (``PLAIN_TEXT``: what pydicom reads so in any character set, with no warning), else pydicom's."""
     head, start, stop = element
     implicit = ds.original_encoding[0]
-    vr = None if implicit else buf[head + 4 : head + 6].decode("ascii", "replace")
-    raw = RawDataElement(BaseTag(tag), vr, stop - start, buf[start:stop], start, implicit, True)
+    found = None if implicit else buf[head + 4 : head + 6].decode("ascii", "replace")
+    value = buf[start:stop]
+    if found in (None, vr) and PLAIN_TEXT[vr].fullmatch(value):
+        return value.decode("ascii").rstrip(" ")
+    raw = RawDataElement(BaseTag(tag), found, stop - start, value, start, implicit, True)
     return convert_raw_data_element(raw, encoding=ds._character_set).value
 
 
@@ -723,7 +734,7 @@ def _roi_names(ds: pydicom.Dataset, source: str) -> dict[int, str]:
             buf, items = raw
             rois = (
                 (_roi_number(buf[number[1] : number[2]].strip(b" \x00") if number[0] >= 0 else None),
-                 _item_value(ds, buf, name, ROI_NAME) if name[0] >= 0 else "")
+                 _item_value(ds, buf, name, ROI_NAME, "LO") if name[0] >= 0 else "")
                 for number, name in items
             )  # fmt: skip
         for number, value in rois:
@@ -751,9 +762,9 @@ def _interpreted_types(ds: pydicom.Dataset) -> dict[int, str]:
         else:
             buf, items = raw
             for number, kind_span in items:
-                kind = _plain(_item_value(ds, buf, kind_span, RT_ROI_INTERPRETED_TYPE)) if kind_span[0] >= 0 else ""
+                kind = _plain(_item_value(ds, buf, kind_span, RT_ROI_INTERPRETED_TYPE, "CS")) if kind_span[0] >= 0 else ""
                 if kind and number[0] >= 0:
-                    types.setdefault(int(_item_value(ds, buf, number, REFERENCED_ROI_NUMBER)), kind)
+                    types.setdefault(int(_item_value(ds, buf, number, REFERENCED_ROI_NUMBER, "IS")), kind)
     except (AttributeError, TypeError, ValueError):
         return {}
     return types
