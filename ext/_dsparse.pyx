@@ -323,22 +323,32 @@ cdef Py_ssize_t _items(const unsigned char* b, Py_ssize_t pos, Py_ssize_t stop, 
     return pos
 
 
-def sequence_items(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t stop, bint implicit,
-                   const unsigned int[::1] tags, int max_depth):
-    """The items of the encoded sequence value ``buf[start:stop]`` (little endian, implicit or
-    explicit VR): an int64 array ``(items, len(tags), 3)`` of each tag's element header, value
-    start and value stop in ``buf``, -1 where an item lacks the tag. Raises ``ValueError`` where
-    the encoding is malformed anywhere in it, or nests deeper than ``max_depth``."""
-    if not 0 <= start <= stop <= buf.shape[0]:
-        raise ValueError("the span must lie inside the buffer")
+def sequence_items(const unsigned char[::1] buf, const long long[::1] starts, const long long[::1] stops,
+                   bint implicit, const unsigned int[::1] tags, int max_depth):
+    """The items of the encoded sequence values ``buf[starts[s]:stops[s]]`` (little endian,
+    implicit or explicit VR): ``(rows, owners)``, ``rows`` an int64 array ``(items, len(tags), 3)``
+    of each tag's element header, value start and value stop in ``buf`` (-1 where an item lacks
+    the tag), ``owners[i]`` the span of item ``i``. Raises ``ValueError`` where an encoding is
+    malformed anywhere in it, or nests deeper than ``max_depth``."""
+    cdef Py_ssize_t s, n = starts.shape[0], ntags = tags.shape[0], count = 0, before
+    if stops.shape[0] != n:
+        raise ValueError("expected as many starts as stops")
+    for s in range(n):
+        if not 0 <= starts[s] <= stops[s] <= buf.shape[0]:
+            raise ValueError("the spans must lie inside the buffer")
     cdef const unsigned char* data = &buf[0] if buf.shape[0] else NULL
-    cdef const unsigned int* wanted = &tags[0] if tags.shape[0] else NULL
-    cdef Py_ssize_t ntags = tags.shape[0], count = 0
-    if _items(data, start, stop, implicit, 0, max_depth, wanted, ntags, NULL, &count) < 0:
-        raise ValueError("malformed sequence encoding")
+    cdef const unsigned int* wanted = &tags[0] if ntags else NULL
+    counts_arr = np.zeros(n, dtype=np.int64)
+    cdef long long[::1] counts = counts_arr
+    for s in range(n):
+        before = count
+        if _items(data, starts[s], stops[s], implicit, 0, max_depth, wanted, ntags, NULL, &count) < 0:
+            raise ValueError("malformed sequence encoding")
+        counts[s] = count - before
     rows_arr = np.full((count, ntags, 3), -1, dtype=np.int64)
     cdef long long[:, :, ::1] rows = rows_arr
     count = 0
     if rows_arr.size:
-        _items(data, start, stop, implicit, 0, max_depth, wanted, ntags, &rows[0, 0, 0], &count)
-    return rows_arr
+        for s in range(n):
+            _items(data, starts[s], stops[s], implicit, 0, max_depth, wanted, ntags, &rows[0, 0, 0], &count)
+    return rows_arr, np.repeat(np.arange(n, dtype=np.int64), counts_arr)

@@ -108,21 +108,25 @@ class _Malformed(ValueError):
 
 
 def sequence_items(
-    buf: bytes, start: int, stop: int, implicit: bool, tags: NDArray[np.uint32], max_depth: int
-) -> NDArray[np.int64]:
-    """The items of the encoded sequence value ``buf[start:stop]``: ``(items, len(tags), 3)`` of
-    each tag's element header, value start and value stop, -1 where absent, as
-    ``ext/_dsparse.pyx`` does; ``ValueError`` where malformed or nested deeper than ``max_depth``."""
-    if not 0 <= start <= stop <= len(buf):
-        raise ValueError("the span must lie inside the buffer")
+    buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64], implicit: bool, tags: NDArray[np.uint32], max_depth: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The items of the encoded sequence values ``buf[starts[s]:stops[s]]``: ``(rows, owners)``,
+    ``rows`` ``(items, len(tags), 3)`` of each tag's element header, value start and value stop
+    (-1 where absent), ``owners`` the span of each item, as ``ext/_dsparse.pyx`` gives them;
+    ``ValueError`` where malformed or nested deeper than ``max_depth``."""
+    if len(starts) != len(stops):
+        raise ValueError("expected as many starts as stops")
+    spans = list(zip(np.asarray(starts).tolist(), np.asarray(stops).tolist()))
+    if not all(0 <= start <= stop <= len(buf) for start, stop in spans):
+        raise ValueError("the spans must lie inside the buffer")
     wanted = [int(tag) for tag in tags]
-    items = _items(buf, start, stop, implicit, 0, max_depth)[0]
+    items = [(s, found) for s, (start, stop) in enumerate(spans) for found in _items(buf, start, stop, implicit, 0, max_depth)[0]]
     rows = np.full((len(items), len(wanted), 3), -1, dtype=np.int64)
-    for i, found in enumerate(items):
+    for i, (_, found) in enumerate(items):
         for t, tag in enumerate(wanted):
             if tag in found:
                 rows[i, t] = found[tag]
-    return rows
+    return rows, np.array([s for s, _ in items], dtype=np.int64)
 
 
 Found = dict[int, tuple[int, int, int]]

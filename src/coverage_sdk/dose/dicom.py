@@ -566,7 +566,8 @@ class StructureSet(Mapping[str, Structure]):
 _LONG_VRS = frozenset((b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"))
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
-_CLOSED = frozenset((b"CLOSED_PLANAR", b"CLOSED_PLANAR ", b"CLOSED_PLANAR\x00"))
+ROI_TAGS = (REFERENCED_ROI_NUMBER, ROI_DISPLAY_COLOR, CONTOUR_SEQUENCE)
+CONTOUR_TAGS = (CONTOUR_TYPE, CONTOUR_DATA)
 SPECIFIC_CHARACTER_SET = 0x00080005
 ROI_NUMBER, ROI_NAME = 0x30060022, 0x30060026
 RT_ROI_INTERPRETED_TYPE = 0x300600A4
@@ -583,12 +584,6 @@ def _raw_sequence(ds: pydicom.Dataset, tag: int) -> bytes | None:
     element = ds.get_item(tag)
     value = None if element is None else element.value
     return value if isinstance(value, bytes) and ds.original_encoding[1] else None
-
-
-def _sequence_items(buf: bytes, start: int, stop: int, implicit: bool, tags: tuple[int, ...]) -> NDArray[np.int64]:
-    """(header, value start, value stop) of ``tags`` in each item of the encoded sequence at
-    ``buf[start:stop]``, -1 where absent; ValueError where malformed."""
-    return kernel("_dsparse").sequence_items(buf, start, stop, implicit, np.array(tags, dtype=np.uint32), MAX_SEQUENCE_DEPTH)
 
 
 def _item_value(ds: pydicom.Dataset, buf: bytes, element: list[int], tag: int, vr: str) -> Any:
@@ -616,24 +611,27 @@ def _colour(text: str) -> tuple[int, int, int] | None:
 
 @attrs.frozen
 class _Contours:
-    """Every contour of an ROI Contour Sequence: its ROI number, geometric type and ContourData
-    span in ``buf``; and each ROI's display colour."""
+    """Every contour of an ROI Contour Sequence: its ROI number, whether it is CLOSED_PLANAR, its
+    ContourData span in ``buf``, and the geometric type of those that are not (by index); and
+    each ROI's display colour."""
 
     buf: bytes
     numbers: NDArray[np.int64]
-    kinds: list[str]
+    closed: NDArray[np.bool_]
     starts: NDArray[np.int64]
     stops: NDArray[np.int64]
+    kinds: dict[int, str]
     colours: dict[int, tuple[int, int, int]]
 
 
 def _contours_from_bytes(buf: bytes, implicit: bool) -> _Contours:
     """The contours of the encoded sequence ``buf``, walked by the ``_dsparse`` kernel."""
+    walk = kernel("_dsparse").sequence_items
+    whole = (np.zeros(1, dtype=np.int64), np.array([len(buf)], dtype=np.int64))
+    rois = walk(buf, *whole, implicit, np.array(ROI_TAGS, dtype=np.uint32), MAX_SEQUENCE_DEPTH)[0]
     numbers: list[int] = []
-    kinds: list[str] = []
-    spans: list[NDArray[np.int64]] = []
+    sequences: list[list[int]] = []
     colours: dict[int, tuple[int, int, int]] = {}
-    rois = _sequence_items(buf, 0, len(buf), implicit, (REFERENCED_ROI_NUMBER, ROI_DISPLAY_COLOR, CONTOUR_SEQUENCE))
     for number_span, colour, contours in rois[:, :, 1:].tolist():
         if number_span[0] < 0:
             continue
@@ -642,16 +640,33 @@ def _contours_from_bytes(buf: bytes, implicit: bool) -> _Contours:
             rgb = _colour(buf[colour[0] : colour[1]].decode("ascii", "replace"))
             if rgb is not None:
                 colours.setdefault(number, rgb)
-        if contours[0] < 0:
-            continue
-        items = _sequence_items(buf, contours[0], contours[1], implicit, (CONTOUR_TYPE, CONTOUR_DATA))
-        for kind, _ in items[:, :, 1:].tolist():
-            text = buf[kind[0] : kind[1]] if kind[0] >= 0 else b""
-            kinds.append("CLOSED_PLANAR" if text in _CLOSED else text.strip(b" \x00").decode("ascii").upper())
-        numbers += [number] * len(items)
-        spans.append(np.maximum(items[:, 1, 1:], 0))
-    data = np.concatenate(spans) if spans else np.zeros((0, 2), dtype=np.int64)
-    return _Contours(buf, np.array(numbers, dtype=np.int64), kinds, data[:, 0].copy(), data[:, 1].copy(), colours)
+        if contours[0] >= 0:
+            numbers.append(number)
+            sequences.append(contours)
+    spans = np.array(sequences, dtype=np.int64).reshape(-1, 2)
+    items, owners = walk(buf, spans[:, 0].copy(), spans[:, 1].copy(), implicit, np.array(CONTOUR_TAGS, dtype=np.uint32), MAX_SEQUENCE_DEPTH)
+    kind, data = np.maximum(items[:, 0, 1:], 0), np.maximum(items[:, 1, 1:], 0)
+    closed = _spells(buf, kind, b"CLOSED_PLANAR")
+    others = {}
+    for c, (a, b) in zip(np.flatnonzero(~closed).tolist(), kind[~closed].tolist()):
+        others[c] = buf[a:b].strip(b" \x00").decode("ascii").upper()
+        closed[c] = others[c] == "CLOSED_PLANAR"
+    others = {c: text for c, text in others.items() if not closed[c]}
+    return _Contours(buf, np.array(numbers, dtype=np.int64)[owners], closed, data[:, 0].copy(), data[:, 1].copy(), others, colours)
+
+
+def _spells(buf: bytes, spans: NDArray[np.int64], word: bytes) -> NDArray[np.bool_]:
+    """Which spans of ``buf`` hold ``word`` (upper case ASCII), padded with at most one space or NUL."""
+    size = spans[:, 1] - spans[:, 0]
+    candidates = np.flatnonzero((size == len(word)) | (size == len(word) + 1))
+    text = np.frombuffer(buf, dtype=np.uint8)
+    found = np.zeros(len(spans), dtype=bool)
+    if candidates.size:
+        head = text[spans[candidates, 0, None] + np.arange(len(word))]
+        padding = text[np.maximum(spans[candidates, 1] - 1, 0)]
+        padded = (size[candidates] == len(word)) | (padding == 0x20) | (padding == 0)
+        found[candidates] = np.all(head == np.frombuffer(word, dtype=np.uint8), axis=1) & padded
+    return found
 
 
 def _contours_from_sequence(sequence: Sequence) -> _Contours:
@@ -681,7 +696,9 @@ def _contours_from_sequence(sequence: Sequence) -> _Contours:
             stops.append(at)
     ends = np.array(stops, dtype=np.int64)
     starts = ends - np.array([len(chunk) for chunk in chunks], dtype=np.int64)
-    return _Contours(b"".join(chunks), np.array(numbers, dtype=np.int64), kinds, starts, ends, colours)
+    closed = np.array([kind == "CLOSED_PLANAR" for kind in kinds], dtype=bool)
+    others = {c: kind for c, kind in enumerate(kinds) if kind != "CLOSED_PLANAR"}
+    return _Contours(b"".join(chunks), np.array(numbers, dtype=np.int64), closed, starts, ends, others, colours)
 
 
 def _roi_number(value: object) -> int:
@@ -715,7 +732,9 @@ def _raw_items(ds: pydicom.Dataset, tag: int, tags: tuple[int, ...]) -> tuple[by
     buf = _raw_sequence(ds, tag)
     if buf is None:
         return None
-    items = _sequence_items(buf, 0, len(buf), ds.original_encoding[0], (*tags, SPECIFIC_CHARACTER_SET))
+    whole = (np.zeros(1, dtype=np.int64), np.array([len(buf)], dtype=np.int64))
+    wanted = np.array((*tags, SPECIFIC_CHARACTER_SET), dtype=np.uint32)
+    items = kernel("_dsparse").sequence_items(buf, *whole, ds.original_encoding[0], wanted, MAX_SEQUENCE_DEPTH)[0]
     if np.any(items[:, -1, 0] >= 0):
         return None
     return buf, items[:, :-1].tolist()
@@ -787,7 +806,7 @@ def read_rtstruct(dicom: DicomSource | DicomInput, *, source: str | None = None)
     names = _roi_names(ds, source)
     contours = _contours(ds, source)
     types = _interpreted_types(ds)
-    numbers, kinds = contours.numbers, contours.kinds
+    numbers, closed = contours.numbers, contours.closed
     if numbers.size > MAX_CONTOURS_PER_FILE or int((contours.stops - contours.starts).sum()) > MAX_CONTOUR_BYTES:
         raise _fail(
             source, CONTOUR_DATA,
@@ -807,7 +826,6 @@ def read_rtstruct(dicom: DicomSource | DicomInput, *, source: str | None = None)
     sizes = counts // 3
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    closed = np.fromiter((kind == "CLOSED_PLANAR" for kind in kinds), dtype=bool, count=n)
     filled = sizes > 0
     z = planes[:, 0]
     off_plane = np.maximum(planes[:, 2] - z, z - planes[:, 1]) > PLANE_TOLERANCE_MM
@@ -821,7 +839,7 @@ def read_rtstruct(dicom: DicomSource | DicomInput, *, source: str | None = None)
     chosen = filled & (closed | ~np.isin(numbers, with_closed))
     marker_kinds: dict[int, str] = {}
     for c in np.flatnonzero(chosen & ~closed).tolist():
-        marker_kinds.setdefault(int(numbers[c]), kinds[c])
+        marker_kinds.setdefault(int(numbers[c]), contours.kinds[c])
     ordered = np.flatnonzero(chosen)
     ordered = ordered[np.lexsort((z[ordered], numbers[ordered]))]
     own = np.zeros(ordered.size + 1, dtype=np.int64)
