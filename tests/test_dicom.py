@@ -396,8 +396,8 @@ def test_compiled_pixel_scaling_equals_its_twin(dtype, shape, view, factor, seed
     info = np.iinfo(dtype)
     stored = view(np.random.default_rng(seed).integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
     out, twin_out = np.empty(stored.shape), np.empty(stored.shape)
-    extremes = compiled.scale(stored, factor, out, 2)
-    assert pixels_twin.scale(stored, factor, twin_out) == extremes == (out.min(), out.max())
+    compiled.scale(stored, factor, out, 2)
+    pixels_twin.scale(stored, factor, twin_out)
     np.testing.assert_array_equal(out, stored * factor)
     np.testing.assert_array_equal(twin_out, out)
 

@@ -77,9 +77,7 @@ class DsparseKernel(Protocol):
 class PixelsKernel(Protocol):
     """``ext/_pixels.pyx`` and its twin ``_fallback/pixels.py``."""
 
-    def scale(
-        self, stored: NDArray[np.integer[Any]], factor: float, out: Dose, num_threads: int = 1
-    ) -> tuple[float, float]: ...
+    def scale(self, stored: NDArray[np.integer[Any]], factor: float, out: Dose, num_threads: int = 1) -> None: ...
 
 
 def pure_python_requested() -> bool:

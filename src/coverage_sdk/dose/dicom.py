@@ -413,30 +413,25 @@ def _stored_frames(ds: pydicom.Dataset, given: DicomInput, shape: tuple[int, int
     return frames
 
 
-def _dose(
-    stored: NDArray[np.integer[Any]], factor: float, out: NDArray[np.float32] | None = None
-) -> tuple[NDArray[np.float32], float, float]:
-    """``stored * factor`` into ``out`` (default: a new C-contiguous float32 array), and its
-    minimum and maximum."""
+def _dose(stored: NDArray[np.integer[Any]], factor: float, out: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+    """``stored * factor`` into ``out`` (default: a new C-contiguous float32 array)."""
     if stored.ndim != 3 or stored.size == 0 or stored.dtype not in STORED_DTYPES:
         raise InputError(f"expected a non-empty 3-d array of 16 or 32-bit native integers, got {stored.dtype}{stored.shape}")
     if not (math.isfinite(factor) and factor > 0):
         raise InputError(f"expected a positive finite scaling, got {factor}")
     dose = np.empty(stored.shape, dtype=np.float32) if out is None else out
-    low, high = kernel("_pixels").scale(stored, factor, dose, min(READ_THREADS, default_threads()))
-    dose.flags.writeable = False
-    return dose, low, high
+    kernel("_pixels").scale(stored, factor, dose, min(READ_THREADS, default_threads()))
+    return dose
 
 
 def _scaled(
     frames: Frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[slice, ...], factor: float
-) -> tuple[NDArray[np.float32], float, float]:
-    """The dose and its minimum and maximum: the dose float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
+) -> NDArray[np.float32]:
+    """The dose float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
     a few megabytes at a time (so the stored values are never all in memory at once)."""
     nz = shape[0]
     out_shape = (nz, shape[2], shape[1]) if transpose else shape
     dose = np.empty(out_shape, dtype=np.float32)
-    low, high = math.inf, -math.inf
     step = max(1, SCALE_CHUNK_BYTES // (shape[1] * shape[2] * 4))
     for k0 in range(0, nz, step):
         k1 = min(nz, k0 + step)
@@ -444,10 +439,20 @@ def _scaled(
         stored = frames(s0, s1)
         if transpose:
             stored = stored.transpose(0, 2, 1)
-        _, low_k, high_k = _dose(stored[flips], factor, dose[k0:k1])
-        low, high = min(low, low_k), max(high, high_k)
+        _dose(stored[flips], factor, dose[k0:k1])
         del stored
-    return dose, low, high
+    return dose
+
+
+def _plausible(low: float, high: float, source: str) -> None:
+    """Refuse a dose grid whose range no treatment plan gives."""
+    if low < 0:
+        raise _fail(source, PIXEL_DATA, f"a dose grid holds negative doses (minimum {low:.6g} Gy)")
+    if high > MAX_PLAUSIBLE_DOSE_GY:
+        raise _fail(
+            source, DOSE_GRID_SCALING,
+            f"a maximum dose of {high:.6g} Gy is more than any treatment plan gives ({MAX_PLAUSIBLE_DOSE_GY:g} Gy)",
+        )
 
 
 def read_rtdose(dicom: DicomSource | DicomInput, *, source: str | None = None) -> DoseGrid:
@@ -516,18 +521,15 @@ def read_rtdose(dicom: DicomSource | DicomInput, *, source: str | None = None) -
     transpose = along_row[0] != 0
     x, y = (column_axis, row_axis) if transpose else (row_axis, column_axis)
     flips = tuple(slice(None, None, -1) if axis.size > 1 and axis[1] < axis[0] else slice(None) for axis in (z, y, x))
-    dose, low, high = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
-    if low < 0:
-        raise _fail(source, PIXEL_DATA, f"a dose grid holds negative doses (minimum {low:.6g} Gy)")
-    if high > MAX_PLAUSIBLE_DOSE_GY:
-        raise _fail(
-            source, DOSE_GRID_SCALING,
-            f"a maximum dose of {high:.6g} Gy is more than any treatment plan gives ({MAX_PLAUSIBLE_DOSE_GY:g} Gy)",
-        )
+    dose = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
     try:
-        return DoseGrid(Handed(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+        grid = DoseGrid(Handed(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
     except InputError as exc:
+        # the range comes first, as where the grid is valid (an infinite dose is implausible)
+        _plausible(float(dose.min()), float(dose.max()), source)
         raise _fail(source, GRID_FRAME_OFFSET_VECTOR if "z axis" in exc.message else IMAGE_POSITION, exc.message) from None
+    _plausible(grid.min_dose, grid.max_dose, source)
+    return grid
 
 
 # --- RT Structure Set ------------------------------------------------------------------
