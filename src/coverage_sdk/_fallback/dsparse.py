@@ -83,8 +83,8 @@ def parse_contours(
     z, finite)`` as ``ext/_dsparse.pyx`` does (z: the first, lowest and highest z of each span)."""
     values, counts = parse_spans(buf, starts, stops)
     points = counts // 3
-    first_value = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-    first_point = np.concatenate(([0], np.cumsum(points)[:-1])).astype(np.int64)
+    first_value = np.cumsum(counts) - counts
+    first_point = np.cumsum(points) - points
     whole = np.repeat(first_value - 3 * first_point, 3 * points) + np.arange(3 * int(points.sum()))
     triplets = values[whole].reshape(-1, 3)
     z = np.zeros((counts.size, 3))
