@@ -3,7 +3,8 @@
 Geometry follows DICOM PS3.3: C.7.6.2 (Image Plane), C.8.8.3 (RT Dose, Grid Frame Offset
 Vector), C.8.8.4 (RT DVH) and C.8.8.6 (ROI Contour). Decimal strings (contour points, DVH
 data, frame offsets) are parsed in bulk from the element bytes by the ``_dsparse`` kernel,
-and the pixel data is mapped as one buffer, so reading costs a few milliseconds. Every defect
+which also walks the structure set's encoded sequences, and the pixel data is mapped as one
+buffer, so reading costs a few milliseconds. Every defect
 of the input is an :class:`~coverage_sdk.errors.InputError` naming the file and the tag;
 nothing here ever reports patient data.
 """

@@ -175,8 +175,9 @@ class Structure:
 
     Validated here, once: points of shape (n, 2) and z finite and within
     ``MAX_COORDINATE_MM``, offsets that delimit the points, offsets and z non-decreasing;
-    otherwise :class:`~coverage_sdk.errors.InputError`. The arrays are the structure's own
-    read-only copies, so what a kernel receives is what was validated.
+    otherwise :class:`~coverage_sdk.errors.InputError`. The arrays are the structure's own and
+    read-only (copies, or a reader's :class:`Handed` arrays), so what a kernel receives is what
+    was validated.
     """
 
     name: str
@@ -195,8 +196,9 @@ class Structure:
         # NaN fails every comparison: within the bounds means finite too
         if self.points.size and not (-MAX_COORDINATE_MM <= self.points.min() and self.points.max() <= MAX_COORDINATE_MM):
             raise InputError(location="Structure.points", message=f"{roi}: contour points must be finite and within {MAX_COORDINATE_MM:g} mm")
+        # sorted (NaN fails every comparison, so no step is), the ends are the extremes
         steps = np.diff(self.z)
-        if n and not (-MAX_COORDINATE_MM <= self.z.min() and self.z.max() <= MAX_COORDINATE_MM and steps.min(initial=0.0) >= 0):
+        if n and not (steps.min(initial=0.0) >= 0 and -MAX_COORDINATE_MM <= self.z[0] and self.z[-1] <= MAX_COORDINATE_MM):
             raise InputError(location="Structure.z", message=f"{roi}: contour z must be finite, within {MAX_COORDINATE_MM:g} mm and sorted")
         if self.offsets.shape != (n + 1,) or self.offsets[0] != 0 or self.offsets[-1] != len(self.points):
             raise InputError(location="Structure.offsets", message=f"{roi}: contour offsets do not delimit the points")
