@@ -594,7 +594,7 @@ def _item_value(ds: pydicom.Dataset, buf: bytes, element: list[int], tag: int, v
     start, stop) in ``buf`` is ``element``: its text without trailing spaces where it is plain
     (``PLAIN_TEXT``: what pydicom reads so in any character set, with no warning), else pydicom's."""
     head, start, stop = element
-    implicit = ds.original_encoding[0]
+    implicit = bool(ds.original_encoding[0])
     found = None if implicit else buf[head + 4 : head + 6].decode("ascii", "replace")
     value = buf[start:stop]
     if found in (None, vr) and PLAIN_TEXT[vr].fullmatch(value):
@@ -719,7 +719,7 @@ def _contours(ds: pydicom.Dataset, source: str) -> _Contours:
     buf = _raw_sequence(ds, ROI_CONTOUR_SEQUENCE)
     if buf is not None:
         try:
-            return _contours_from_bytes(buf, ds.original_encoding[0])
+            return _contours_from_bytes(buf, bool(ds.original_encoding[0]))
         except (ValueError, UnicodeDecodeError):
             raise _fail(source, ROI_CONTOUR_SEQUENCE, MALFORMED) from None
     try:
@@ -737,7 +737,7 @@ def _raw_items(ds: pydicom.Dataset, tag: int, tags: tuple[int, ...]) -> tuple[by
         return None
     whole = (np.zeros(1, dtype=np.int64), np.array([len(buf)], dtype=np.int64))
     wanted = np.array((*tags, SPECIFIC_CHARACTER_SET), dtype=np.uint32)
-    items = kernel("_dsparse").sequence_items(buf, *whole, ds.original_encoding[0], wanted, MAX_SEQUENCE_DEPTH)[0]
+    items = kernel("_dsparse").sequence_items(buf, *whole, bool(ds.original_encoding[0]), wanted, MAX_SEQUENCE_DEPTH)[0]
     if np.any(items[:, -1, 0] >= 0):
         return None
     return buf, items[:, :-1].tolist()
