@@ -197,12 +197,12 @@ class Structure:
         if self.points.size and not (-MAX_COORDINATE_MM <= self.points.min() and self.points.max() <= MAX_COORDINATE_MM):
             raise InputError(location="Structure.points", message=f"{roi}: contour points must be finite and within {MAX_COORDINATE_MM:g} mm")
         # sorted (NaN fails every comparison, so no step is), the ends are the extremes
-        steps = np.diff(self.z)
+        steps = self.z[1:] - self.z[:-1]
         if n and not (steps.min(initial=0.0) >= 0 and -MAX_COORDINATE_MM <= self.z[0] and self.z[-1] <= MAX_COORDINATE_MM):
             raise InputError(location="Structure.z", message=f"{roi}: contour z must be finite, within {MAX_COORDINATE_MM:g} mm and sorted")
         if self.offsets.shape != (n + 1,) or self.offsets[0] != 0 or self.offsets[-1] != len(self.points):
             raise InputError(location="Structure.offsets", message=f"{roi}: contour offsets do not delimit the points")
-        sizes = np.diff(self.offsets)
+        sizes = self.offsets[1:] - self.offsets[:-1]
         if n and sizes.min() < 0:
             raise InputError(location="Structure.offsets", message=f"{roi}: contour offsets must be non-decreasing")
         if n > MAX_CONTOURS or len(self.points) > MAX_POINTS:
