@@ -525,3 +525,28 @@ def test_the_sequence_walker_refuses_spans_outside_the_buffer(module):
             walker.sequence_items(b"\xfe\xff\x00\xe0\x00\x00\x00\x00", np.array(starts), np.array(stops), True, tags, 16)
     rows, owners = walker.sequence_items(b"\xfe\xff\x00\xe0\x00\x00\x00\x00", np.array([0]), np.array([8]), True, tags, 16)
     assert rows.tolist() == [[[-1, -1, -1]]] and owners.tolist() == [0]
+
+
+def test_sequences_encoded_as_un_are_read_by_pydicom(tmp_path):
+    """Explicit VR files may carry a sequence as UN, its items in implicit VR (PS3.5 6.2.2)."""
+    import io
+    import struct
+
+    import pydicom
+
+    rois = [ROI(1, "A", [square(1.0)], (1, 2, 3), "PTV"), ROI(2, "B", [square(2.0)], (4, 5, 6), "ORGAN")]
+    implicit = pydicom.dcmread(io.BytesIO(files.rtstruct(rois, encoding=Encoding.IMPLICIT_LITTLE)))
+    explicit = files.dataset(io.BytesIO(files.rtstruct(rois, encoding=Encoding.EXPLICIT_LITTLE)))
+    tags = (0x30060020, 0x30060039, 0x30060080)
+    for tag in [t for t in explicit.keys() if int(t) >= tags[0]]:
+        del explicit[tag]
+    encoded = b"".join(
+        struct.pack("<HH4sI", tag >> 16, tag & 0xFFFF, b"UN\0\0", len(implicit.get_item(tag).value)) + implicit.get_item(tag).value
+        for tag in tags
+    )
+    read = read_rtstruct(files.write(explicit) + encoded)
+    expected = read_rtstruct(rtstruct(tmp_path / "rtss.dcm", rois))
+    assert list(read) == list(expected) == ["A", "B"]
+    for name, structure in expected.items():
+        assert (read[name].colour, read[name].interpreted_type) == (structure.colour, structure.interpreted_type)
+        np.testing.assert_array_equal(read[name].points, structure.points)

@@ -583,10 +583,12 @@ MALFORMED = f"malformed sequence encoding (or ROI numbers outside 0..{MAX_ROI_NU
 
 
 def _raw_sequence(ds: pydicom.Dataset, tag: int) -> bytes | None:
-    """The encoded value of sequence ``tag`` where pydicom kept it unparsed (little endian), else None."""
+    """The encoded value of sequence ``tag`` where pydicom kept it unparsed (little endian, and
+    not as UN, whose items are implicit VR whatever the file's), else None."""
     element = ds.get_item(tag)
     value = None if element is None else element.value
-    return value if isinstance(value, bytes) and ds.original_encoding[1] else None
+    unparsed = isinstance(element, RawDataElement) and element.VR in (None, "SQ")
+    return value if unparsed and isinstance(value, bytes) and ds.original_encoding[1] else None
 
 
 def _item_value(ds: pydicom.Dataset, buf: bytes, element: list[int], tag: int, vr: str) -> Any:
