@@ -367,9 +367,30 @@ def test_compiled_parser_equals_its_twin_and_float(spans):
 def test_malformed_decimal_strings_name_their_span(text):
     starts, stops = np.array([0, 0], dtype=np.int64), np.array([0, len(text)], dtype=np.int64)
     for module in {_kernels.kernel("_dsparse"), dsparse_twin}:
-        with pytest.raises(ValueError) as caught:
-            module.parse_spans(text, starts, stops)
-        assert caught.value.args == (1,)
+        for parse in (module.parse_spans, module.parse_contours):
+            with pytest.raises(ValueError) as caught:
+                parse(text, starts, stops)
+            assert caught.value.args == (1,)
+
+
+@settings(max_examples=60, deadline=None)
+@given(spans=st.lists(st.lists(_decimal | st.just("1e999"), max_size=13), max_size=8))
+def test_contour_parser_gives_the_triplets_of_the_span_parser(spans):
+    compiled = compiled_kernel("_dsparse")
+    texts = [("\\".join(span)).encode() for span in spans]
+    buf = b"".join(texts)
+    stops = np.cumsum([len(t) for t in texts], dtype=np.int64)
+    starts = stops - np.array([len(t) for t in texts], dtype=np.int64)
+    values, counts = dsparse_twin.parse_spans(buf, starts, stops)
+    at = np.concatenate(([0], np.cumsum(counts)))
+    triplets = [values[at[s] : at[s] + counts[s] - counts[s] % 3].reshape(-1, 3) for s in range(len(spans))]
+    for module in (compiled, dsparse_twin):
+        xy, found, z, finite = module.parse_contours(buf, starts, stops, 2)
+        np.testing.assert_array_equal(found, counts)
+        np.testing.assert_array_equal(xy, np.concatenate([t[:, :2] for t in triplets]) if spans else np.zeros((0, 2)))
+        expected = [(t[0, 2], t[:, 2].min(), t[:, 2].max()) if t.size else (0.0, 0.0, 0.0) for t in triplets]
+        np.testing.assert_array_equal(z, np.reshape(expected, (-1, 3)))
+        assert finite == all(np.isfinite(t).all() for t in triplets)
 
 
 # --- the pixel-scaling kernel --------------------------------------------------------
@@ -396,8 +417,8 @@ def test_compiled_pixel_scaling_equals_its_twin(dtype, shape, view, factor, seed
     info = np.iinfo(dtype)
     stored = view(np.random.default_rng(seed).integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
     out, twin_out = np.empty(stored.shape), np.empty(stored.shape)
-    extremes = compiled.scale(stored, factor, out, 2)
-    assert pixels_twin.scale(stored, factor, twin_out) == extremes == (out.min(), out.max())
+    compiled.scale(stored, factor, out, 2)
+    pixels_twin.scale(stored, factor, twin_out)
     np.testing.assert_array_equal(out, stored * factor)
     np.testing.assert_array_equal(twin_out, out)
 
@@ -456,3 +477,76 @@ def test_each_roi_keeps_its_display_colour_and_interpreted_type(tmp_path, encodi
     assert {name: (s.colour, s.interpreted_type) for name, s in read.items()} == {
         "PTV": ((255, 0, 0), "PTV"), "Heart": ((0, 128, 255), "ORGAN"), "Empty": ((1, 2, 3), "AVOIDANCE"),
     }  # fmt: skip
+
+
+# --- ROI items read from the encoded sequence ----------------------------------------
+
+_TEXT_BYTES = st.binary(max_size=20) | st.text("ABCZaz09_ +-.\\é\x00", max_size=70).map(lambda t: t.encode("utf-8"))
+
+
+def _normalised(read, vr):
+    """A value as the reader uses it: an ROI number, or stripped text; the error it raises."""
+    try:
+        value = read()
+        if vr == "IS":
+            return int(value)
+        return str(value or "").strip().upper() if vr == "CS" else str(value or "").strip()
+    except (TypeError, ValueError) as exc:
+        return type(exc).__name__
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_TEXT_BYTES, vr=st.sampled_from(["LO", "CS", "IS"]), charset=st.sampled_from([None, "ISO_IR 100", "ISO_IR 192"]))
+def test_roi_item_values_read_as_pydicom_reads_them(value, vr, charset):
+    import warnings
+
+    import pydicom
+    from pydicom.dataelem import RawDataElement, convert_raw_data_element
+    from pydicom.tag import BaseTag
+
+    tag = {"LO": 0x30060026, "CS": 0x300600A4, "IS": 0x30060084}[vr]
+    ds = pydicom.Dataset()
+    if charset:
+        ds.SpecificCharacterSet = charset
+    ds.set_original_encoding(True, True)
+    raw = RawDataElement(BaseTag(tag), None, len(value), value, 0, True, True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _normalised(lambda: convert_raw_data_element(raw, encoding=ds._character_set).value, vr)
+        assert _normalised(lambda: dicom._item_value(ds, value, [0, 0, len(value)], tag, vr), vr) == expected
+
+
+@pytest.mark.parametrize("module", ["compiled", "twin"])
+def test_the_sequence_walker_refuses_spans_outside_the_buffer(module):
+    walker = compiled_kernel("_dsparse") if module == "compiled" else dsparse_twin
+    tags = np.array([0x30060084], dtype=np.uint32)
+    for starts, stops in (([0], [9]), ([-1], [2]), ([3], [2]), ([0, 0], [8])):
+        with pytest.raises(ValueError):
+            walker.sequence_items(b"\xfe\xff\x00\xe0\x00\x00\x00\x00", np.array(starts), np.array(stops), True, tags, 16)
+    rows, owners = walker.sequence_items(b"\xfe\xff\x00\xe0\x00\x00\x00\x00", np.array([0]), np.array([8]), True, tags, 16)
+    assert rows.tolist() == [[[-1, -1, -1]]] and owners.tolist() == [0]
+
+
+def test_sequences_encoded_as_un_are_read_by_pydicom(tmp_path):
+    """Explicit VR files may carry a sequence as UN, its items in implicit VR (PS3.5 6.2.2)."""
+    import io
+    import struct
+
+    import pydicom
+
+    rois = [ROI(1, "A", [square(1.0)], (1, 2, 3), "PTV"), ROI(2, "B", [square(2.0)], (4, 5, 6), "ORGAN")]
+    implicit = pydicom.dcmread(io.BytesIO(files.rtstruct(rois, encoding=Encoding.IMPLICIT_LITTLE)))
+    explicit = files.dataset(io.BytesIO(files.rtstruct(rois, encoding=Encoding.EXPLICIT_LITTLE)))
+    tags = (0x30060020, 0x30060039, 0x30060080)
+    for tag in [t for t in explicit.keys() if int(t) >= tags[0]]:
+        del explicit[tag]
+    encoded = b"".join(
+        struct.pack("<HH4sI", tag >> 16, tag & 0xFFFF, b"UN\0\0", len(implicit.get_item(tag).value)) + implicit.get_item(tag).value
+        for tag in tags
+    )
+    read = read_rtstruct(files.write(explicit) + encoded)
+    expected = read_rtstruct(rtstruct(tmp_path / "rtss.dcm", rois))
+    assert list(read) == list(expected) == ["A", "B"]
+    for name, structure in expected.items():
+        assert (read[name].colour, read[name].interpreted_type) == (structure.colour, structure.interpreted_type)
+        np.testing.assert_array_equal(read[name].points, structure.points)

@@ -71,13 +71,17 @@ class DsparseKernel(Protocol):
 
     def parse_spans(self, buf: bytes, starts: Ints, stops: Ints, num_threads: int = 1) -> tuple[Floats, Ints]: ...
 
+    def parse_contours(self, buf: bytes, starts: Ints, stops: Ints, num_threads: int = 1) -> tuple[Floats, Ints, Floats, bool]: ...
+
+    def sequence_items(
+        self, buf: bytes, starts: Ints, stops: Ints, implicit: bool, tags: NDArray[np.uint32], max_depth: int
+    ) -> tuple[Ints, Ints]: ...
+
 
 class PixelsKernel(Protocol):
     """``ext/_pixels.pyx`` and its twin ``_fallback/pixels.py``."""
 
-    def scale(
-        self, stored: NDArray[np.integer[Any]], factor: float, out: Dose, num_threads: int = 1
-    ) -> tuple[float, float]: ...
+    def scale(self, stored: NDArray[np.integer[Any]], factor: float, out: Dose, num_threads: int = 1) -> None: ...
 
 
 class StackKernel(Protocol):

@@ -10,7 +10,6 @@ from numpy.typing import NDArray
 
 def scale(
     stored: NDArray[np.integer[Any]], factor: float, out: NDArray[np.floating[Any]], num_threads: int = 1
-) -> tuple[float, float]:
-    """Fill ``out`` with ``stored * factor``; return ``(min, max)`` of ``out``."""
+) -> None:
+    """Fill ``out`` with ``stored * factor``."""
     np.multiply(stored, factor, out=out)
-    return float(out.min()), float(out.max())

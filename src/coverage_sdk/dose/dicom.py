@@ -3,7 +3,8 @@
 Geometry follows DICOM PS3.3: C.7.6.2 (Image Plane), C.8.8.3 (RT Dose, Grid Frame Offset
 Vector), C.8.8.4 (RT DVH) and C.8.8.6 (ROI Contour). Decimal strings (contour points, DVH
 data, frame offsets) are parsed in bulk from the element bytes by the ``_dsparse`` kernel,
-and the pixel data is mapped as one buffer, so reading costs a few milliseconds. Every defect
+which also walks the structure set's encoded sequences, and the pixel data is mapped as one
+buffer, so reading costs a few milliseconds. Every defect
 of the input is an :class:`~coverage_sdk.errors.InputError` naming the file and the tag;
 nothing here ever reports patient data.
 """
@@ -11,6 +12,7 @@ nothing here ever reports patient data.
 from __future__ import annotations
 
 import math
+import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -21,13 +23,14 @@ import numpy as np
 import pydicom
 from numpy.typing import NDArray
 from pydicom.datadict import keyword_for_tag
-from pydicom.dataelem import RawDataElement
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
 
 from coverage_sdk._kernels import default_threads, kernel
 from coverage_sdk.errors import InputError
-from coverage_sdk.dose.geometry import MAX_GRID_CELLS, DoseGrid, HandedDose, Structure
+from coverage_sdk.dose.geometry import MAX_GRID_CELLS, DoseGrid, Handed, Structure
 from coverage_sdk.dose.inputs import DicomInput, DicomSource, dicom_input
 
 __all__ = ["ReferenceDVH", "StructureSet", "read_rtdose", "read_rtstruct"]
@@ -79,17 +82,25 @@ def _fail(source: str, tag: int | None, message: str) -> InputError:
 # --- decimal strings -------------------------------------------------------------------
 
 
-def _parse_spans(
-    buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64]
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Bulk DS parse of ``buf[starts[s]:stops[s]]``; raises ``ValueError(s)`` on a malformed span."""
+def _checked_spans(buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``starts`` and ``stops`` as int64, refused unless they are spans inside ``buf``."""
     starts = np.ascontiguousarray(starts, dtype=np.int64)
     stops = np.ascontiguousarray(stops, dtype=np.int64)
     if starts.shape != stops.shape or starts.ndim != 1:
         raise InputError("span bounds must be two 1-d arrays of one length")
     if starts.size and (starts.min() < 0 or stops.max() > len(buf) or np.any(stops < starts)):
         raise InputError("spans must lie inside the buffer")
-    return kernel("_dsparse").parse_spans(buf, starts, stops, min(READ_THREADS, default_threads()))
+    return starts, stops
+
+
+def _parse_contours(
+    buf: bytes, starts: NDArray[np.int64], stops: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64], bool]:
+    """Contour Data spans parsed as x, y, z triplets (``_dsparse.parse_contours``): (x, y) of
+    every triplet, the count of numbers, the first, lowest and highest z of each span, and
+    whether all are finite; raises ``ValueError(s)`` on a malformed span."""
+    starts, stops = _checked_spans(buf, starts, stops)
+    return kernel("_dsparse").parse_contours(buf, starts, stops, min(READ_THREADS, default_threads()))
 
 
 @overload
@@ -129,8 +140,13 @@ def _numbers(
     return numbers
 
 
+def _plain(value: object) -> str:
+    """A text value as the readers compare it: stripped, upper case, "" for none."""
+    return str(value or "").strip().upper()
+
+
 def _text(ds: pydicom.Dataset, keyword: str) -> str:
-    return str(ds.get(keyword, "") or "").strip().upper()
+    return _plain(ds.get(keyword, ""))
 
 
 # --- opening ---------------------------------------------------------------------------
@@ -398,30 +414,25 @@ def _stored_frames(ds: pydicom.Dataset, given: DicomInput, shape: tuple[int, int
     return frames
 
 
-def _dose(
-    stored: NDArray[np.integer[Any]], factor: float, out: NDArray[np.float32] | None = None
-) -> tuple[NDArray[np.float32], float, float]:
-    """``stored * factor`` into ``out`` (default: a new C-contiguous float32 array), and its
-    minimum and maximum."""
+def _dose(stored: NDArray[np.integer[Any]], factor: float, out: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+    """``stored * factor`` into ``out`` (default: a new C-contiguous float32 array)."""
     if stored.ndim != 3 or stored.size == 0 or stored.dtype not in STORED_DTYPES:
         raise InputError(f"expected a non-empty 3-d array of 16 or 32-bit native integers, got {stored.dtype}{stored.shape}")
     if not (math.isfinite(factor) and factor > 0):
         raise InputError(f"expected a positive finite scaling, got {factor}")
     dose = np.empty(stored.shape, dtype=np.float32) if out is None else out
-    low, high = kernel("_pixels").scale(stored, factor, dose, min(READ_THREADS, default_threads()))
-    dose.flags.writeable = False
-    return dose, low, high
+    kernel("_pixels").scale(stored, factor, dose, min(READ_THREADS, default_threads()))
+    return dose
 
 
 def _scaled(
     frames: Frames, shape: tuple[int, int, int], transpose: bool, flips: tuple[slice, ...], factor: float
-) -> tuple[NDArray[np.float32], float, float]:
-    """The dose and its minimum and maximum: the dose float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
+) -> NDArray[np.float32]:
+    """The dose float32 ``[z, y, x]`` with every axis increasing, scaled from the stored frames
     a few megabytes at a time (so the stored values are never all in memory at once)."""
     nz = shape[0]
     out_shape = (nz, shape[2], shape[1]) if transpose else shape
     dose = np.empty(out_shape, dtype=np.float32)
-    low, high = math.inf, -math.inf
     step = max(1, SCALE_CHUNK_BYTES // (shape[1] * shape[2] * 4))
     for k0 in range(0, nz, step):
         k1 = min(nz, k0 + step)
@@ -429,10 +440,20 @@ def _scaled(
         stored = frames(s0, s1)
         if transpose:
             stored = stored.transpose(0, 2, 1)
-        _, low_k, high_k = _dose(stored[flips], factor, dose[k0:k1])
-        low, high = min(low, low_k), max(high, high_k)
+        _dose(stored[flips], factor, dose[k0:k1])
         del stored
-    return dose, low, high
+    return dose
+
+
+def _plausible(low: float, high: float, source: str) -> None:
+    """Refuse a dose grid whose range no treatment plan gives."""
+    if low < 0:
+        raise _fail(source, PIXEL_DATA, f"a dose grid holds negative doses (minimum {low:.6g} Gy)")
+    if high > MAX_PLAUSIBLE_DOSE_GY:
+        raise _fail(
+            source, DOSE_GRID_SCALING,
+            f"a maximum dose of {high:.6g} Gy is more than any treatment plan gives ({MAX_PLAUSIBLE_DOSE_GY:g} Gy)",
+        )
 
 
 def read_rtdose(dicom: DicomSource | DicomInput, *, source: str | None = None) -> DoseGrid:
@@ -501,18 +522,15 @@ def read_rtdose(dicom: DicomSource | DicomInput, *, source: str | None = None) -
     transpose = along_row[0] != 0
     x, y = (column_axis, row_axis) if transpose else (row_axis, column_axis)
     flips = tuple(slice(None, None, -1) if axis.size > 1 and axis[1] < axis[0] else slice(None) for axis in (z, y, x))
-    dose, low, high = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
-    if low < 0:
-        raise _fail(source, PIXEL_DATA, f"a dose grid holds negative doses (minimum {low:.6g} Gy)")
-    if high > MAX_PLAUSIBLE_DOSE_GY:
-        raise _fail(
-            source, DOSE_GRID_SCALING,
-            f"a maximum dose of {high:.6g} Gy is more than any treatment plan gives ({MAX_PLAUSIBLE_DOSE_GY:g} Gy)",
-        )
+    dose = _scaled(stored_frames, (frames, rows, columns), transpose, flips, scaling * DOSE_UNITS_GY[units])
     try:
-        return DoseGrid(HandedDose(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
+        grid = DoseGrid(Handed(dose), x[flips[2]], y[flips[1]], z[flips[0]], source=source, reference_dvhs=_StoredDVHs(ds, source))
     except InputError as exc:
+        # the range comes first, as where the grid is valid (an infinite dose is implausible)
+        _plausible(float(dose.min()), float(dose.max()), source)
         raise _fail(source, GRID_FRAME_OFFSET_VECTOR if "z axis" in exc.message else IMAGE_POSITION, exc.message) from None
+    _plausible(grid.min_dose, grid.max_dose, source)
+    return grid
 
 
 # --- RT Structure Set ------------------------------------------------------------------
@@ -548,72 +566,43 @@ class StructureSet(Mapping[str, Structure]):
         raise KeyError(number)
 
 
-_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
-_UNDEFINED = 0xFFFFFFFF
 _LONG_VRS = frozenset((b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"))
-_HEAD = struct.Struct("<HHI")
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
+ROI_TAGS = (REFERENCED_ROI_NUMBER, ROI_DISPLAY_COLOR, CONTOUR_SEQUENCE)
+CONTOUR_TAGS = (CONTOUR_TYPE, CONTOUR_DATA)
+SPECIFIC_CHARACTER_SET = 0x00080005
+ROI_NUMBER, ROI_NAME = 0x30060022, 0x30060026
+RT_ROI_INTERPRETED_TYPE = 0x300600A4
+PLAIN_TEXT = {
+    "LO": re.compile(rb"[\x20-\x5b\x5d-\x7e]{0,64}"),
+    "CS": re.compile(rb"[A-Z0-9_ ]{0,16}"),
+    "IS": re.compile(rb" *[+-]?[0-9]{1,9} *"),
+}
+MALFORMED = f"malformed sequence encoding (or ROI numbers outside 0..{MAX_ROI_NUMBER}, or items nested deeper than {MAX_SEQUENCE_DEPTH})"
 
 
-class _Malformed(Exception):
-    pass
+def _raw_sequence(ds: pydicom.Dataset, tag: int) -> bytes | None:
+    """The encoded value of sequence ``tag`` where pydicom kept it unparsed (little endian, and
+    not as UN, whose items are implicit VR whatever the file's), else None."""
+    element = ds.get_item(tag)
+    value = None if element is None else element.value
+    unparsed = isinstance(element, RawDataElement) and element.VR in (None, "SQ")
+    return value if unparsed and isinstance(value, bytes) and ds.original_encoding[1] else None
 
 
-def _elements(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -> tuple[dict[int, tuple[int, int]], int]:
-    """Value spans by tag of the item encoded at ``buf[pos:stop]``, and where the item ends."""
-    if depth > MAX_SEQUENCE_DEPTH:
-        raise _Malformed
-    found: dict[int, tuple[int, int]] = {}
-    while pos < stop:
-        if pos + 8 > stop:
-            raise _Malformed
-        group, element, length = _HEAD.unpack_from(buf, pos)
-        tag = group << 16 | element
-        if tag == _ITEM_END:
-            return found, pos + 8
-        start = pos + 8
-        if not implicit and group != 0xFFFE and buf[pos + 4 : pos + 6] in _LONG_VRS:
-            length = _U32.unpack_from(buf, pos + 8)[0]
-            start = pos + 12
-        elif not implicit and group != 0xFFFE:
-            length = _U16.unpack_from(buf, pos + 6)[0]
-        if length == _UNDEFINED:
-            _, end = _items(buf, start, stop, implicit, depth + 1)
-            if end + 8 > stop or _HEAD.unpack_from(buf, end)[:2] != (0xFFFE, 0xE0DD):
-                raise _Malformed
-            found[tag] = (start, end)
-            pos = end + 8
-        else:
-            pos = start + length
-            if pos > stop:
-                raise _Malformed
-            found[tag] = (start, pos)
-    return found, pos
-
-
-def _items(buf: bytes, pos: int, stop: int, implicit: bool, depth: int = 0) -> tuple[list[dict[int, tuple[int, int]]], int]:
-    """The items of the sequence value at ``buf[pos:stop]``, and where it ends (its delimiter, if any)."""
-    items: list[dict[int, tuple[int, int]]] = []
-    while pos < stop:
-        if pos + 8 > stop:
-            raise _Malformed
-        group, element, length = _HEAD.unpack_from(buf, pos)
-        tag = group << 16 | element
-        if tag == _SEQUENCE_END:
-            return items, pos
-        if tag != _ITEM:
-            raise _Malformed
-        if length == _UNDEFINED:
-            found, pos = _elements(buf, pos + 8, stop, implicit, depth)
-        else:
-            end = pos + 8 + length
-            if end > stop:
-                raise _Malformed
-            found, _ = _elements(buf, pos + 8, end, implicit, depth)
-            pos = end
-        items.append(found)
-    return items, pos
+def _item_value(ds: pydicom.Dataset, buf: bytes, element: list[int], tag: int, vr: str) -> Any:
+    """The value pydicom gives the element of ``tag`` (dictionary VR ``vr``) whose (header,
+    start, stop) in ``buf`` is ``element``: its text without trailing spaces where it is plain
+    (``PLAIN_TEXT``: what pydicom reads so in any character set, with no warning), else pydicom's."""
+    head, start, stop = element
+    implicit = bool(ds.original_encoding[0])
+    found = None if implicit else buf[head + 4 : head + 6].decode("ascii", "replace")
+    value = buf[start:stop]
+    if found in (None, vr) and PLAIN_TEXT[vr].fullmatch(value):
+        return value.decode("ascii").rstrip(" ")
+    raw = RawDataElement(BaseTag(tag), found, stop - start, value, start, implicit, True)
+    return convert_raw_data_element(raw, encoding=ds._character_set).value
 
 
 def _colour(text: str) -> tuple[int, int, int] | None:
@@ -625,38 +614,72 @@ def _colour(text: str) -> tuple[int, int, int] | None:
     return rgb if len(rgb) == 3 and all(0 <= v <= 255 for v in rgb) else None
 
 
-Contours = tuple[bytes, list[tuple[int, str, tuple[int, int]]], dict[int, tuple[int, int, int]]]
+@attrs.frozen
+class _Contours:
+    """Every contour of an ROI Contour Sequence: its ROI number, whether it is CLOSED_PLANAR, its
+    ContourData span in ``buf``, and the geometric type of those that are not (by index); and
+    each ROI's display colour."""
+
+    buf: bytes
+    numbers: NDArray[np.int64]
+    closed: NDArray[np.bool_]
+    starts: NDArray[np.int64]
+    stops: NDArray[np.int64]
+    kinds: dict[int, str]
+    colours: dict[int, tuple[int, int, int]]
 
 
-def _contours_from_bytes(buf: bytes, implicit: bool) -> Contours:
-    """(ROI number, geometric type, ContourData span) of every contour, walking the encoded
-    sequence, and each ROI's display colour."""
-    records: list[tuple[int, str, tuple[int, int]]] = []
+def _contours_from_bytes(buf: bytes, implicit: bool) -> _Contours:
+    """The contours of the encoded sequence ``buf``, walked by the ``_dsparse`` kernel."""
+    walk = kernel("_dsparse").sequence_items
+    whole = (np.zeros(1, dtype=np.int64), np.array([len(buf)], dtype=np.int64))
+    rois = walk(buf, *whole, implicit, np.array(ROI_TAGS, dtype=np.uint32), MAX_SEQUENCE_DEPTH)[0]
+    numbers: list[int] = []
+    sequences: list[list[int]] = []
     colours: dict[int, tuple[int, int, int]] = {}
-    for roi in _items(buf, 0, len(buf), implicit)[0]:
-        number_span = roi.get(REFERENCED_ROI_NUMBER)
-        contours = roi.get(CONTOUR_SEQUENCE)
-        colour = roi.get(ROI_DISPLAY_COLOR)
-        if number_span is None:
+    for number_span, colour, contours in rois[:, :, 1:].tolist():
+        if number_span[0] < 0:
             continue
         number = _roi_number(buf[number_span[0] : number_span[1]].strip(b" \x00"))
-        if colour is not None:
+        if colour[0] >= 0:
             rgb = _colour(buf[colour[0] : colour[1]].decode("ascii", "replace"))
             if rgb is not None:
                 colours.setdefault(number, rgb)
-        if contours is None:
-            continue
-        for contour in _items(buf, contours[0], contours[1], implicit)[0]:
-            span = contour.get(CONTOUR_DATA, (0, 0))
-            kind = contour.get(CONTOUR_TYPE, (0, 0))
-            records.append((number, buf[kind[0] : kind[1]].strip(b" \x00").decode("ascii").upper(), span))
-    return buf, records, colours
+        if contours[0] >= 0:
+            numbers.append(number)
+            sequences.append(contours)
+    spans = np.array(sequences, dtype=np.int64).reshape(-1, 2)
+    items, owners = walk(buf, spans[:, 0].copy(), spans[:, 1].copy(), implicit, np.array(CONTOUR_TAGS, dtype=np.uint32), MAX_SEQUENCE_DEPTH)
+    kind, data = np.maximum(items[:, 0, 1:], 0), np.maximum(items[:, 1, 1:], 0)
+    closed = _spells(buf, kind, b"CLOSED_PLANAR")
+    others = {}
+    for c, (a, b) in zip(np.flatnonzero(~closed).tolist(), kind[~closed].tolist()):
+        others[c] = buf[a:b].strip(b" \x00").decode("ascii").upper()
+        closed[c] = others[c] == "CLOSED_PLANAR"
+    others = {c: text for c, text in others.items() if not closed[c]}
+    return _Contours(buf, np.array(numbers, dtype=np.int64)[owners], closed, data[:, 0].copy(), data[:, 1].copy(), others, colours)
 
 
-def _contours_from_sequence(sequence: Sequence) -> Contours:
+def _spells(buf: bytes, spans: NDArray[np.int64], word: bytes) -> NDArray[np.bool_]:
+    """Which spans of ``buf`` hold ``word`` (upper case ASCII), padded with at most one space or NUL."""
+    size = spans[:, 1] - spans[:, 0]
+    candidates = np.flatnonzero((size == len(word)) | (size == len(word) + 1))
+    text = np.frombuffer(buf, dtype=np.uint8)
+    found = np.zeros(len(spans), dtype=bool)
+    if candidates.size:
+        head = text[spans[candidates, 0, None] + np.arange(len(word))]
+        padding = text[np.maximum(spans[candidates, 1] - 1, 0)]
+        padded = (size[candidates] == len(word)) | (padding == 0x20) | (padding == 0)
+        found[candidates] = np.all(head == np.frombuffer(word, dtype=np.uint8), axis=1) & padded
+    return found
+
+
+def _contours_from_sequence(sequence: Sequence) -> _Contours:
     """The same as :func:`_contours_from_bytes` for a sequence pydicom has already parsed."""
     chunks: list[bytes] = []
-    records: list[tuple[int, str, tuple[int, int]]] = []
+    numbers: list[int] = []
+    kinds: list[str] = []
+    stops: list[int] = []
     colours: dict[int, tuple[int, int, int]] = {}
     at = 0
     for roi in sequence:
@@ -672,9 +695,15 @@ def _contours_from_sequence(sequence: Sequence) -> Contours:
             element = contour.get_item(CONTOUR_DATA)
             raw = element.value if element is not None and isinstance(element.value, bytes) else b""
             chunks.append(raw)
-            records.append((_roi_number(roi.ReferencedROINumber), _text(contour, "ContourGeometricType"), (at, at + len(raw))))
+            numbers.append(_roi_number(roi.ReferencedROINumber))
+            kinds.append(_text(contour, "ContourGeometricType"))
             at += len(raw)
-    return b"".join(chunks), records, colours
+            stops.append(at)
+    ends = np.array(stops, dtype=np.int64)
+    starts = ends - np.array([len(chunk) for chunk in chunks], dtype=np.int64)
+    closed = np.array([kind == "CLOSED_PLANAR" for kind in kinds], dtype=bool)
+    others = {c: kind for c, kind in enumerate(kinds) if kind != "CLOSED_PLANAR"}
+    return _Contours(b"".join(chunks), np.array(numbers, dtype=np.int64), closed, starts, ends, others, colours)
 
 
 def _roi_number(value: object) -> int:
@@ -688,28 +717,52 @@ def _roi_number(value: object) -> int:
     return number
 
 
-def _contours(ds: pydicom.Dataset, source: str) -> Contours:
-    element = ds.get_item(ROI_CONTOUR_SEQUENCE)
-    if isinstance(element.value, bytes) and ds.original_encoding[1]:
+def _contours(ds: pydicom.Dataset, source: str) -> _Contours:
+    buf = _raw_sequence(ds, ROI_CONTOUR_SEQUENCE)
+    if buf is not None:
         try:
-            return _contours_from_bytes(element.value, ds.original_encoding[0])
-        except (_Malformed, struct.error, ValueError, UnicodeDecodeError):
-            raise _fail(
-                source, ROI_CONTOUR_SEQUENCE,
-                f"malformed sequence encoding (or ROI numbers outside 0..{MAX_ROI_NUMBER}, or items nested deeper than {MAX_SEQUENCE_DEPTH})",
-            ) from None
+            return _contours_from_bytes(buf, bool(ds.original_encoding[0]))
+        except (ValueError, UnicodeDecodeError):
+            raise _fail(source, ROI_CONTOUR_SEQUENCE, MALFORMED) from None
     try:
         return _contours_from_sequence(ds.ROIContourSequence)
     except Exception as exc:  # pydicom's parser on untrusted bytes
         raise _fail(source, ROI_CONTOUR_SEQUENCE, f"malformed sequence ({type(exc).__name__})") from None
 
 
+def _raw_items(ds: pydicom.Dataset, tag: int, tags: tuple[int, ...]) -> tuple[bytes, list[list[list[int]]]] | None:
+    """The encoded sequence ``tag`` and, for each item, the (header, start, stop) of ``tags``;
+    None where pydicom parsed the sequence or an item sets its own character set (pydicom reads
+    those). ValueError where the encoding is malformed."""
+    buf = _raw_sequence(ds, tag)
+    if buf is None:
+        return None
+    whole = (np.zeros(1, dtype=np.int64), np.array([len(buf)], dtype=np.int64))
+    wanted = np.array((*tags, SPECIFIC_CHARACTER_SET), dtype=np.uint32)
+    items = kernel("_dsparse").sequence_items(buf, *whole, bool(ds.original_encoding[0]), wanted, MAX_SEQUENCE_DEPTH)[0]
+    if np.any(items[:, -1, 0] >= 0):
+        return None
+    return buf, items[:, :-1].tolist()
+
+
 def _roi_names(ds: pydicom.Dataset, source: str) -> dict[int, str]:
     names: dict[int, str] = {}
     try:
-        for roi in ds.get("StructureSetROISequence") or []:
-            number = _roi_number(roi.ROINumber)
-            name = str(roi.get("ROIName", "") or "").strip() or f"ROI {number}"
+        raw = _raw_items(ds, 0x30060020, (ROI_NUMBER, ROI_NAME))
+    except ValueError:
+        raise _fail(source, 0x30060020, MALFORMED) from None
+    try:
+        if raw is None:
+            rois = ((_roi_number(roi.ROINumber), roi.get("ROIName", "")) for roi in ds.get("StructureSetROISequence") or [])
+        else:
+            buf, items = raw
+            rois = (
+                (_roi_number(buf[number[1] : number[2]].strip(b" \x00") if number[0] >= 0 else None),
+                 _item_value(ds, buf, name, ROI_NAME, "LO") if name[0] >= 0 else "")
+                for number, name in items
+            )  # fmt: skip
+        for number, value in rois:
+            name = str(value or "").strip() or f"ROI {number}"
             if number in names:
                 raise _fail(source, 0x30060022, f"ROI Number {number} is given to two ROIs ({names[number]!r} and {name!r})")
             names[number] = name
@@ -724,10 +777,18 @@ def _interpreted_types(ds: pydicom.Dataset) -> dict[int, str]:
     """RT ROI Interpreted Type (``PTV``, ``CTV``, ``ORGAN``, ...) by ROI number, where given."""
     types: dict[int, str] = {}
     try:
-        for item in ds.get("RTROIObservationsSequence") or []:
-            kind = _text(item, "RTROIInterpretedType").upper()
-            if kind and "ReferencedROINumber" in item:
-                types.setdefault(int(item.ReferencedROINumber), kind)
+        raw = _raw_items(ds, 0x30060080, (REFERENCED_ROI_NUMBER, RT_ROI_INTERPRETED_TYPE))
+        if raw is None:
+            for item in ds.get("RTROIObservationsSequence") or []:
+                kind = _text(item, "RTROIInterpretedType")
+                if kind and "ReferencedROINumber" in item:
+                    types.setdefault(int(item.ReferencedROINumber), kind)
+        else:
+            buf, items = raw
+            for number, kind_span in items:
+                kind = _plain(_item_value(ds, buf, kind_span, RT_ROI_INTERPRETED_TYPE, "CS")) if kind_span[0] >= 0 else ""
+                if kind and number[0] >= 0:
+                    types.setdefault(int(_item_value(ds, buf, number, REFERENCED_ROI_NUMBER, "IS")), kind)
     except (AttributeError, TypeError, ValueError):
         return {}
     return types
@@ -748,69 +809,63 @@ def read_rtstruct(dicom: DicomSource | DicomInput, *, source: str | None = None)
         if tag not in ds:
             raise _fail(source, tag, "is missing: every RT Structure Set has one")
     names = _roi_names(ds, source)
-    buf, records, colours = _contours(ds, source)
+    contours = _contours(ds, source)
     types = _interpreted_types(ds)
-    if len(records) > MAX_CONTOURS_PER_FILE or sum(r[2][1] - r[2][0] for r in records) > MAX_CONTOUR_BYTES:
+    numbers, closed = contours.numbers, contours.closed
+    if numbers.size > MAX_CONTOURS_PER_FILE or int((contours.stops - contours.starts).sum()) > MAX_CONTOUR_BYTES:
         raise _fail(
             source, CONTOUR_DATA,
             f"more than {MAX_CONTOURS_PER_FILE} contours or {MAX_CONTOUR_BYTES >> 20} MiB of contour data",
         )
     try:
-        values, counts = _parse_spans(buf, np.array([r[2][0] for r in records]), np.array([r[2][1] for r in records]))
+        xy, counts, planes, finite = _parse_contours(contours.buf, contours.starts, contours.stops)
     except ValueError as exc:
-        number = records[exc.args[0]][0] if exc.args and isinstance(exc.args[0], int) else "?"
+        number = numbers[exc.args[0]] if exc.args and isinstance(exc.args[0], int) else "?"
         raise _fail(source, CONTOUR_DATA, f"ROI {number}: expected decimal numbers separated by backslashes") from None
     if np.any(counts % 3):
         c = int(np.argmax(counts % 3))
-        raise _fail(source, CONTOUR_DATA, f"ROI {records[c][0]}: expected x,y,z triplets, found {counts[c]} numbers")
-    if not np.all(np.isfinite(values)):
+        raise _fail(source, CONTOUR_DATA, f"ROI {numbers[c]}: expected x,y,z triplets, found {counts[c]} numbers")
+    if not finite:
         raise _fail(source, CONTOUR_DATA, "expected finite coordinates")
-    n = len(records)
+    n = numbers.size
     sizes = counts // 3
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    numbers = np.fromiter((r[0] for r in records), dtype=np.int64, count=n)
-    closed = np.fromiter((r[1] == "CLOSED_PLANAR" for r in records), dtype=bool, count=n)
     filled = sizes > 0
-    first = offsets[:-1][filled]
-    heights = values[2::3]
-    z = np.zeros(n)
-    z[filled] = heights[first]
-    if first.size and np.any(closed & filled):
-        low, high = np.minimum.reduceat(heights, first), np.maximum.reduceat(heights, first)
-        off_plane = np.zeros(n, dtype=bool)
-        off_plane[filled] = np.maximum(high - z[filled], z[filled] - low) > PLANE_TOLERANCE_MM
-        if np.any(off_plane & closed):
-            c = int(np.argmax(off_plane & closed))
-            raise _fail(source, CONTOUR_DATA, f"ROI {records[c][0]}: a closed planar contour is not on one transverse plane")
-    for number in np.unique(numbers):
-        names.setdefault(int(number), f"ROI {number}")
+    z = planes[:, 0]
+    off_plane = np.maximum(planes[:, 2] - z, z - planes[:, 1]) > PLANE_TOLERANCE_MM
+    if np.any(off_plane & closed):
+        c = int(np.argmax(off_plane & closed))
+        raise _fail(source, CONTOUR_DATA, f"ROI {numbers[c]}: a closed planar contour is not on one transverse plane")
+    for number in np.unique(numbers).tolist():
+        names.setdefault(number, f"ROI {number}")
 
     with_closed = np.unique(numbers[filled & closed])
     chosen = filled & (closed | ~np.isin(numbers, with_closed))
-    kinds: dict[int, str] = {}
+    marker_kinds: dict[int, str] = {}
     for c in np.flatnonzero(chosen & ~closed).tolist():
-        kinds.setdefault(records[c][0], records[c][1])
+        marker_kinds.setdefault(int(numbers[c]), contours.kinds[c])
     ordered = np.flatnonzero(chosen)
     ordered = ordered[np.lexsort((z[ordered], numbers[ordered]))]
     own = np.zeros(ordered.size + 1, dtype=np.int64)
     np.cumsum(sizes[ordered], out=own[1:])
-    xy = values.reshape(-1, 3)[:, :2]
-    if not np.array_equal(ordered, np.arange(n)):
+    if ordered.size != n or np.any(ordered != np.arange(n)):
         xy = xy[np.repeat(offsets[ordered] - own[:-1], sizes[ordered]) + np.arange(own[-1])]
+    xy.flags.writeable = False
     keys = np.fromiter(names, dtype=np.int64, count=len(names))
     firsts = np.searchsorted(numbers[ordered], keys, side="left").tolist()
     lasts = np.searchsorted(numbers[ordered], keys, side="right").tolist()
+    bounds = own.tolist()
 
     volumes: dict[str, Structure] = {}
     markers: dict[str, Structure] = {}
     shadowed: list[Structure] = []
     for (number, name), a, b in zip(names.items(), firsts, lasts):
-        kind = kinds.get(number, "CLOSED_PLANAR")
+        kind = marker_kinds.get(number, "CLOSED_PLANAR")
         try:
             structure = Structure(
-                name, number, xy[own[a] : own[b]], own[a : b + 1] - own[a], z[ordered[a:b]], kind,
-                colour=colours.get(number), interpreted_type=types.get(number),
+                name, number, Handed(xy[bounds[a] : bounds[b]]), Handed(own[a : b + 1] - bounds[a]), Handed(z[ordered[a:b]]), kind,
+                colour=contours.colours.get(number), interpreted_type=types.get(number),
             )  # fmt: skip
         except InputError as exc:
             raise _fail(source, CONTOUR_DATA, exc.message) from None

@@ -7,7 +7,7 @@ indexed ``[z, y, x]`` with every axis increasing, and contours are flat float64 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 import numpy as np
@@ -38,14 +38,29 @@ def _locked(array: NDArray[Scalar]) -> NDArray[Scalar]:
     return array.view()
 
 
-def _frozen(value: ArrayLike, dtype: type[Scalar], ndim: int, name: str, location: str) -> NDArray[Scalar]:
-    """The instance's own C-contiguous, locked copy of ``value``; its errors are at ``location``."""
-    if np.iscomplexobj(value):
+@attrs.frozen(eq=False)
+class Handed:
+    """An array its maker (a reader) gives up to a :class:`DoseGrid` or :class:`Structure`: taken
+    without a copy where it has the field's dtype and C order, and validated like any other."""
+
+    array: NDArray[Any]
+
+
+def _frozen(value: ArrayLike | Handed, dtype: type[Scalar], ndim: int, name: str, location: str) -> NDArray[Scalar]:
+    """The instance's own C-contiguous, locked copy of ``value``, or a :class:`Handed` array of
+    ``dtype`` and C order itself; its errors are at ``location``."""
+    handed = isinstance(value, Handed) and value.array.dtype == dtype and value.array.flags.c_contiguous
+    if isinstance(value, Handed):
+        value = value.array
+    if handed:
+        array = cast("NDArray[Scalar]", value)
+    elif np.iscomplexobj(value):
         raise InputError(f"{name} must be real numbers, got complex ones", location=location)
-    try:
-        array = np.array(value, dtype=dtype, order="C", copy=True)
-    except (TypeError, ValueError, OverflowError):
-        raise InputError(f"{name} must be an array of numbers", location=location) from None
+    else:
+        try:
+            array = np.array(value, dtype=dtype, order="C", copy=True)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(f"{name} must be an array of numbers", location=location) from None
     if array.ndim != ndim:
         raise InputError(f"{name} must be a {ndim}-d array, got shape {array.shape}", location=location)
     return _locked(array)
@@ -63,29 +78,22 @@ def _grid_z(value: ArrayLike) -> NDArray[np.float64]:
     return _frozen(value, np.float64, 1, "dose grid: z", "DoseGrid.z")
 
 
-def _contour_points(value: ArrayLike) -> NDArray[np.float64]:
+def _contour_points(value: ArrayLike | Handed) -> NDArray[np.float64]:
     return _frozen(value, np.float64, 2, "contour points", "Structure.points")
 
 
-def _contour_offsets(value: ArrayLike) -> NDArray[np.int64]:
+def _contour_offsets(value: ArrayLike | Handed) -> NDArray[np.int64]:
     return _frozen(value, np.int64, 1, "contour offsets", "Structure.offsets")
 
 
-def _contour_z(value: ArrayLike) -> NDArray[np.float64]:
+def _contour_z(value: ArrayLike | Handed) -> NDArray[np.float64]:
     return _frozen(value, np.float64, 1, "contour z", "Structure.z")
 
 
-@attrs.frozen(eq=False)
-class HandedDose:
-    """A dose array its maker gives up to a :class:`DoseGrid` (the readers): taken without a copy."""
-
-    array: NDArray[np.floating[Any]]
-
-
-def _dose_array(value: ArrayLike | HandedDose) -> NDArray[np.floating[Any]]:
+def _dose_array(value: ArrayLike | Handed) -> NDArray[np.floating[Any]]:
     """The grid's own locked 3-d dose array: float32 kept (the readers' choice, 4 bytes a
-    voxel), anything else as float64; a :class:`HandedDose` is taken as it is."""
-    if isinstance(value, HandedDose):
+    voxel), anything else as float64; a :class:`Handed` array is taken as it is."""
+    if isinstance(value, Handed):
         array = value.array
     elif np.iscomplexobj(value):
         raise InputError("dose grid: doses must be real numbers, got complex ones", location=DOSE)
@@ -110,7 +118,7 @@ class DoseGrid:
     ``y`` evenly spaced (``z``, the RTDOSE frame offsets, need not be), the shape matches
     them, and every dose is finite; otherwise :class:`~coverage_sdk.errors.InputError`. The
     arrays are the grid's own read-only copies (a reader hands its dose over as a
-    :class:`HandedDose`, without a copy). ``reference_dvhs`` holds the DVHs the planning
+    :class:`Handed` array, without a copy). ``reference_dvhs`` holds the DVHs the planning
     system stored in the file, keyed by ROI number, for comparison with ours.
     """
 
@@ -167,8 +175,9 @@ class Structure:
 
     Validated here, once: points of shape (n, 2) and z finite and within
     ``MAX_COORDINATE_MM``, offsets that delimit the points, offsets and z non-decreasing;
-    otherwise :class:`~coverage_sdk.errors.InputError`. The arrays are the structure's own
-    read-only copies, so what a kernel receives is what was validated.
+    otherwise :class:`~coverage_sdk.errors.InputError`. The arrays are the structure's own and
+    read-only (copies, or a reader's :class:`Handed` arrays), so what a kernel receives is what
+    was validated.
     """
 
     name: str
@@ -184,13 +193,17 @@ class Structure:
         roi, n = f"ROI {self.name!r}", self.z.size
         if self.points.shape[1:] != (2,):
             raise InputError(location="Structure.points", message=f"{roi}: contour points must have shape (n, 2), got {self.points.shape}")
-        if not np.all(np.isfinite(self.points)) or np.any(np.abs(self.points) > MAX_COORDINATE_MM):
+        # NaN fails every comparison: within the bounds means finite too
+        if self.points.size and not (-MAX_COORDINATE_MM <= self.points.min() and self.points.max() <= MAX_COORDINATE_MM):
             raise InputError(location="Structure.points", message=f"{roi}: contour points must be finite and within {MAX_COORDINATE_MM:g} mm")
-        if not np.all(np.isfinite(self.z)) or np.any(np.abs(self.z) > MAX_COORDINATE_MM) or np.any(np.diff(self.z) < 0):
+        # sorted (NaN fails every comparison, so no step is), the ends are the extremes
+        steps = self.z[1:] - self.z[:-1]
+        if n and not (steps.min(initial=0.0) >= 0 and -MAX_COORDINATE_MM <= self.z[0] and self.z[-1] <= MAX_COORDINATE_MM):
             raise InputError(location="Structure.z", message=f"{roi}: contour z must be finite, within {MAX_COORDINATE_MM:g} mm and sorted")
         if self.offsets.shape != (n + 1,) or self.offsets[0] != 0 or self.offsets[-1] != len(self.points):
             raise InputError(location="Structure.offsets", message=f"{roi}: contour offsets do not delimit the points")
-        if np.any(np.diff(self.offsets) < 0):
+        sizes = self.offsets[1:] - self.offsets[:-1]
+        if n and sizes.min() < 0:
             raise InputError(location="Structure.offsets", message=f"{roi}: contour offsets must be non-decreasing")
         if n > MAX_CONTOURS or len(self.points) > MAX_POINTS:
             raise InputError(
@@ -199,10 +212,10 @@ class Structure:
                 f"at most {MAX_CONTOURS} contours and {MAX_POINTS} points are read"
             )
         if n:
-            plane = np.concatenate(([0], np.cumsum(np.diff(self.z) > PLANE_TOLERANCE_MM)))
+            plane = np.concatenate(([0], np.cumsum(steps > PLANE_TOLERANCE_MM)))
             if plane[-1] + 1 > MAX_PLANES:
                 raise InputError(location="Structure.z", message=f"{roi}: contours on {plane[-1] + 1} planes; at most {MAX_PLANES} are read")
-            per_plane = np.bincount(plane, weights=np.diff(self.offsets))
+            per_plane = np.bincount(plane, weights=sizes)
             if per_plane.max() > MAX_PLANE_POINTS:
                 raise InputError(location="Structure.points", message=f"{roi}: {int(per_plane.max())} points on one plane; at most {MAX_PLANE_POINTS} are read")
 
