@@ -63,27 +63,17 @@ cdef inline Py_ssize_t _parse_plain(const unsigned char* buf, Py_ssize_t i, Py_s
     cdef Py_ssize_t j = i, begin
     cdef unsigned long long mantissa = 0
     cdef int whole, fraction = 0
-    cdef unsigned char c = buf[j], d
+    cdef unsigned char c = buf[j]
     cdef bint negative = c == 45
     cdef double value
     j += (c == 45) | (c == 43)
     begin = j
-    while j < stop:
-        d = buf[j] - 48
-        if d > 9:
-            break
-        mantissa = mantissa * 10 + d
-        j += 1
+    j = _digits(buf, j, stop, &mantissa)
     whole = <int>(j - begin)
     if j < stop and buf[j] == 46:
         j += 1
         begin = j
-        while j < stop:
-            d = buf[j] - 48
-            if d > 9:
-                break
-            mantissa = mantissa * 10 + d
-            j += 1
+        j = _digits(buf, j, stop, &mantissa)
         fraction = <int>(j - begin)
     if whole + fraction == 0 or whole + fraction > 15 or (j < stop and buf[j] != 92):
         return -2
@@ -168,6 +158,17 @@ cdef int _parse_span(const unsigned char* buf, Py_ssize_t i, Py_ssize_t stop, do
     return 0
 
 
+cdef object _span_counts(const unsigned char* data, const long long[::1] starts, const long long[::1] stops,
+                         int num_threads):
+    """The number of values in each span (``_count``), spans in parallel."""
+    cdef Py_ssize_t s, n = starts.shape[0]
+    counts_arr = np.empty(n, dtype=np.int64)
+    cdef long long[::1] counts = counts_arr
+    for s in prange(n, nogil=True, num_threads=num_threads, schedule="dynamic", chunksize=8):
+        counts[s] = _count(data, starts[s], stops[s])
+    return counts_arr
+
+
 def parse_spans(const unsigned char[::1] buf, const long long[::1] starts, const long long[::1] stops,
                 int num_threads=1):
     """Parse the DS values ``buf[starts[s]:stops[s]]``; return ``(values, counts)``.
@@ -177,10 +178,8 @@ def parse_spans(const unsigned char[::1] buf, const long long[::1] starts, const
     """
     cdef Py_ssize_t s, n = starts.shape[0]
     cdef const unsigned char* data = &buf[0] if buf.shape[0] else NULL
-    counts_arr = np.empty(n, dtype=np.int64)
+    counts_arr = _span_counts(data, starts, stops, num_threads)
     cdef long long[::1] counts = counts_arr
-    for s in prange(n, nogil=True, num_threads=num_threads, schedule="dynamic", chunksize=8):
-        counts[s] = _count(data, starts[s], stops[s])
     offsets_arr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts_arr, out=offsets_arr[1:])
     cdef long long[::1] offsets = offsets_arr
@@ -240,10 +239,8 @@ def parse_contours(const unsigned char[::1] buf, const long long[::1] starts, co
     """
     cdef Py_ssize_t s, n = starts.shape[0]
     cdef const unsigned char* data = &buf[0] if buf.shape[0] else NULL
-    counts_arr = np.empty(n, dtype=np.int64)
+    counts_arr = _span_counts(data, starts, stops, num_threads)
     cdef long long[::1] counts = counts_arr
-    for s in prange(n, nogil=True, num_threads=num_threads, schedule="dynamic", chunksize=8):
-        counts[s] = _count(data, starts[s], stops[s])
     offsets_arr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts_arr // 3, out=offsets_arr[1:])
     cdef long long[::1] offsets = offsets_arr
