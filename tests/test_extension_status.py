@@ -10,6 +10,7 @@ import warnings
 
 import pytest
 
+import coverage_sdk
 from coverage_sdk import _kernels
 
 
@@ -46,8 +47,9 @@ def test_a_kernel_not_built_falls_back_to_its_twin_with_one_warning_of_one_line(
 
 def test_require_compiled_makes_a_kernel_not_built_an_error(dvh_not_built, monkeypatch):
     monkeypatch.setenv("COVERAGE_SDK_REQUIRE_COMPILED", "1")
-    with pytest.raises(ImportError, match="coverage_sdk._dvh is not compiled and COVERAGE_SDK_REQUIRE_COMPILED is set"):
+    with pytest.raises(coverage_sdk.MissingExtensionError, match="coverage_sdk._dvh is not compiled and COVERAGE_SDK_REQUIRE_COMPILED is set") as caught:
         _kernels.kernel("_dvh")
+    assert isinstance(caught.value, ImportError) and isinstance(caught.value, coverage_sdk.CoverageSDKError)
 
 
 def test_the_twins_asked_for_are_no_fallback(dvh_not_built, monkeypatch):

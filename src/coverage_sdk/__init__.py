@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from coverage_sdk.errors import CoverageSDKError, InputError, PluginError
+from coverage_sdk.errors import CoverageSDKError, InputError, MissingExtensionError, PluginError
 from coverage_sdk.hookspecs import Adapter, AdaptedRequest, hookimpl
 from coverage_sdk.host.evaluate import evaluate, sdk_version
 from coverage_sdk.host.manager import InstalledPolicy, PluginHost, default_host, list_policies
@@ -48,7 +48,7 @@ if not TYPE_CHECKING:  # hidden from type checkers, which would take any unknown
 
 __all__ = [
     "Adapter", "AdaptedRequest", "BoneCircumferenceReport", "Case", "Constraint", "CoverageSDKError", "DVH",
-    "Determination", "DoseGrid", "InputError", "InstalledPolicy", "Outcome", "PluginError", "PluginHost",
+    "Determination", "DoseGrid", "InputError", "InstalledPolicy", "MissingExtensionError", "Outcome", "PluginError", "PluginHost",
     "PublishedConstraint", "Result", "Structure", "WarningCode", "bone_circumference", "compute_dvh",
     "default_host", "evaluate", "get_converter", "hookimpl", "list_policies", "load_case", "parse_constraint",
     "published_constraints", "read_rtdose", "read_rtstruct", "sdk_version", "structure_case", "unstructure", "VolumeConvention",
