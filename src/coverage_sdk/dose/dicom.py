@@ -628,6 +628,16 @@ class _Contours:
     kinds: dict[int, str]
     colours: dict[int, tuple[int, int, int]]
 
+    @classmethod
+    def of(
+        cls, buf: bytes, numbers: NDArray[np.int64], kinds: list[str], starts: NDArray[np.int64], stops: NDArray[np.int64],
+        colours: dict[int, tuple[int, int, int]],
+    ) -> _Contours:
+        """From every contour's geometric type (stripped, upper case)."""
+        closed = np.array([kind == "CLOSED_PLANAR" for kind in kinds], dtype=bool)
+        others = {c: kind for c, kind in enumerate(kinds) if kind != "CLOSED_PLANAR"}
+        return cls(buf, numbers, closed, starts, stops, others, colours)
+
 
 def _contours_from_bytes(buf: bytes, implicit: bool) -> _Contours:
     """The contours of the encoded sequence ``buf``, walked by the ``_dsparse`` kernel."""
@@ -651,27 +661,8 @@ def _contours_from_bytes(buf: bytes, implicit: bool) -> _Contours:
     spans = np.array(sequences, dtype=np.int64).reshape(-1, 2)
     items, owners = walk(buf, spans[:, 0].copy(), spans[:, 1].copy(), implicit, np.array(CONTOUR_TAGS, dtype=np.uint32), MAX_SEQUENCE_DEPTH)
     kind, data = np.maximum(items[:, 0, 1:], 0), np.maximum(items[:, 1, 1:], 0)
-    closed = _spells(buf, kind, b"CLOSED_PLANAR")
-    others = {}
-    for c, (a, b) in zip(np.flatnonzero(~closed).tolist(), kind[~closed].tolist()):
-        others[c] = buf[a:b].strip(b" \x00").decode("ascii").upper()
-        closed[c] = others[c] == "CLOSED_PLANAR"
-    others = {c: text for c, text in others.items() if not closed[c]}
-    return _Contours(buf, np.array(numbers, dtype=np.int64)[owners], closed, data[:, 0].copy(), data[:, 1].copy(), others, colours)
-
-
-def _spells(buf: bytes, spans: NDArray[np.int64], word: bytes) -> NDArray[np.bool_]:
-    """Which spans of ``buf`` hold ``word`` (upper case ASCII), padded with at most one space or NUL."""
-    size = spans[:, 1] - spans[:, 0]
-    candidates = np.flatnonzero((size == len(word)) | (size == len(word) + 1))
-    text = np.frombuffer(buf, dtype=np.uint8)
-    found = np.zeros(len(spans), dtype=bool)
-    if candidates.size:
-        head = text[spans[candidates, 0, None] + np.arange(len(word))]
-        padding = text[np.maximum(spans[candidates, 1] - 1, 0)]
-        padded = (size[candidates] == len(word)) | (padding == 0x20) | (padding == 0)
-        found[candidates] = np.all(head == np.frombuffer(word, dtype=np.uint8), axis=1) & padded
-    return found
+    kinds = [buf[a:b].strip(b" \x00").decode("ascii").upper() for a, b in kind.tolist()]
+    return _Contours.of(buf, np.array(numbers, dtype=np.int64)[owners], kinds, data[:, 0].copy(), data[:, 1].copy(), colours)
 
 
 def _contours_from_sequence(sequence: Sequence) -> _Contours:
@@ -701,9 +692,7 @@ def _contours_from_sequence(sequence: Sequence) -> _Contours:
             stops.append(at)
     ends = np.array(stops, dtype=np.int64)
     starts = ends - np.array([len(chunk) for chunk in chunks], dtype=np.int64)
-    closed = np.array([kind == "CLOSED_PLANAR" for kind in kinds], dtype=bool)
-    others = {c: kind for c, kind in enumerate(kinds) if kind != "CLOSED_PLANAR"}
-    return _Contours(b"".join(chunks), np.array(numbers, dtype=np.int64), closed, starts, ends, others, colours)
+    return _Contours.of(b"".join(chunks), np.array(numbers, dtype=np.int64), kinds, starts, ends, colours)
 
 
 def _roi_number(value: object) -> int:
