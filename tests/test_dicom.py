@@ -345,14 +345,18 @@ _decimal = st.one_of(
 )
 
 
+def _encoded(spans: list[list[str]]) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The DS spans joined into one buffer, and where each starts and stops."""
+    texts = [("\\".join(span)).encode() for span in spans]
+    stops = np.cumsum([len(t) for t in texts], dtype=np.int64)
+    return b"".join(texts), stops - np.array([len(t) for t in texts], dtype=np.int64), stops
+
+
 @settings(max_examples=60, deadline=None)
 @given(spans=st.lists(st.lists(_decimal, max_size=12), max_size=8))
 def test_compiled_parser_equals_its_twin_and_float(spans):
     compiled = compiled_kernel("_dsparse")
-    texts = [("\\".join(span)).encode() for span in spans]
-    buf = b"".join(texts)
-    stops = np.cumsum([len(t) for t in texts], dtype=np.int64)
-    starts = stops - np.array([len(t) for t in texts], dtype=np.int64)
+    buf, starts, stops = _encoded(spans)
     values, counts = compiled.parse_spans(buf, starts, stops, 2)
     twin_values, twin_counts = dsparse_twin.parse_spans(buf, starts, stops)
     expected = [float(v) for span in spans for v in span]
@@ -377,10 +381,7 @@ def test_malformed_decimal_strings_name_their_span(text):
 @given(spans=st.lists(st.lists(_decimal | st.just("1e999"), max_size=13), max_size=8))
 def test_contour_parser_gives_the_triplets_of_the_span_parser(spans):
     compiled = compiled_kernel("_dsparse")
-    texts = [("\\".join(span)).encode() for span in spans]
-    buf = b"".join(texts)
-    stops = np.cumsum([len(t) for t in texts], dtype=np.int64)
-    starts = stops - np.array([len(t) for t in texts], dtype=np.int64)
+    buf, starts, stops = _encoded(spans)
     values, counts = dsparse_twin.parse_spans(buf, starts, stops)
     at = np.concatenate(([0], np.cumsum(counts)))
     triplets = [values[at[s] : at[s] + counts[s] - counts[s] % 3].reshape(-1, 3) for s in range(len(spans))]

@@ -132,16 +132,21 @@ def sequence_items(
 Found = dict[int, tuple[int, int, int]]
 
 
+def _header(buf: bytes, pos: int, stop: int) -> tuple[int, int, int]:
+    """(group, tag, 32-bit length) of the element or item header at ``buf[pos:stop]``."""
+    if pos + 8 > stop:
+        raise _Malformed
+    group, element, length = _HEAD.unpack_from(buf, pos)
+    return group, group << 16 | element, length
+
+
 def _elements(buf: bytes, pos: int, stop: int, implicit: bool, depth: int, max_depth: int) -> tuple[Found, int]:
     """(header, value start, value stop) by tag of the item encoded at ``buf[pos:stop]``, and where it ends."""
     if depth > max_depth:
         raise _Malformed
     found: Found = {}
     while pos < stop:
-        if pos + 8 > stop:
-            raise _Malformed
-        group, element, length = _HEAD.unpack_from(buf, pos)
-        tag = group << 16 | element
+        group, tag, length = _header(buf, pos, stop)
         if tag == _ITEM_END:
             return found, pos + 8
         start = pos + 8
@@ -154,7 +159,7 @@ def _elements(buf: bytes, pos: int, stop: int, implicit: bool, depth: int, max_d
             length = _U16.unpack_from(buf, pos + 6)[0]
         if length == _UNDEFINED:
             end = _items(buf, start, stop, implicit, depth + 1, max_depth)[1]
-            if end + 8 > stop or _HEAD.unpack_from(buf, end)[:2] != (0xFFFE, 0xE0DD):
+            if _header(buf, end, stop)[1] != _SEQUENCE_END:
                 raise _Malformed
             found[tag] = (pos, start, end)
             pos = end + 8
@@ -170,10 +175,7 @@ def _items(buf: bytes, pos: int, stop: int, implicit: bool, depth: int, max_dept
     """The items of the sequence value at ``buf[pos:stop]``, and where it ends (its delimiter, if any)."""
     items: list[Found] = []
     while pos < stop:
-        if pos + 8 > stop:
-            raise _Malformed
-        group, element, length = _HEAD.unpack_from(buf, pos)
-        tag = group << 16 | element
+        _, tag, length = _header(buf, pos, stop)
         if tag == _SEQUENCE_END:
             return items, pos
         if tag != _ITEM:
